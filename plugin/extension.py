@@ -1,0 +1,180 @@
+"""The `Brobygger` Flask extension: everything the plugin adds to an app, standalone or hosted.
+
+A host Flask application (an ATS written in Flask, say) mounts the whole plugin with
+`Brobygger(app, url_prefix="/brobygger")`; `plugin.create_app()` does the same for a standalone app.
+Per-app state (engine, sessions, Redis, vault, manifest) lives in `app.extensions["brobygger"]`, so one
+process can hold several apps (as the tests do) and nothing connects at import time.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, current_app, g, request
+from redis import Redis
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from . import config as cfg
+from .db import make_engine, make_sessionmaker
+from .errors import ConflictError, DomainError, envelope, http_envelope
+from .manifest import load_manifest
+from .queueing import connect, start_embedded
+from .security import Vault
+
+log = logging.getLogger(__name__)
+EXTENSION_KEY = "brobygger"
+
+
+@dataclass
+class State:
+    settings: dict[str, Any]
+    instance_path: Path
+    url_prefix: str
+    engine: Engine
+    sessions: sessionmaker[Session]
+    vault: Vault
+    manifest: dict[str, Any]
+    _redis: Redis | None = field(default=None, repr=False)
+
+    def setting(self, name: str) -> Any:
+        return self.settings[cfg.PREFIX + name]
+
+    @property
+    def redis_url(self) -> str:
+        url = self.setting("REDIS_URL")
+        if not url:
+            url = start_embedded(self.instance_path)
+            self.settings[cfg.PREFIX + "REDIS_URL"] = url
+        return url
+
+    @property
+    def redis(self) -> Redis:
+        if self._redis is None:
+            self._redis = connect(self.redis_url)
+        return self._redis
+
+    def is_json_path(self, path: str) -> bool:
+        return path.startswith((self.url_prefix + "/api/", self.url_prefix + "/webhooks/"))
+
+
+class Brobygger:
+    def __init__(self, app: Flask | None = None, *, url_prefix: str | None = None,
+                 config: dict[str, Any] | None = None) -> None:
+        self.url_prefix = url_prefix
+        self.config = config or {}
+        if app is not None:
+            self.init_app(app)
+
+    def init_app(self, app: Flask, *, url_prefix: str | None = None) -> None:
+        ours = {k: v for k, v in app.config.items() if k.startswith(cfg.PREFIX)}
+        settings = cfg.load({**ours, **self.config})
+        instance_path = Path(app.instance_path)
+        cfg.finalise(settings, instance_path)
+        app.config.update({k: v for k, v in settings.items() if k.startswith(cfg.PREFIX)})
+
+        prefix = url_prefix if url_prefix is not None else self.url_prefix
+        prefix = (prefix if prefix is not None else settings[cfg.PREFIX + "URL_PREFIX"]).rstrip("/")
+        try:
+            vault = Vault(settings[cfg.PREFIX + "ENCRYPTION_KEYS"])
+        except ValueError as exc:
+            raise cfg.ConfigError(str(exc)) from None
+        engine = make_engine(settings[cfg.PREFIX + "DATABASE_URL"])
+        state = State(settings=settings, instance_path=instance_path, url_prefix=prefix, engine=engine,
+                      sessions=make_sessionmaker(engine), vault=vault,
+                      manifest=load_manifest(settings[cfg.PREFIX + "MANIFEST_PATH"] or None))
+        app.extensions[EXTENSION_KEY] = state
+
+        from .web import register_blueprints
+
+        register_blueprints(app, prefix)
+        self._register_error_handlers(app)
+        app.teardown_appcontext(_close_session)
+
+        from .cli import brobygger_group
+
+        app.cli.add_command(brobygger_group)
+
+    @staticmethod
+    def _register_error_handlers(app: Flask) -> None:
+        """Our blueprints carry their own handlers (web/__init__.py). Unmatched URLs belong to no
+        blueprint, so an app-level handler gives our paths the envelope too; a host that already
+        handles these errors itself keeps its own handler."""
+        existing = app.error_handler_spec[None][None]
+        for exc_class, handler in ERROR_HANDLERS.items():
+            if exc_class not in existing:
+                app.register_error_handler(exc_class, handler)
+
+
+def get_state(app: Flask | None = None) -> State:
+    return (app or current_app).extensions[EXTENSION_KEY]
+
+
+def db_session() -> Session:
+    """The session of the current app context; closed (and so rolled back if uncommitted) at teardown."""
+    if "_brobygger_session" not in g:
+        g._brobygger_session = get_state().sessions()
+    return g._brobygger_session
+
+
+def _close_session(_exc: BaseException | None) -> None:
+    session = g.pop("_brobygger_session", None)
+    if session is not None:
+        session.close()
+
+
+def _rollback() -> None:
+    session = g.get("_brobygger_session")
+    if session is not None:
+        session.rollback()
+
+
+def _wants_json() -> bool:
+    return get_state().is_json_path(request.path)
+
+
+def handle_http_error(exc: HTTPException) -> Any:
+    if _wants_json():
+        return http_envelope(exc)
+    from flask import render_template
+
+    return render_template("brobygger/error.html", code=exc.code, title=exc.name,
+                           message=exc.description), exc.code or 500
+
+
+def handle_domain_error(exc: DomainError) -> Any:
+    _rollback()
+    if _wants_json():
+        return envelope(exc.status, exc.message, exc.errors)
+    from flask import render_template
+
+    return render_template("brobygger/error.html", code=exc.status, title=exc.message,
+                           message=exc.message), exc.status
+
+
+def handle_integrity_error(exc: IntegrityError) -> Any:
+    # Services check the constraints they know of; this catches a race between two writers.
+    _rollback()
+    log.warning("integrity error on %s %s: %s", request.method, request.path, type(exc.orig).__name__)
+    return handle_domain_error(ConflictError("The change conflicts with existing data; reload and try again."))
+
+
+def handle_server_error(exc: InternalServerError) -> Any:
+    _rollback()
+    original = getattr(exc, "original_exception", None)
+    if original is not None:
+        log.error("unhandled error on %s %s", request.method, request.path, exc_info=original)
+    return handle_http_error(InternalServerError())
+
+
+ERROR_HANDLERS: dict[type[Exception], Any] = {
+    HTTPException: handle_http_error,
+    DomainError: handle_domain_error,
+    IntegrityError: handle_integrity_error,
+    InternalServerError: handle_server_error,
+}

@@ -1,0 +1,28 @@
+"""The domain model. Every tenant-owned table carries `tenant_id`."""
+
+from .audit import AuditEvent
+from .base import Base, utcnow, uuid7
+from .enums import (
+    FollowUpStatus,
+    LawfulBasis,
+    Origin,
+    PipelineStatus,
+    ReferenceKind,
+    ReferralChannel,
+    ReferralStatus,
+    RoleStatus,
+    TouchpointKind,
+    Vendor,
+)
+from .followups import FollowUp
+from .people import Cadence, Person, PersonEmail, PersonLink, Touchpoint
+from .referrals import Reference, Referral
+from .roles import Role, ShortlistEntry
+from .tenancy import ApiKey, Installation, Recruiter, SyncBookmark, Tenant
+
+__all__ = [
+    "ApiKey", "AuditEvent", "Base", "Cadence", "FollowUp", "FollowUpStatus", "Installation", "LawfulBasis",
+    "Origin", "Person", "PersonEmail", "PersonLink", "PipelineStatus", "Recruiter", "Reference",
+    "ReferenceKind", "Referral", "ReferralChannel", "ReferralStatus", "Role", "RoleStatus", "ShortlistEntry",
+    "SyncBookmark", "Tenant", "Touchpoint", "TouchpointKind", "Vendor", "utcnow", "uuid7",
+]

@@ -1,0 +1,36 @@
+"""Scheduled future touches: the rows the cron tick reads."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, IdMixin, TenantMixin, TimestampMixin
+from .enums import FollowUpStatus, db_enum
+
+
+class FollowUp(IdMixin, TenantMixin, TimestampMixin, Base):
+    __tablename__ = "followups"
+
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    owner_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("recruiters.id", ondelete="SET NULL"))
+    role_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("roles.id", ondelete="SET NULL"))
+    reason: Mapped[str] = mapped_column(Text)  # why this touch: required, the article's "be targeted"
+    kind: Mapped[str] = mapped_column(String(32), default="manual")  # which rule created it
+    due_at: Mapped[datetime]
+    status: Mapped[FollowUpStatus] = mapped_column(db_enum(FollowUpStatus, "followup_status"),
+                                                   default=FollowUpStatus.OPEN)
+    snoozed_until: Mapped[datetime | None]
+    note: Mapped[str] = mapped_column(Text, default="")
+    completed_at: Mapped[datetime | None]
+    touchpoint_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("touchpoints.id", ondelete="SET NULL"))
+
+    __table_args__ = (
+        Index("ix_followups_queue", "tenant_id", "owner_id", "status", "due_at"),
+        Index("ix_followups_tick", "status", "due_at"),
+        Index("ix_followups_person", "tenant_id", "person_id"),
+    )

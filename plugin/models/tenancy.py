@@ -1,0 +1,85 @@
+"""Tenants and what belongs to their set-up: API keys, ATS installations, recruiters."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, IdMixin, TenantMixin, TimestampMixin, utcnow
+from .enums import Vendor, db_enum
+
+
+class Tenant(IdMixin, TimestampMixin, Base):
+    __tablename__ = "tenants"
+
+    name: Mapped[str] = mapped_column(String(200))
+    default_language: Mapped[str] = mapped_column(String(8), default="nb")
+    time_zone: Mapped[str] = mapped_column(String(64), default="Europe/Oslo")
+    # HS256 key the ATS host signs sidebar launches with; Fernet-encrypted like every other secret.
+    sidebar_secret_encrypted: Mapped[str] = mapped_column(Text)
+    # Origins allowed to frame the sidebar (CSP frame-ancestors).
+    ats_origins: Mapped[list[Any]] = mapped_column(default=list)
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class ApiKey(IdMixin, TenantMixin, Base):
+    """A bearer key. Only its SHA-256 is stored: keys are 256-bit random, so a slow hash adds nothing."""
+
+    __tablename__ = "api_keys"
+
+    name: Mapped[str] = mapped_column(String(100))
+    prefix: Mapped[str] = mapped_column(String(16))  # shown in listings so a key can be recognised
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scopes: Mapped[list[Any]] = mapped_column(default=lambda: ["read", "write", "admin"])
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_api_keys_tenant", "tenant_id"),)
+
+
+class Installation(IdMixin, TenantMixin, TimestampMixin, Base):
+    """A tenant's connection to one ATS."""
+
+    __tablename__ = "installations"
+
+    vendor: Mapped[Vendor] = mapped_column(db_enum(Vendor, "vendor"))
+    name: Mapped[str] = mapped_column(String(200))
+    base_url: Mapped[str] = mapped_column(String(500))
+    credentials_encrypted: Mapped[str] = mapped_column(Text)  # JSON object, Fernet-encrypted
+    webhook_secret_encrypted: Mapped[str] = mapped_column(Text)
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    __table_args__ = (Index("ix_installations_tenant", "tenant_id"),)
+
+
+class SyncBookmark(TenantMixin, Base):
+    """Where the last committed sync of one stream of one installation got to (Singer-style state)."""
+
+    __tablename__ = "sync_bookmarks"
+
+    installation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("installations.id", ondelete="CASCADE"), primary_key=True)
+    stream: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Recruiter(IdMixin, TenantMixin, TimestampMixin, Base):
+    __tablename__ = "recruiters"
+
+    email: Mapped[str] = mapped_column(String(254))  # stored lower-case
+    name: Mapped[str] = mapped_column(String(200))
+    time_zone: Mapped[str] = mapped_column(String(64), default="Europe/Oslo")
+    language: Mapped[str] = mapped_column(String(8), default="nb")
+    # {installation id: ATS user id}: who this recruiter is in each connected ATS.
+    ats_user_ids: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    is_admin: Mapped[bool] = mapped_column(default=False)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    __table_args__ = (UniqueConstraint("tenant_id", "email"),)

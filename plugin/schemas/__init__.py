@@ -1,0 +1,1 @@
+"""marshmallow schemas of the REST API: they parse and validate input and shape output, nothing more."""

@@ -1,0 +1,117 @@
+"""People: create, change, find, delete; and their touchpoints."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from ..errors import ConflictError
+from ..models import Cadence, Person, PersonEmail, Recruiter, Touchpoint, uuid7
+from .actors import Actor, audit
+from .lookup import check_owned, get_owned
+from .pagination import Page, paginate
+
+
+def _set_emails(session: Session, person: Person, emails: list[str]) -> None:
+    wanted = [e.lower() for e in emails]
+    taken = session.scalars(select(PersonEmail.email).where(
+        PersonEmail.tenant_id == person.tenant_id, PersonEmail.email.in_(wanted),
+        PersonEmail.person_id != person.id)).all()
+    if taken:
+        raise ConflictError("Another person already has this e-mail address.", {"emails": sorted(taken)})
+    existing = {e.email: e for e in person.emails}
+    person.emails = [existing.get(email) or PersonEmail(tenant_id=person.tenant_id, email=email)
+                     for email in wanted]
+    for position, row in enumerate(person.emails):
+        row.position = position
+
+
+def _apply(session: Session, person: Person, data: dict[str, Any]) -> None:
+    check_owned(session, Recruiter, person.tenant_id, data.get("owner_id"), "owner_id")
+    for key, value in data.items():
+        if key == "emails":
+            _set_emails(session, person, value)
+        elif key == "work_history":
+            person.work_history = [
+                {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in item.items()} for item in value]
+        else:
+            setattr(person, key, value)
+
+
+def create(session: Session, tenant_id: uuid.UUID, data: dict[str, Any], actor: Actor) -> Person:
+    person = Person(id=uuid7(), tenant_id=tenant_id)  # the id is needed before flush by _set_emails
+    _apply(session, person, data)
+    session.add(person)
+    session.flush()
+    audit(session, tenant_id, actor, "create", "person", person.id, data)
+    session.commit()
+    return person
+
+
+def get(session: Session, tenant_id: uuid.UUID, person_id: uuid.UUID) -> Person:
+    return get_owned(session, Person, tenant_id, person_id, "person")
+
+
+def update(session: Session, tenant_id: uuid.UUID, person_id: uuid.UUID, data: dict[str, Any],
+           actor: Actor) -> Person:
+    person = get(session, tenant_id, person_id)
+    _apply(session, person, data)
+    audit(session, tenant_id, actor, "update", "person", person.id, data)
+    session.commit()
+    return person
+
+
+def delete(session: Session, tenant_id: uuid.UUID, person_id: uuid.UUID, actor: Actor) -> None:
+    person = get(session, tenant_id, person_id)
+    session.delete(person)
+    audit(session, tenant_id, actor, "delete", "person", person_id)
+    session.commit()
+
+
+def search(session: Session, tenant_id: uuid.UUID, *, q: str | None = None, owner_id: uuid.UUID | None = None,
+           status: str | None = None, limit: int, cursor: str | None = None) -> Page:
+    query = select(Person).where(Person.tenant_id == tenant_id)
+    if q:
+        prefix = _like_prefix(q.strip().casefold())
+        by_email = select(PersonEmail.person_id).where(
+            PersonEmail.tenant_id == tenant_id, PersonEmail.email.like(prefix, escape="\\"))
+        query = query.where(or_(Person.name_key.like(prefix, escape="\\"),
+                                Person.last_name_key.like(prefix, escape="\\"),
+                                Person.employer_key.like(prefix, escape="\\"),
+                                Person.id.in_(by_email)))
+    if owner_id:
+        query = query.where(Person.owner_id == owner_id)
+    if status:
+        query = query.where(Person.status == status)
+    return paginate(session, query, [Person.name_key, Person.id], limit, cursor)
+
+
+def _like_prefix(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def touchpoints(session: Session, tenant_id: uuid.UUID, person_id: uuid.UUID, *, limit: int,
+                cursor: str | None = None) -> Page:
+    get(session, tenant_id, person_id)
+    query = select(Touchpoint).where(Touchpoint.tenant_id == tenant_id, Touchpoint.person_id == person_id)
+    return paginate(session, query, [Touchpoint.occurred_at, Touchpoint.id], limit, cursor, descending=True)
+
+
+def log_touchpoint(session: Session, tenant_id: uuid.UUID, person_id: uuid.UUID, data: dict[str, Any],
+                   actor: Actor) -> Touchpoint:
+    """Record a touch; any touch resets the person's keep-in-touch clock."""
+    get(session, tenant_id, person_id)
+    check_owned(session, Recruiter, tenant_id, data.get("recruiter_id"), "recruiter_id")
+    touchpoint = Touchpoint(tenant_id=tenant_id, person_id=person_id, origin=actor.surface, **data)
+    session.add(touchpoint)
+    cadence = session.scalars(select(Cadence).where(Cadence.tenant_id == tenant_id,
+                                                    Cadence.person_id == person_id)).first()
+    if cadence and (cadence.last_touch_at is None or cadence.last_touch_at < touchpoint.occurred_at):
+        cadence.last_touch_at = touchpoint.occurred_at
+    session.flush()
+    audit(session, tenant_id, actor, "create", "touchpoint", touchpoint.id, data)
+    session.commit()
+    return touchpoint

@@ -1,0 +1,102 @@
+"""`brobygger run`: the web app, one worker and the cron scheduler as child processes of one parent.
+
+The parent owns the embedded Redis when none is configured, so all three children share one server
+that stops with the parent. Ctrl-C (or SIGTERM) stops the children cleanly; if any child dies, the
+others are stopped too and the exit code says so.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from typing import TYPE_CHECKING
+
+import click
+
+if TYPE_CHECKING:
+    from .extension import State
+
+GRACE_SECONDS = 10
+
+
+def run_all(state: State, host: str, port: int, demo: bool) -> int:
+    env = {**os.environ,
+           "BROBYGGER_DATABASE_URL": state.setting("DATABASE_URL"),
+           "BROBYGGER_REDIS_URL": state.redis_url,  # starts the embedded Redis here when none is set
+           "BROBYGGER_INSTANCE_PATH": str(state.instance_path),
+           "PYTHONUNBUFFERED": "1"}
+    base_url = f"http://{host}:{port}{state.url_prefix}"
+    env.setdefault("BROBYGGER_BASE_URL", base_url)
+    if demo:
+        env["BROBYGGER_DEMO"] = "1"
+        key = _prepare_demo(state)
+    state.redis.ping()
+
+    command = [sys.executable, "-m", "plugin"]
+    children = {
+        "web": subprocess.Popen([*command, "web", "--host", host, "--port", str(port)], env=env),
+        "worker": subprocess.Popen([*command, "worker"], env=env),
+        "cron": subprocess.Popen([*command, "cron"], env=env),
+    }
+    click.echo(f"\nBrobygger is running at {base_url}/")
+    if demo:
+        click.echo(f"  Demo API key:  {key}")
+        click.echo(f"  Try it:        curl -H 'Authorization: Bearer {key}' {base_url}/api/v1/people")
+        click.echo(f"  Sidebar:       {base_url}/demo/sidebar")
+    click.echo(f"  Readiness:     {base_url}/readyz\nPress Ctrl-C to stop.\n", nl=True)
+    sys.stdout.flush()
+
+    stop = _install_stop_handlers()
+    exit_code = 0
+    try:
+        while not stop:
+            for name, child in children.items():
+                if child.poll() is not None:
+                    click.echo(f"brobygger: {name} exited with code {child.returncode}; stopping", err=True)
+                    exit_code = 1
+                    stop.append(name)
+                    break
+            time.sleep(0.2)
+    finally:
+        _stop_children(list(children.values()))
+    click.echo("Brobygger stopped.")
+    return exit_code
+
+
+def _prepare_demo(state: State) -> str:
+    from . import demo, migrate
+    from .services import tenants
+
+    migrate.upgrade(state.engine)
+    with state.sessions() as session:
+        result = demo.seed(session, state.vault, reset=False)
+        click.echo(result.summary())
+        tenants.revoke_keys(session, result.tenant_id, demo.DEMO_KEY_NAME)
+        return tenants.create_api_key(session, result.tenant_id, demo.DEMO_KEY_NAME)
+
+
+def _install_stop_handlers() -> list[str]:
+    stop: list[str] = []
+
+    def request_stop(signum: int, _frame: object) -> None:
+        stop.append(signal.Signals(signum).name)
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    return stop
+
+
+def _stop_children(children: list[subprocess.Popen[bytes]]) -> None:
+    for child in children:
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + GRACE_SECONDS
+    for child in children:
+        try:
+            child.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()

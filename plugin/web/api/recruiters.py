@@ -1,0 +1,40 @@
+"""/recruiters."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from ...schemas.common import PageQuery
+from ...schemas.recruiters import RecruiterIn, RecruiterOut, RecruiterPage
+from ...services import recruiters
+from .common import actor, db_session, page_args, page_body, tenant_id
+
+blp = Blueprint("recruiters", __name__, url_prefix="/recruiters", description="The tenant's recruiters.")
+
+
+@blp.route("")
+class Recruiters(MethodView):
+    @blp.arguments(PageQuery, location="query")
+    @blp.response(200, RecruiterPage)
+    def get(self, args: dict) -> dict:
+        return page_body(recruiters.list_(db_session(), tenant_id(), **page_args(args)))
+
+    @blp.arguments(RecruiterIn)
+    @blp.response(201, RecruiterOut)
+    def post(self, data: dict) -> object:
+        return recruiters.add(db_session(), tenant_id(), data, actor())
+
+
+@blp.route("/<uuid:recruiter_id>")
+class RecruiterById(MethodView):
+    @blp.response(200, RecruiterOut)
+    def get(self, recruiter_id: uuid.UUID) -> object:
+        return recruiters.get(db_session(), tenant_id(), recruiter_id)
+
+    @blp.arguments(RecruiterIn(partial=True))
+    @blp.response(200, RecruiterOut)
+    def patch(self, data: dict, recruiter_id: uuid.UUID) -> object:
+        return recruiters.update(db_session(), tenant_id(), recruiter_id, data, actor())
