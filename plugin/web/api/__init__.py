@@ -10,9 +10,13 @@ from marshmallow import Schema
 
 from ...config import PREFIX
 from ..auth import require_api_key
-from . import people, recruiters
+from . import people as _people
+from . import recruiters as _recruiters
 
-BLUEPRINTS: list[Blueprint] = [people.blp, recruiters.blp]
+BLUEPRINTS: list[Blueprint] = [
+    _people.blp,
+    _recruiters.blp,
+]
 
 for _bp in BLUEPRINTS:
     _bp.before_request(require_api_key)
