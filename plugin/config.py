@@ -52,9 +52,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ENCRYPTION_KEYS", "", "Comma-separated Fernet keys for credentials at rest; the first encrypts, "
             "all decrypt (rotation). Required in production; generated in development."),
     Setting("ENV", "development", "`production` makes SECRET_KEY and ENCRYPTION_KEYS mandatory."),
-    Setting("BASE_URL", "http://127.0.0.1:5000", "Public URL of this deployment, used in links and the manifest."),
-    Setting("INSTANCE_PATH", "", "Folder for the SQLite file, embedded Redis and development secrets. Empty: "
-            "`instance/` beside the code."),
+    Setting("BASE_URL", "http://127.0.0.1:8350", "Public URL of this deployment, used in links and the manifest."),
+    Setting("INSTANCE_PATH", "", "Folder for the SQLite file, embedded Redis and development secrets. Empty: Flask's "
+            "instance folder (`instance/` in a source checkout)."),
     Setting("URL_PREFIX", "", "Mount point of every route (the extension's `url_prefix` overrides it)."),
     Setting("DEMO", False, "Enables `/demo/sidebar`, which signs a fresh sidebar launch for the demo tenant.",
             _bool),

@@ -80,8 +80,11 @@ def verify(session: Session, vault: Vault, redis: Redis, token: str, method: str
 def _tenant(session: Session, token: str) -> Tenant:
     try:
         iss = jwt.decode(token, options={"verify_signature": False}).get("iss")
+    except jwt.InvalidTokenError:
+        raise LaunchError("The launch link's signature or claims are invalid.") from None
+    try:
         tenant = session.get(Tenant, uuid.UUID(str(iss)))
-    except (jwt.InvalidTokenError, ValueError):
+    except ValueError:
         tenant = None
     if tenant is None:
         raise LaunchError("The launch link names no known tenant.")

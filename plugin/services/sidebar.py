@@ -34,10 +34,10 @@ def view(session: Session, tenant_id: uuid.UUID, person_id: uuid.UUID) -> Sideba
     touchpoints = list(session.scalars(
         select(Touchpoint).where(Touchpoint.tenant_id == tenant_id, Touchpoint.person_id == person_id)
         .order_by(Touchpoint.occurred_at.desc()).limit(TIMELINE_LENGTH)))
-    referred_by: list[Any] = list(session.execute(
+    referred_by: list[Any] = [tuple(row) for row in session.execute(
         select(Referral, Reference).join(Reference, Reference.id == Referral.reference_id)
         .where(Referral.tenant_id == tenant_id, Referral.person_id == person_id)
-        .order_by(Referral.referred_at)).tuples())
+        .order_by(Referral.referred_at))]
     return SidebarView(person, owner, next_followup, touchpoints, referred_by)
 
 

@@ -1,0 +1,31 @@
+# The two commands: `make run` and `make test`. Everything else here serves them.
+PYTHON ?= python3
+VENV   ?= .venv
+PORT   ?= 8350
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test lint install clean
+
+run: $(STAMP)
+	$(BIN)/brobygger run --demo --port $(PORT)
+
+test: $(STAMP)
+	$(BIN)/ruff check plugin connectors tests
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check plugin connectors tests
+	$(BIN)/ruff format --check plugin/migrations/versions
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Brobygger needs Python 3.11 or newer; set PYTHON=python3.x")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache
