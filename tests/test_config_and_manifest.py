@@ -69,7 +69,7 @@ def test_broken_manifest_stops_the_app(app_config: dict, tmp_path: Path) -> None
     with pytest.raises(ConfigError, match="webhooks: no entry for lever"):
         create_app({**app_config, "BROBYGGER_MANIFEST_PATH": path})
     path = _manifest_with(tmp_path, lambda d: d["surfaces"]["queue"].update(url="http://elsewhere/queue"))
-    with pytest.raises(ConfigError, match="surfaces.queue.url"):
+    with pytest.raises(ConfigError, match=r"surfaces\.queue\.url"):
         create_app({**app_config, "BROBYGGER_MANIFEST_PATH": path})
     path = _manifest_with(tmp_path, lambda d: d.update(version="9.9.9"))
     with pytest.raises(ConfigError, match="does not match the package"):

@@ -118,3 +118,23 @@ def test_owner_from_another_tenant_is_rejected(tenant: Any, other_tenant: Any) -
     response = tenant.post("/people", json={"first_name": "A", "owner_id": theirs["id"]})
     assert response.status_code == 422
     assert response.json["errors"] == {"owner_id": ["Unknown id."]}
+
+
+def test_datetimes_come_back_in_utc_and_absurd_ones_are_422(tenant: Any) -> None:
+    person = _person(tenant, collected_at="2026-05-01T08:00:00+02:00")
+    assert person["collected_at"].startswith("2026-05-01T06:00:00")
+    assert tenant.get(f"/people/{person['id']}").json["collected_at"] == person["collected_at"]
+    response = tenant.patch(f"/people/{person['id']}", json={"collected_at": "9999-12-31T23:59:59-14:00"})
+    assert response.status_code == 422
+    assert "collected_at" in response.json["errors"]
+
+
+def test_touchpoint_pages_follow_time(tenant: Any) -> None:
+    person = _person(tenant)
+    for day in range(1, 6):
+        tenant.post(f"/people/{person['id']}/touchpoints",
+                    json={"kind": "call", "occurred_at": f"2026-01-0{day}T10:00:00Z", "summary": str(day)})
+    first = tenant.get(f"/people/{person['id']}/touchpoints", query_string={"limit": 2}).json
+    second = tenant.get(f"/people/{person['id']}/touchpoints",
+                        query_string={"limit": 2, "cursor": first["next_cursor"]}).json
+    assert [t["summary"] for t in first["data"] + second["data"]] == ["5", "4", "3", "2"]

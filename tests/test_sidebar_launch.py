@@ -72,8 +72,9 @@ def test_bad_launches_are_refused(client: Any, tenant: Any, other_tenant: Any, p
         head, body, sig = _token(tenant, pid).split(".")
         token = f"{head}.{body[:-2]}AA.{sig}"
     elif case == "wrong_secret":
-        token = jwt.encode({"iss": str(tenant.id), "sub": "kari@acme.no", "iat": now, "exp": now + 60, "jti": "x",
-                            "qsh": query_hash("GET", LAUNCH_PATH, [])}, "not-the-tenant-secret-but-long-enough-for-hs256", algorithm="HS256")
+        claims = {"iss": str(tenant.id), "sub": "kari@acme.no", "iat": now, "exp": now + 60, "jti": "x",
+                  "qsh": query_hash("GET", LAUNCH_PATH, [])}
+        token = jwt.encode(claims, "not-the-tenant-secret-but-long-enough-for-hs256", algorithm="HS256")
     elif case == "expired":
         token = _token(tenant, pid, iat=now - 400, exp=now - 100)
     elif case == "too_long":

@@ -52,9 +52,20 @@ def text(max_length: int, *, required: bool = False, min_length: int = 0, **kw: 
     return fields.String(required=required, validate=validate.Length(min=min_length, max=max_length), **kw)
 
 
+class UTCDateTimeField(fields.AwareDateTime):
+    """An ISO 8601 datetime, read as UTC when it has no offset and converted to UTC, so that what a
+    POST echoes is what a later GET returns."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
+        parsed = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return parsed.astimezone(UTC)
+        except OverflowError:  # e.g. 9999-12-31T23:59-14:00 lies past datetime.max in UTC
+            raise ValidationError("Must be between the years 1900 and 2200.") from None
+
+
 def when(**kw: Any) -> fields.AwareDateTime:
-    """An ISO 8601 datetime; one without an offset is read as UTC."""
-    return fields.AwareDateTime(default_timezone=UTC, validate=_sane_datetime, **kw)
+    return UTCDateTimeField(default_timezone=UTC, validate=_sane_datetime, **kw)
 
 
 def day(**kw: Any) -> fields.Date:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, or_
+from sqlalchemy import Select, TypeDecorator, and_, or_
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from ..errors import InvalidError
@@ -40,7 +40,9 @@ def _decode(cursor: str, columns: list[InstrumentedAttribute[Any]]) -> list[Any]
 def _parse(value: Any, column: InstrumentedAttribute[Any]) -> Any:
     if not isinstance(value, str):
         raise ValueError
-    python_type = column.type.python_type
+    # A TypeDecorator (our UTCDateTime) reports `object`; its implementation knows the real type.
+    column_type = column.type.impl if isinstance(column.type, TypeDecorator) else column.type
+    python_type = column_type.python_type
     if python_type is uuid.UUID:
         return uuid.UUID(value)
     if python_type is datetime:

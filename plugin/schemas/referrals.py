@@ -1,0 +1,141 @@
+"""References (the referrers) and referrals (each act of referring)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from ..models import ReferenceKind, ReferralChannel, ReferralStatus
+from .common import BaseSchema, PageQuery, one_of, page_of, text, when
+
+IDENTITY = ("person_id", "recruiter_id", "name")
+
+
+def _name(**kw: Any) -> fields.String:
+    """An outsider's name: it is what identifies them, so a blank one is no name."""
+    return fields.String(validate=[validate.Length(min=1, max=200),
+                                   validate.Regexp(r"\s*\S", error="Must not be blank.")], **kw)
+
+
+def _email(**kw: Any) -> fields.Email:
+    return fields.Email(allow_none=True, validate=validate.Length(max=254), **kw)
+
+
+def exactly_one(original: Any, names: tuple[str, ...]) -> None:
+    """Raise on every one of `names` unless exactly one is given (judged on the raw input, so that a
+    malformed value still counts as given and the message does not mislead)."""
+    if not isinstance(original, Mapping):
+        return
+    given = [name for name in names if original.get(name) is not None]
+    if len(given) != 1:
+        message = "Give exactly one of " + ", ".join(names) + "."
+        raise ValidationError({name: [message] for name in (given if len(given) > 1 else names)})
+
+
+class ReferrerIn(BaseSchema):
+    """Who refers: a tracked person, a recruiter, or a named outsider with no record."""
+
+    kind = one_of(ReferenceKind, required=True)
+    person_id = fields.UUID()
+    recruiter_id = fields.UUID()
+    name = _name()
+    email = _email()
+
+    @validates_schema(pass_original=True, skip_on_field_errors=False)
+    def _one_identity(self, _data: dict, original: Any, **_: object) -> None:
+        exactly_one(original, IDENTITY)
+
+
+class ReferenceIn(ReferrerIn):
+    note = text(5000)
+
+
+class ReferencePatch(BaseSchema):
+    """The identity link (person, recruiter) is fixed: a different referrer is a different reference."""
+
+    kind = one_of(ReferenceKind)
+    name = _name()
+    email = _email()
+    note = text(5000)
+
+
+class ReferenceOut(Schema):
+    id = fields.UUID()
+    kind = fields.String()
+    person_id = fields.UUID(allow_none=True)
+    recruiter_id = fields.UUID(allow_none=True)
+    name = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+    display_name = fields.String(metadata={
+        "description": "The outsider's name, or the person's full name, or the recruiter's name."})
+    note = fields.String()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class ReferenceQuery(PageQuery):
+    kind = one_of(ReferenceKind, load_default=None)
+
+
+ReferencePage = page_of(ReferenceOut, "ReferencePage")
+
+
+class ReferralPatch(BaseSchema):
+    status = one_of(ReferralStatus, metadata={
+        "description": "received → contacted → in_process → hired / not_hired / parked; any may be set."})
+    channel = one_of(ReferralChannel)
+    prompted = fields.Boolean(metadata={"description": "Whether the referral was asked for."})
+    note = text(5000)
+    role_id = fields.UUID(allow_none=True)
+    job_ref = text(200, allow_none=True, metadata={"description": "The ATS job, when there is one."})
+
+
+class ReferralIn(ReferralPatch):
+    person_id = fields.UUID(required=True, metadata={"description": "The person referred."})
+    reference_id = fields.UUID()
+    referrer = fields.Nested(ReferrerIn, metadata={
+        "description": "Instead of reference_id: the referrer's existing reference is found, or one is made."})
+    channel = one_of(ReferralChannel, required=True)
+    prompted = fields.Boolean(required=True, metadata={"description": "Whether the referral was asked for."})
+    referred_at = when(metadata={"description": "Defaults to now."})
+
+    @validates_schema(pass_original=True, skip_on_field_errors=False)
+    def _one_referrer(self, _data: dict, original: Any, **_: object) -> None:
+        exactly_one(original, ("reference_id", "referrer"))
+
+
+class ReferralOut(Schema):
+    id = fields.UUID()
+    reference_id = fields.UUID()
+    person_id = fields.UUID()
+    role_id = fields.UUID(allow_none=True)
+    job_ref = fields.String(allow_none=True)
+    channel = fields.String()
+    prompted = fields.Boolean()
+    status = fields.String()
+    note = fields.String()
+    referred_at = fields.DateTime()
+    status_changed_at = fields.DateTime()
+    origin = fields.String()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class ReferralQuery(PageQuery):
+    reference_id = fields.UUID(load_default=None)
+    person_id = fields.UUID(load_default=None)
+    status = one_of(ReferralStatus, load_default=None)
+    channel = one_of(ReferralChannel, load_default=None)
+    prompted = fields.Boolean(load_default=None)
+    referred_from = when(load_default=None, metadata={"description": "Referred at or after this time."})
+    referred_to = when(load_default=None, metadata={"description": "Referred before this time."})
+
+    @validates_schema
+    def _ordered(self, data: dict, **_: object) -> None:
+        if data.get("referred_from") and data.get("referred_to") and data["referred_to"] < data["referred_from"]:
+            raise ValidationError("Must not be before referred_from.", "referred_to")
+
+
+ReferralPage = page_of(ReferralOut, "ReferralPage")
