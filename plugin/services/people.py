@@ -103,6 +103,14 @@ def touchpoints(session: Session, tenant_id: uuid.UUID, person_id: uuid.UUID, *,
 def log_touchpoint(session: Session, tenant_id: uuid.UUID, person_id: uuid.UUID, data: dict[str, Any],
                    actor: Actor) -> Touchpoint:
     """Record a touch; any touch resets the person's keep-in-touch clock."""
+    touchpoint = add_touchpoint(session, tenant_id, person_id, data, actor)
+    session.commit()
+    return touchpoint
+
+
+def add_touchpoint(session: Session, tenant_id: uuid.UUID, person_id: uuid.UUID, data: dict[str, Any],
+                   actor: Actor) -> Touchpoint:
+    """`log_touchpoint` without the commit, so another service can make a touch part of its own change."""
     get(session, tenant_id, person_id)
     check_owned(session, Recruiter, tenant_id, data.get("recruiter_id"), "recruiter_id")
     touchpoint = Touchpoint(tenant_id=tenant_id, person_id=person_id, origin=actor.surface, **data)
@@ -113,5 +121,4 @@ def log_touchpoint(session: Session, tenant_id: uuid.UUID, person_id: uuid.UUID,
         cadence.last_touch_at = touchpoint.occurred_at
     session.flush()
     audit(session, tenant_id, actor, "create", "touchpoint", touchpoint.id, data)
-    session.commit()
     return touchpoint

@@ -10,12 +10,20 @@ from marshmallow import Schema
 
 from ...config import PREFIX
 from ..auth import require_api_key
+from . import followups as _followups
 from . import people as _people
 from . import recruiters as _recruiters
+from . import references as _references
+from . import referrals as _referrals
+from . import roles as _roles
 
 BLUEPRINTS: list[Blueprint] = [
     _people.blp,
+    _followups.blp,
     _recruiters.blp,
+    _references.blp,
+    _referrals.blp,
+    _roles.blp,
 ]
 
 for _bp in BLUEPRINTS:

@@ -1,0 +1,104 @@
+"""Follow-ups: scheduled future touches, and what a recruiter does with them."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from ..models import FollowUpStatus, TouchpointKind, utcnow
+from .common import BaseSchema, PageQuery, one_of, page_of, text, when
+from .people import TouchpointOut
+
+SNOOZE_PRESETS = ("1w", "1m", "2m", "6m")  # one week, or one, two or six calendar months
+
+
+def _reason() -> fields.String:
+    return text(2000, required=True, min_length=1, metadata={"description": "Why this touch."})
+
+
+class FollowUpIn(BaseSchema):
+    person_id = fields.UUID(required=True)
+    reason = _reason()
+    due_at = when(required=True)
+    owner_id = fields.UUID(allow_none=True, metadata={
+        "description": "Defaults to the person's owner; null leaves the follow-up unassigned."})
+    role_id = fields.UUID(allow_none=True)
+
+
+class FollowUpOut(Schema):
+    id = fields.UUID()
+    person_id = fields.UUID()
+    owner_id = fields.UUID(allow_none=True)
+    role_id = fields.UUID(allow_none=True)
+    reason = fields.String()
+    kind = fields.String()
+    due_at = fields.DateTime()
+    status = fields.String()
+    snoozed_until = fields.DateTime(allow_none=True)
+    note = fields.String()
+    completed_at = fields.DateTime(allow_none=True)
+    touchpoint_id = fields.UUID(allow_none=True)
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class FollowUpQuery(PageQuery):
+    owner_id = fields.UUID(load_default=None)
+    person_id = fields.UUID(load_default=None)
+    status = fields.List(one_of(FollowUpStatus), load_default=None, metadata={
+        "description": "Repeat to match any of several statuses: `?status=open&status=snoozed`."})
+    due_from = when(load_default=None, metadata={"description": "Due at or after this time."})
+    due_to = when(load_default=None, metadata={"description": "Due before this time (exclusive)."})
+
+    @validates_schema
+    def _ordered(self, data: dict, **_: object) -> None:
+        if data.get("due_from") and data.get("due_to") and data["due_to"] <= data["due_from"]:
+            raise ValidationError("Must be after due_from.", "due_to")
+
+
+FollowUpPage = page_of(FollowUpOut, "FollowUpPage")
+
+
+class NextFollowUpIn(BaseSchema):
+    due_at = when(required=True)
+    reason = _reason()
+
+
+class CompleteIn(BaseSchema):
+    kind = one_of(TouchpointKind, load_default=TouchpointKind.MESSAGE.value)
+    occurred_at = when(metadata={"description": "When the touch happened; defaults to now."})
+    summary = text(5000, load_default="")
+    next = fields.Nested(NextFollowUpIn, allow_none=True, metadata={
+        "description": "Schedule the next follow-up for the same person, owner and role."})
+
+
+class CompletionOut(Schema):
+    followup = fields.Nested(FollowUpOut)
+    touchpoint = fields.Nested(TouchpointOut)
+    next = fields.Nested(FollowUpOut, allow_none=True)
+
+
+class SnoozeIn(BaseSchema):
+    preset = fields.String(validate=validate.OneOf(SNOOZE_PRESETS), metadata={
+        "description": "1w: a week; 1m, 2m, 6m: calendar months (31 January + 1m = end of February)."})
+    until = when()
+    note = text(2000)
+
+    @validates_schema
+    def _exactly_one(self, data: dict, **_: object) -> None:
+        if ("preset" in data) == ("until" in data):
+            message = "Give exactly one of preset and until."
+            raise ValidationError({"preset": [message], "until": [message]})
+        if "until" in data and data["until"] <= utcnow():
+            raise ValidationError("Must be in the future.", "until")
+
+
+class RescheduleIn(BaseSchema):
+    due_at = when(required=True)
+
+
+class ReassignIn(BaseSchema):
+    owner_id = fields.UUID(required=True)
+
+
+class CancelIn(BaseSchema):
+    note = text(2000)
