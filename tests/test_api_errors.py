@@ -103,3 +103,8 @@ def test_openapi_document_is_public_and_lists_the_api(client: Any) -> None:
     assert "/api/v1/people" in paths
     assert "/api/v1/people/{person_id}/touchpoints" in paths
     assert response.json["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+
+
+def test_unknown_query_parameters_are_422(tenant: Any) -> None:
+    body = _is_envelope(tenant.get("/people", query_string={"qq": "typo"}), 422)
+    assert body["errors"] == {"qq": ["Unknown field."]}

@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
+from ..demo import DEMO_TENANT_NAME
 from ..extension import db_session, get_state
 from ..manifest import render
 from ..models import Person, Recruiter, Tenant, Touchpoint
@@ -50,5 +51,3 @@ def demo_sidebar() -> Any:
                         {"person_id": str(person_id)})
     return redirect(url_for("brobygger_sidebar.launch_sidebar", jwt=token))
 
-
-DEMO_TENANT_NAME = "Fjordlys Rekruttering (demo)"

@@ -5,13 +5,24 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import flask_smorest
 from flask import g
+from webargs.flaskparser import FlaskParser
 
 from ...extension import db_session, get_state
 from ...services.actors import Actor
 from ...services.pagination import Page
 
-__all__ = ["Page", "actor", "db_session", "page_args", "page_body", "tenant_id"]
+__all__ = ["Blueprint", "Page", "actor", "db_session", "page_args", "page_body", "tenant_id"]
+
+
+class _StrictParser(FlaskParser):
+    # webargs ignores unknown query parameters by default; our API rejects them like unknown body fields
+    DEFAULT_UNKNOWN_BY_LOCATION = {**FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION, "query": None, "querystring": None}
+
+
+class Blueprint(flask_smorest.Blueprint):
+    ARGUMENTS_PARSER = _StrictParser()
 
 
 def tenant_id() -> uuid.UUID:

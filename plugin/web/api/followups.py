@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from ...schemas.followups import (
     CancelIn,
@@ -20,7 +19,7 @@ from ...schemas.followups import (
     SnoozeIn,
 )
 from ...services import followups
-from .common import actor, db_session, page_args, page_body, tenant_id
+from .common import Blueprint, actor, db_session, page_args, page_body, tenant_id
 
 blp = Blueprint("followups", __name__, url_prefix="/followups",
                 description="Scheduled future touches with a person, each with a reason.")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from ...schemas.common import PageQuery
 from ...schemas.people import (
@@ -18,7 +17,7 @@ from ...schemas.people import (
     TouchpointPage,
 )
 from ...services import people
-from .common import actor, db_session, page_args, page_body, tenant_id
+from .common import Blueprint, actor, db_session, page_args, page_body, tenant_id
 
 blp = Blueprint("people", __name__, url_prefix="/people", description="Passive candidates and other contacts.")
 

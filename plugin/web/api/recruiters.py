@@ -5,12 +5,11 @@ from __future__ import annotations
 import uuid
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from ...schemas.common import PageQuery
 from ...schemas.recruiters import RecruiterIn, RecruiterOut, RecruiterPage
 from ...services import recruiters
-from .common import actor, db_session, page_args, page_body, tenant_id
+from .common import Blueprint, actor, db_session, page_args, page_body, tenant_id
 
 blp = Blueprint("recruiters", __name__, url_prefix="/recruiters", description="The tenant's recruiters.")
 

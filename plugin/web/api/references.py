@@ -5,11 +5,10 @@ from __future__ import annotations
 import uuid
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from ...schemas.referrals import ReferenceIn, ReferenceOut, ReferencePage, ReferencePatch, ReferenceQuery
 from ...services import references
-from .common import actor, db_session, page_args, page_body, tenant_id
+from .common import Blueprint, actor, db_session, page_args, page_body, tenant_id
 
 blp = Blueprint("references", __name__, url_prefix="/references",
                 description="Referrers: tracked people, recruiters and named outsiders who refer others.")

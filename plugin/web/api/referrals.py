@@ -5,11 +5,10 @@ from __future__ import annotations
 import uuid
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from ...schemas.referrals import ReferralIn, ReferralOut, ReferralPage, ReferralPatch, ReferralQuery
 from ...services import referrals
-from .common import actor, db_session, page_args, page_body, tenant_id
+from .common import Blueprint, actor, db_session, page_args, page_body, tenant_id
 
 blp = Blueprint("referrals", __name__, url_prefix="/referrals", description="Who referred whom, and how it went.")
 

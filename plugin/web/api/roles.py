@@ -5,12 +5,11 @@ from __future__ import annotations
 import uuid
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from ...schemas.common import PageQuery
 from ...schemas.roles import RoleIn, RoleOut, RolePage, RoleQuery, ShortlistEntryOut, ShortlistIn, ShortlistPage
 from ...services import roles
-from .common import actor, db_session, page_args, page_body, tenant_id
+from .common import Blueprint, actor, db_session, page_args, page_body, tenant_id
 
 blp = Blueprint("roles", __name__, url_prefix="/roles",
                 description="Openings, above all the unadvertised ones, and who is shortlisted for them.")
