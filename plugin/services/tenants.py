@@ -25,13 +25,20 @@ class NewTenant:
 
 def create(session: Session, vault: Vault, name: str, *, language: str = "nb",
            time_zone: str = "Europe/Oslo", ats_origins: list[str] | None = None) -> NewTenant:
+    created = add(session, vault, name, language=language, time_zone=time_zone, ats_origins=ats_origins)
+    session.commit()
+    return created
+
+
+def add(session: Session, vault: Vault, name: str, *, language: str = "nb", time_zone: str = "Europe/Oslo",
+        ats_origins: list[str] | None = None) -> NewTenant:
+    """A new tenant with its first API key and sidebar secret, in the caller's transaction."""
     secret = new_secret()
     tenant = Tenant(name=name, default_language=language, time_zone=time_zone,
                     sidebar_secret_encrypted=vault.encrypt(secret), ats_origins=ats_origins or [])
     session.add(tenant)
     session.flush()
     key = _add_key(session, tenant.id, "initial")
-    session.commit()
     return NewTenant(tenant, key, secret)
 
 
