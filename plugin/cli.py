@@ -179,31 +179,28 @@ def recruiter_add(tenant_id: str, email: str, name: str, time_zone: str, languag
 
 # --- processes --------------------------------------------------------------------------------
 
-@brobygger_group.command("web", help="Serve the web app (development server; use gunicorn in production).")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8350, show_default=True, type=click.IntRange(1, 65535))
-@with_appcontext
-def web(host: str, port: int) -> None:
-    from flask import current_app
-
-    current_app.run(host=host, port=port, threaded=True, use_reloader=False)
+LOG_LEVEL = click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default="info",
+                         show_default=True)
 
 
 @brobygger_group.command("worker", help="Run an RQ worker for Brobygger's queue (run as many as you like).")
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+@LOG_LEVEL
 @with_appcontext
-def worker(burst: bool) -> None:
+def worker(burst: bool, log_level: str) -> None:
     from rq import Queue, Worker
 
     state = get_state()
     queue = Queue(state.setting("QUEUE_NAME"), connection=state.redis)
     # A short TTL makes an idle worker heartbeat every 45 s, well inside /readyz's two minutes.
-    Worker([queue], connection=state.redis, worker_ttl=60).work(burst=burst, with_scheduler=True)
+    Worker([queue], connection=state.redis, worker_ttl=60).work(burst=burst, with_scheduler=True,
+                                                                logging_level=log_level.upper())
 
 
 @brobygger_group.command("cron", help="Run the RQ cron scheduler (exactly one per deployment).")
+@LOG_LEVEL
 @with_appcontext
-def cron() -> None:
+def cron(log_level: str) -> None:
     import os
     import time
 
@@ -214,7 +211,7 @@ def cron() -> None:
     os.environ["TZ"] = "UTC"  # RQ reads cron strings in local time; tenant time is done in code
     time.tzset()
     state = get_state()
-    scheduler = CronScheduler(connection=state.redis)
+    scheduler = CronScheduler(connection=state.redis, logging_level=log_level.upper())
     scheduler.register(tick, state.setting("QUEUE_NAME"), kwargs={"queue_name": state.setting("QUEUE_NAME")},
                        interval=TICK_SECONDS, result_ttl=600)
     scheduler.start()

@@ -12,6 +12,8 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from typing import TYPE_CHECKING
 
 import click
@@ -37,10 +39,15 @@ def run_all(state: State, host: str, port: int, demo: bool) -> int:
 
     command = [sys.executable, "-m", "plugin"]
     children = {
-        "web": subprocess.Popen([*command, "web", "--host", host, "--port", str(port)], env=env),
-        "worker": subprocess.Popen([*command, "worker"], env=env),
-        "cron": subprocess.Popen([*command, "cron"], env=env),
+        # gunicorn, as in production; the access log leaves out query strings (sidebar launch tokens)
+        "web": subprocess.Popen([sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", "2",
+                                 "--threads", "4", "--access-logfile", "-",
+                                 "--access-logformat", '%(h)s "%(m)s %(U)s" %(s)s %(M)sms',
+                                 "plugin:create_app()"], env=env),
+        "worker": subprocess.Popen([*command, "worker", "--log-level", "warning"], env=env),
+        "cron": subprocess.Popen([*command, "cron", "--log-level", "warning"], env=env),
     }
+    _wait_until_ready(f"http://{host}:{port}{state.url_prefix}/readyz", children)
     click.echo(f"\nBrobygger is running at {base_url}/")
     if demo:
         click.echo(f"  Demo API key:  {key}")
@@ -64,6 +71,23 @@ def run_all(state: State, host: str, port: int, demo: bool) -> int:
         _stop_children(list(children.values()))
     click.echo("Brobygger stopped.")
     return exit_code
+
+
+def _wait_until_ready(url: str, children: dict[str, subprocess.Popen[bytes]], timeout: float = 30) -> None:
+    """Print the banner after the start-up logs, once /readyz passes (or say what is still missing)."""
+    deadline = time.monotonic() + timeout
+    body = b""
+    while time.monotonic() < deadline and all(c.poll() is None for c in children.values()):
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except urllib.error.HTTPError as exc:
+            body = exc.read()
+        except OSError:
+            pass
+        time.sleep(0.3)
+    click.echo(f"brobygger: not ready yet: {body.decode(errors='replace') or 'the web app does not answer'}",
+               err=True)
 
 
 def _prepare_demo(state: State) -> str:

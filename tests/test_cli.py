@@ -42,8 +42,7 @@ def test_apikey_and_recruiter_commands(runner: Any, client: Any, tenant: Any) ->
 def test_every_command_has_help(runner: Any) -> None:
     for args in (["--help"], ["tenant", "create", "--help"], ["tenant", "list", "--help"],
                  ["apikey", "create", "--help"], ["recruiter", "add", "--help"], ["db", "upgrade", "--help"],
-                 ["seed-demo", "--help"], ["run", "--help"], ["worker", "--help"], ["cron", "--help"],
-                 ["web", "--help"]):
+                 ["seed-demo", "--help"], ["run", "--help"], ["worker", "--help"], ["cron", "--help"]):
         result = runner.invoke(args=["brobygger", *args])
         assert result.exit_code == 0, (args, result.output)
         assert "Usage:" in result.output

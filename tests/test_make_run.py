@@ -33,7 +33,7 @@ def test_make_run_boots_serves_and_stops_cleanly(fresh_database: Any, tmp_path: 
         base = f"http://127.0.0.1:{port}"
         status, body = wait_for(lambda: (r := get_json(f"{base}/readyz"))[0] == 200 and r, timeout=90)
         assert body["status"] == "ok", body
-        printed = log.read_text()
+        printed = wait_for(lambda: "Press Ctrl-C to stop." in (text := log.read_text()) and text, timeout=10)
         key = re.search(r"Demo API key:\s+(bby_\S+)", printed)
         assert key, printed
         assert f"{base}/demo/sidebar" in printed
