@@ -167,6 +167,25 @@ class TenantHandle:
     def delete(self, path: str, **kw: Any) -> Any:
         return self.client.delete(self._url(path), headers=self.headers, **kw)
 
+    def create(self, path: str, json: Any) -> dict:
+        """POST `json` to `path`, insist on 201 Created, and return the created resource."""
+        response = self.post(path, json=json)
+        assert response.status_code == 201, response.json
+        return response.json
+
+    def walk(self, path: str, query: dict[str, Any] | None = None, limit: int = 100) -> list[dict]:
+        """Every item of a list endpoint, following `next_cursor` page by page."""
+        seen: list[dict] = []
+        cursor = None
+        while True:
+            response = self.get(path, query_string={**(query or {}), "limit": limit,
+                                                    **({"cursor": cursor} if cursor else {})})
+            assert response.status_code == 200, response.json
+            seen += response.json["data"]
+            cursor = response.json["next_cursor"]
+            if cursor is None:
+                return seen
+
 
 @pytest.fixture
 def make_tenant(app: Flask, client: FlaskClient) -> Any:

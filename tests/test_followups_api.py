@@ -17,28 +17,20 @@ SOON = "2030-05-01T09:00:00+00:00"
 
 
 def _person(t: Any, first_name: str = "Åse", **fields: Any) -> dict:
-    response = t.post("/people", json={"first_name": first_name, **fields})
-    assert response.status_code == 201, response.json
-    return response.json
+    return t.create("/people", {"first_name": first_name, **fields})
 
 
 def _recruiter(t: Any, email: str = "rita@example.no") -> dict:
-    response = t.post("/recruiters", json={"email": email, "name": email.split("@")[0]})
-    assert response.status_code == 201, response.json
-    return response.json
+    return t.create("/recruiters", {"email": email, "name": email.split("@")[0]})
 
 
 def _role(t: Any, title: str = "Data engineer") -> dict:
-    response = t.post("/roles", json={"title": title})
-    assert response.status_code == 201, response.json
-    return response.json
+    return t.create("/roles", {"title": title})
 
 
 def _followup(t: Any, person_id: str, **fields: Any) -> dict:
-    body = {"person_id": person_id, "reason": "Ask about the new platform team", "due_at": SOON, **fields}
-    response = t.post("/followups", json=body)
-    assert response.status_code == 201, response.json
-    return response.json
+    return t.create("/followups", {"person_id": person_id, "reason": "Ask about the new platform team", "due_at": SOON,
+                                   **fields})
 
 
 def _when(value: str) -> datetime:

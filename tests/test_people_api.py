@@ -6,11 +6,8 @@ from typing import Any
 
 
 def _person(t: Any, **fields: Any) -> dict:
-    body = {"first_name": "Åse", "last_name": "Øvrebø", "emails": ["ase@example.no"], "employer": "Equinor",
-            "title": "Data engineer", **fields}
-    response = t.post("/people", json=body)
-    assert response.status_code == 201, response.json
-    return response.json
+    return t.create("/people", {"first_name": "Åse", "last_name": "Øvrebø", "emails": ["ase@example.no"],
+                                "employer": "Equinor", "title": "Data engineer", **fields})
 
 
 def test_create_read_update_delete(tenant: Any) -> None:
@@ -53,15 +50,7 @@ def test_search_by_name_email_and_employer(tenant: Any) -> None:
 def test_cursor_pagination_visits_everyone_once(tenant: Any) -> None:
     for i in range(7):
         _person(tenant, first_name=f"Person{i}", emails=[f"p{i}@example.no"])
-    seen: list[str] = []
-    cursor = None
-    while True:
-        query = {"limit": 3, **({"cursor": cursor} if cursor else {})}
-        body = tenant.get("/people", query_string=query).json
-        seen += [p["id"] for p in body["data"]]
-        cursor = body["next_cursor"]
-        if cursor is None:
-            break
+    seen = [p["id"] for p in tenant.walk("/people", limit=3)]
     assert len(seen) == 7 == len(set(seen))
 
 
@@ -74,9 +63,8 @@ def test_bad_cursor_is_422(tenant: Any) -> None:
 def test_touchpoints_newest_first(tenant: Any) -> None:
     person = _person(tenant)
     for day in ("2026-01-05", "2026-03-01", "2026-02-10"):
-        response = tenant.post(f"/people/{person['id']}/touchpoints",
-                               json={"kind": "meeting", "occurred_at": f"{day}T10:00:00+01:00", "summary": day})
-        assert response.status_code == 201, response.json
+        tenant.create(f"/people/{person['id']}/touchpoints",
+                      {"kind": "meeting", "occurred_at": f"{day}T10:00:00+01:00", "summary": day})
     body = tenant.get(f"/people/{person['id']}/touchpoints").json
     assert [t["summary"] for t in body["data"]] == ["2026-03-01", "2026-02-10", "2026-01-05"]
     assert body["data"][0]["occurred_at"].startswith("2026-03-01T09:00:00")  # stored and shown in UTC
@@ -138,3 +126,14 @@ def test_touchpoint_pages_follow_time(tenant: Any) -> None:
     second = tenant.get(f"/people/{person['id']}/touchpoints",
                         query_string={"limit": 2, "cursor": first["next_cursor"]}).json
     assert [t["summary"] for t in first["data"] + second["data"]] == ["5", "4", "3", "2"]
+
+
+def test_touchpoint_and_query_validation(tenant: Any) -> None:
+    person = _person(tenant)
+    response = tenant.post(f"/people/{person['id']}/touchpoints", json={"kind": "gossip", "summary": 5,
+                                                                         "recruiter_id": "x", "extra": True})
+    assert response.status_code == 422
+    assert set(response.json["errors"]) == {"kind", "occurred_at", "summary", "recruiter_id", "extra"}
+    response = tenant.get("/people", query_string={"status": "famous", "limit": 0, "owner_id": "x"})
+    assert response.status_code == 422
+    assert set(response.json["errors"]) == {"status", "limit", "owner_id"}

@@ -16,34 +16,15 @@ from plugin.models import AuditEvent
 
 
 def _person(t: Any, first: str = "Åse", last: str = "Øvrebø") -> dict:
-    response = t.post("/people", json={"first_name": first, "last_name": last})
-    assert response.status_code == 201, response.json
-    return response.json
+    return t.create("/people", {"first_name": first, "last_name": last})
 
 
 def _recruiter(t: Any, name: str = "Rita Rekrutterer", email: str = "rita@acme.no") -> dict:
-    response = t.post("/recruiters", json={"name": name, "email": email})
-    assert response.status_code == 201, response.json
-    return response.json
+    return t.create("/recruiters", {"name": name, "email": email})
 
 
 def _reference(t: Any, **body: Any) -> dict:
-    response = t.post("/references", json={"kind": "outsider", **body})
-    assert response.status_code == 201, response.json
-    return response.json
-
-
-def _walk(t: Any, query: dict[str, Any]) -> list[dict]:
-    """Every reference of a listing, page by page."""
-    seen: list[dict] = []
-    cursor = None
-    while True:
-        response = t.get("/references", query_string={**query, **({"cursor": cursor} if cursor else {})})
-        assert response.status_code == 200, response.json
-        seen += response.json["data"]
-        cursor = response.json["next_cursor"]
-        if cursor is None:
-            return seen
+    return t.create("/references", {"kind": "outsider", **body})
 
 
 def test_each_kind_of_referrer_and_its_display_name(tenant: Any) -> None:
@@ -140,10 +121,10 @@ def test_patch_changes_details_but_not_who(tenant: Any) -> None:
 
 def test_filter_by_kind_and_paginate(tenant: Any) -> None:
     made = [_reference(tenant, kind="client" if i % 2 else "employee", name=f"Referrer {i}") for i in range(7)]
-    everyone = _walk(tenant, {"limit": 3})
+    everyone = tenant.walk("/references", limit=3)
     assert len(everyone) == 7
     assert {r["id"] for r in everyone} == {r["id"] for r in made}  # each once
-    clients = _walk(tenant, {"kind": "client", "limit": 2})
+    clients = tenant.walk("/references", {"kind": "client"}, limit=2)
     assert sorted(r["display_name"] for r in clients) == ["Referrer 1", "Referrer 3", "Referrer 5"]
 
 

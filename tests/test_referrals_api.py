@@ -13,22 +13,15 @@ from plugin.models import AuditEvent, Role
 
 
 def _person(t: Any, first: str = "Åse", last: str = "Øvrebø") -> dict:
-    response = t.post("/people", json={"first_name": first, "last_name": last})
-    assert response.status_code == 201, response.json
-    return response.json
+    return t.create("/people", {"first_name": first, "last_name": last})
 
 
 def _reference(t: Any, **body: Any) -> dict:
-    response = t.post("/references", json={"kind": "outsider", **body})
-    assert response.status_code == 201, response.json
-    return response.json
+    return t.create("/references", {"kind": "outsider", **body})
 
 
 def _referral(t: Any, person: dict, **body: Any) -> dict:
-    response = t.post("/referrals", json={"person_id": person["id"], "channel": "linkedin", "prompted": False,
-                                          **body})
-    assert response.status_code == 201, response.json
-    return response.json
+    return t.create("/referrals", {"person_id": person["id"], "channel": "linkedin", "prompted": False, **body})
 
 
 def _role(session: Session, tenant: Any, title: str = "Data engineer") -> str:

@@ -24,21 +24,15 @@ BACKWARD = [
 
 
 def _role(t: Any, title: str = "Data engineer", **fields: Any) -> dict:
-    response = t.post("/roles", json={"title": title, **fields})
-    assert response.status_code == 201, response.json
-    return response.json
+    return t.create("/roles", {"title": title, **fields})
 
 
 def _person(t: Any, first_name: str = "Åse", last_name: str = "Øvrebø") -> dict:
-    response = t.post("/people", json={"first_name": first_name, "last_name": last_name})
-    assert response.status_code == 201, response.json
-    return response.json
+    return t.create("/people", {"first_name": first_name, "last_name": last_name})
 
 
 def _recruiter(t: Any, email: str = "rita@example.no") -> dict:
-    response = t.post("/recruiters", json={"email": email, "name": "Rita"})
-    assert response.status_code == 201, response.json
-    return response.json
+    return t.create("/recruiters", {"email": email, "name": "Rita"})
 
 
 def test_create_read_update(tenant: Any) -> None:
@@ -160,16 +154,15 @@ def test_list_query_validation_names_every_bad_field(tenant: Any) -> None:
 def test_shortlist_add_list_remove(tenant: Any) -> None:
     role = _role(tenant)
     ase, ola = _person(tenant), _person(tenant, "Ola", "Nordmann")
-    added = tenant.post(f"/roles/{role['id']}/shortlist", json={"person_id": ase["id"], "note": "Strong on Go"})
-    assert added.status_code == 201, added.json
-    assert (added.json["person_id"], added.json["full_name"], added.json["note"]) == (
+    added = tenant.create(f"/roles/{role['id']}/shortlist", {"person_id": ase["id"], "note": "Strong on Go"})
+    assert (added["person_id"], added["full_name"], added["note"]) == (
         ase["id"], "Åse Øvrebø", "Strong on Go")
     tenant.post(f"/roles/{role['id']}/shortlist", json={"person_id": ola["id"]})
 
     listed = tenant.get(f"/roles/{role['id']}/shortlist").json
     assert [(e["full_name"], e["note"]) for e in listed["data"]] == [("Åse Øvrebø", "Strong on Go"),
                                                                     ("Ola Nordmann", "")]
-    assert listed["data"][0]["added_at"] == added.json["added_at"]
+    assert listed["data"][0]["added_at"] == added["added_at"]
     assert listed["next_cursor"] is None
     first = tenant.get(f"/roles/{role['id']}/shortlist", query_string={"limit": 1}).json
     rest = tenant.get(f"/roles/{role['id']}/shortlist", query_string={"limit": 1, "cursor": first["next_cursor"]})
