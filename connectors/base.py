@@ -1,0 +1,57 @@
+"""What every vendor connector offers the sync engine. Connectors never persist anything."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Mapping
+from datetime import datetime
+from typing import ClassVar
+
+from .http import HttpClient, Policy
+from .types import Application, Candidate, Note, WebhookEvent
+
+Record = Candidate | Application
+
+
+class Connector(ABC):
+    vendor: ClassVar[str]
+    # Streams in the order a sync reads them; each has its own bookmark.
+    streams: ClassVar[tuple[str, ...]]
+    # Keys an installation's credentials must hold.
+    credential_fields: ClassVar[tuple[str, ...]]
+
+    def __init__(self, base_url: str, credentials: Mapping[str, str], *, policy: Policy | None = None,
+                 sleep: Callable[[float], None] | None = None) -> None:
+        missing = [k for k in self.credential_fields if not credentials.get(k)]
+        if missing:
+            raise ValueError(f"{self.vendor} credentials need {', '.join(missing)}")
+        self.base_url = base_url.rstrip("/")
+        self.http = self._client(credentials, policy or Policy(), sleep)
+
+    @abstractmethod
+    def _client(self, credentials: Mapping[str, str], policy: Policy,
+                sleep: Callable[[float], None] | None) -> HttpClient:
+        """The shared HTTP client, set up with this vendor's auth and quota headers."""
+
+    @abstractmethod
+    def read(self, stream: str, since: datetime | None) -> Iterator[list[Record]]:
+        """Pages of records changed since `since` (everything when None). A candidate comes before the
+        applications that name it, or the engine fetches it."""
+
+    @abstractmethod
+    def fetch_candidate(self, candidate_id: str) -> tuple[Candidate, list[Application]]:
+        """One candidate and their applications, fresh (after a webhook, or to start tracking)."""
+
+    @abstractmethod
+    def add_note(self, candidate_id: str, body: str) -> Note:
+        """Write a note on the candidate in the ATS."""
+
+    @abstractmethod
+    def add_tag(self, candidate_id: str, tag: str) -> None:
+        """Tag the candidate in the ATS (idempotent: tagging twice leaves one tag)."""
+
+    @staticmethod
+    @abstractmethod
+    def verify_webhook(secret: str, headers: Mapping[str, str], body: bytes, now: float | None = None
+                       ) -> WebhookEvent:
+        """Check a delivery's signature against the raw body and parse it; raise WebhookRejected."""

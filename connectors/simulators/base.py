@@ -1,0 +1,202 @@
+"""What every vendor simulator shares: a fixed-window rate limit, switchable faults, a request log,
+bearer tokens that expire, and a helper that serves the WSGI app over real HTTP on 127.0.0.1.
+
+Plain Werkzeug, no Flask: simulators live in `connectors/`, which depends on no web framework.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import secrets
+import threading
+import time
+from abc import ABC, abstractmethod
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from werkzeug.exceptions import HTTPException
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request, Response
+
+from .dataset import Dataset
+
+
+class Fault(StrEnum):
+    SERVER_ERROR = "5xx"  # answer 503
+    SLOW = "slow"  # answer only after `slow_seconds` (past the client's read timeout)
+    MALFORMED = "malformed"  # 200 with a body that is not JSON
+    EXPIRE_TOKENS = "expire_tokens"  # every issued token stops working; the request gets 401
+
+
+@dataclass(frozen=True)
+class QuotaHeaders:
+    limit: str
+    remaining: str
+    reset: str
+
+
+@dataclass
+class LoggedRequest:
+    method: str
+    path: str
+    query: list[tuple[str, str]]
+    status: int = 0
+
+
+@dataclass
+class Window:
+    """A fixed-window quota: `limit` requests per `seconds`; then 429 until the window ends."""
+
+    limit: int
+    seconds: float
+    started: float = field(default_factory=time.monotonic)
+    used: int = 0
+
+    def take(self) -> tuple[bool, int, float]:
+        now = time.monotonic()
+        if now - self.started >= self.seconds:
+            self.started, self.used = now, 0
+        reset = self.started + self.seconds - now
+        if self.used >= self.limit:
+            return False, 0, reset
+        self.used += 1
+        return True, self.limit - self.used, reset
+
+
+class Simulator(ABC):
+    """Base WSGI app. Subclasses implement `authenticate` and `route`."""
+
+    quota_headers: QuotaHeaders = QuotaHeaders("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")
+
+    def __init__(self, dataset: Dataset, *, rate_limit: int = 50, window_seconds: float = 10.0,
+                 slow_seconds: float = 5.0, token_lifetime: float = 3600.0) -> None:
+        self.data = dataset
+        self.window = Window(rate_limit, window_seconds)
+        self.slow_seconds = slow_seconds
+        self.token_lifetime = token_lifetime
+        self.requests: list[LoggedRequest] = []
+        self.over_quota = 0  # requests that arrived while the quota was spent
+        self._faults: deque[Fault] = deque()
+        self._tokens: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    # --- switches for tests -----------------------------------------------------------------------
+
+    def inject(self, fault: Fault | str, times: int = 1) -> None:
+        """Apply `fault` to the next `times` requests (after authentication and the rate limit)."""
+        with self._lock:
+            self._faults.extend([Fault(fault)] * times)
+
+    def expire_tokens(self) -> None:
+        with self._lock:
+            self._tokens.clear()
+
+    def issue_token(self) -> tuple[str, float]:
+        token = secrets.token_urlsafe(24)
+        expires_at = time.time() + self.token_lifetime
+        with self._lock:
+            self._tokens[token] = expires_at
+        return token, expires_at
+
+    def token_valid(self, token: str) -> bool:
+        with self._lock:
+            return self._tokens.get(token, 0) > time.time()
+
+    # --- WSGI -------------------------------------------------------------------------------------
+
+    def __call__(self, environ: dict, start_response: Callable[..., Any]) -> Iterable[bytes]:
+        request = Request(environ)
+        logged = LoggedRequest(request.method, request.path, list(request.args.items(multi=True)))
+        with self._lock:
+            self.requests.append(logged)
+        response = self._respond(request)
+        logged.status = response.status_code
+        return response(environ, start_response)
+
+    def _respond(self, request: Request) -> Response:
+        if self.is_public(request):
+            return self._dispatch(request)
+        with self._lock:
+            allowed, remaining, reset = self.window.take()
+            if not allowed:
+                self.over_quota += 1
+        headers = {self.quota_headers.limit: str(self.window.limit),
+                   self.quota_headers.remaining: str(remaining),
+                   self.quota_headers.reset: str(math.ceil(reset))}
+        if not allowed:
+            return self.error(429, "Rate limit exceeded", {"Retry-After": str(max(1, math.ceil(reset))), **headers})
+        fault = self._next_fault()
+        if fault is Fault.EXPIRE_TOKENS:
+            self.expire_tokens()
+        denied = self.authenticate(request)
+        if denied is not None:
+            return denied
+        if fault is Fault.SERVER_ERROR:
+            return self.error(503, "Service temporarily unavailable", headers)
+        if fault is Fault.SLOW:
+            time.sleep(self.slow_seconds)
+        if fault is Fault.MALFORMED:
+            return Response('{"truncated": [1, 2', status=200, headers=headers, content_type="application/json")
+        response = self._dispatch(request)
+        response.headers.update(headers)
+        return response
+
+    def _dispatch(self, request: Request) -> Response:
+        try:
+            return self.route(request)
+        except HTTPException as exc:
+            return self.error(exc.code or 500, exc.description or exc.name)
+
+    def _next_fault(self) -> Fault | None:
+        with self._lock:
+            return self._faults.popleft() if self._faults else None
+
+    # --- for subclasses ---------------------------------------------------------------------------
+
+    def is_public(self, request: Request) -> bool:
+        """Requests outside auth and quota (a token endpoint, say)."""
+        return False
+
+    @abstractmethod
+    def authenticate(self, request: Request) -> Response | None:
+        """None when the request's credentials are good; otherwise the vendor's refusal."""
+
+    @abstractmethod
+    def route(self, request: Request) -> Response:
+        """Serve the vendor's endpoints."""
+
+    def error(self, status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+        return self.json({"error": message}, status, headers)
+
+    @staticmethod
+    def json(body: Any, status: int = 200, headers: dict[str, str] | None = None,
+             content_type: str = "application/json") -> Response:
+        return Response(json.dumps(body, default=str), status=status, headers=headers or {},
+                        content_type=content_type)
+
+
+def deliver_webhook(url: str, body: bytes, headers: dict[str, str], timeout: float = 10) -> int:
+    """POST a signed delivery to the app, as the vendor would; returns the status code it got."""
+    import requests
+
+    response = requests.post(url, data=body, headers={"Content-Type": "application/json", **headers},
+                             timeout=timeout)
+    return response.status_code
+
+
+@contextmanager
+def serve(app: Callable[..., Any], port: int = 0) -> Iterator[str]:
+    """Serve a WSGI app over real HTTP on 127.0.0.1 in a thread; yields its base URL."""
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="simulator", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
