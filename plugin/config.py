@@ -61,6 +61,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("QUEUE_NAME", "brobygger", "RQ queue the web app enqueues into and workers listen on."),
     Setting("HEALTH_MAX_AGE", 120, "Seconds since a worker, the cron scheduler and the pulse job were last seen "
             "before `/readyz` reports them down.", int),
+    Setting("SYNC_INTERVAL_MINUTES", 5, "Minutes between the incremental syncs of every installation, the "
+            "safety net for missed webhooks.", int),
     Setting("API_PAGE_SIZE", 50, "Default page size of list endpoints (maximum 500).", int),
     Setting("MANIFEST_PATH", "", "Path of manifest.yaml. Empty: the one shipped with the package."),
 )
@@ -96,6 +98,8 @@ def finalise(config: dict[str, Any], instance_path: Path) -> None:
     if not config[PREFIX + "ENCRYPTION_KEYS"]:
         config[PREFIX + "ENCRYPTION_KEYS"] = _instance_secret(instance_path / "encryption_key", _fernet_key)
     config[PREFIX + "ENCRYPTION_KEYS"] = _keys(config[PREFIX + "ENCRYPTION_KEYS"])
+    if not 1 <= config[PREFIX + "SYNC_INTERVAL_MINUTES"] <= 1440:
+        raise ConfigError(f"{PREFIX}SYNC_INTERVAL_MINUTES must be between 1 and 1440")
     if not 1 <= config[PREFIX + "API_PAGE_SIZE"] <= 500:
         raise ConfigError(f"{PREFIX}API_PAGE_SIZE must be between 1 and 500")
 

@@ -28,6 +28,10 @@ class NotFoundError(DomainError):
     status = 404
 
 
+class UnauthorizedError(DomainError):
+    status = 401
+
+
 class ConflictError(DomainError):
     status = 409
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from flask import Flask, current_app, g, request
 from redis import Redis
+from rq import Queue
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -24,7 +25,7 @@ from . import config as cfg
 from .db import make_engine, make_sessionmaker
 from .errors import ConflictError, DomainError, envelope, http_envelope
 from .manifest import load_manifest
-from .queueing import connect, start_embedded
+from .queueing import connect, install_enqueuer, start_embedded
 from .security import Vault
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,10 @@ class State:
             self._redis = connect(self.redis_url)
         return self._redis
 
+    @property
+    def queue(self) -> Queue:
+        return Queue(self.setting("QUEUE_NAME"), connection=self.redis)
+
     def is_json_path(self, path: str) -> bool:
         return path.startswith((self.url_prefix + "/api/", self.url_prefix + "/webhooks/"))
 
@@ -89,6 +94,7 @@ class Brobygger:
                       sessions=make_sessionmaker(engine), vault=vault,
                       manifest=load_manifest(settings[cfg.PREFIX + "MANIFEST_PATH"] or None))
         app.extensions[EXTENSION_KEY] = state
+        install_enqueuer(state.sessions, lambda: state.queue)
 
         from .web import register_blueprints
 

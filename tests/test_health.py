@@ -6,7 +6,7 @@ import signal
 import subprocess
 from typing import Any
 
-from rq import Queue, SimpleWorker
+from rq import SimpleWorker
 
 from plugin.extension import get_state
 from plugin.jobs.cron import tick
@@ -41,12 +41,12 @@ def test_readyz_reports_an_unreachable_database(app_config: dict) -> None:
 
 def test_tick_enqueues_the_pulse_once_per_minute_and_a_worker_runs_it(app: Any, client: Any) -> None:
     state = get_state(app)
-    queue_name = state.setting("QUEUE_NAME")
-    first = tick(queue_name, connection=state.redis)
-    again = tick(queue_name, connection=state.redis)
-    assert len(first) == 1 and first[0].startswith("pulse-")
-    assert again == [] or again[0] != first[0]  # same minute: nothing new; next minute: a new id
-    SimpleWorker([Queue(queue_name, connection=state.redis)], connection=state.redis).work(burst=True)
+    with app.app_context():
+        first = tick()
+        again = tick()
+        assert len(first) == 1 and first[0].startswith("pulse-")
+        assert again == [] or again[0] != first[0]  # same minute: nothing new; next minute: a new id
+        SimpleWorker([state.queue], connection=state.redis).work(burst=True)
     assert client.get("/readyz").json["checks"]["pulse"]["ok"] is True
 
 

@@ -14,9 +14,20 @@ from typing import Any
 
 from flask import Flask
 
+from plugin.extension import get_state
+from plugin.models import Installation, Vendor
 
-def _seed(t: Any) -> dict[str, str]:
-    """One of everything, made through the API by tenant `t`; returns {path argument name: id}."""
+
+def _seed(t: Any, app: Flask) -> dict[str, str]:
+    """One of everything, made through the API by tenant `t` (an installation through its model, as the
+    API does not create those); returns {path argument name: id}."""
+    state = get_state(app)
+    with state.sessions() as session:
+        installation = Installation(tenant_id=t.id, vendor=Vendor.GREENHOUSE, name="GH", base_url="https://gh.test",
+                                    credentials_encrypted=state.vault.encrypt_json({"client_id": "x"}),
+                                    webhook_secret_encrypted=state.vault.encrypt("s"))
+        session.add(installation)
+        session.commit()
     recruiter = t.post("/recruiters", json={"email": "owner@acme.no", "name": "Owner"}).json
     person = t.post("/people", json={"first_name": "Ingrid", "last_name": "Ås", "emails": ["ingrid@acme.no"],
                                      "owner_id": recruiter["id"]}).json
@@ -33,7 +44,8 @@ def _seed(t: Any) -> dict[str, str]:
     referral = t.post("/referrals", json={"person_id": person["id"], "reference_id": reference["id"],
                                           "channel": "word_of_mouth", "prompted": False}).json
     ids = {"recruiter_id": recruiter["id"], "person_id": person["id"], "role_id": role["id"],
-           "followup_id": followup["id"], "reference_id": reference["id"], "referral_id": referral["id"]}
+           "followup_id": followup["id"], "reference_id": reference["id"], "referral_id": referral["id"],
+           "installation_id": str(installation.id)}
     assert all(ids.values()), ids
     return ids
 
@@ -56,7 +68,7 @@ def _snapshot(t: Any, app: Flask, ids: dict[str, str]) -> dict[str, Any]:
 
 
 def test_every_route_treats_a_foreign_id_like_no_id(app: Flask, tenant: Any, other_tenant: Any) -> None:
-    ids = _seed(tenant)
+    ids = _seed(tenant, app)
     before = _snapshot(tenant, app, ids)
     checked = 0
     for rule in _api_routes(app):
@@ -82,8 +94,8 @@ def test_every_route_treats_a_foreign_id_like_no_id(app: Flask, tenant: Any, oth
 
 
 def test_lists_never_include_another_tenants_rows(app: Flask, tenant: Any, other_tenant: Any) -> None:
-    ids = _seed(tenant)
-    _seed(other_tenant)
+    ids = _seed(tenant, app)
+    _seed(other_tenant, app)
     for rule in _api_routes(app):
         if rule.arguments or "GET" not in rule.methods:
             continue

@@ -9,7 +9,7 @@ from flask.cli import ScriptInfo
 
 from ..config import ConfigError
 from ..errors import DomainError
-from . import database, processes, tenancy
+from . import ats, database, imports, processes, tenancy
 
 
 @click.group("brobygger", help="Brobygger: keep the people you met but did not hire warm for years.")
@@ -18,7 +18,8 @@ def brobygger_group() -> None:
 
 
 for _command in (database.db_group, tenancy.tenant_group, tenancy.apikey_group, tenancy.recruiter_group,
-                 processes.worker, processes.cron, processes.seed_demo, processes.run):
+                 processes.worker, processes.cron, processes.seed_demo, processes.run, ats.installation_group,
+                 ats.sync_command, imports.import_group):
     brobygger_group.add_command(_command)
 
 

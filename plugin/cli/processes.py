@@ -40,8 +40,7 @@ def cron(log_level: str) -> None:
     time.tzset()
     state = get_state()
     scheduler = CronScheduler(connection=state.redis, logging_level=log_level.upper())
-    scheduler.register(tick, state.setting("QUEUE_NAME"), kwargs={"queue_name": state.setting("QUEUE_NAME")},
-                       interval=TICK_SECONDS, result_ttl=600)
+    scheduler.register(tick, state.setting("QUEUE_NAME"), interval=TICK_SECONDS, result_ttl=600)
     scheduler.start()
 
 

@@ -1,31 +1,46 @@
-"""What `brobygger cron` runs every minute: it enqueues, it does no work itself."""
+"""What `brobygger cron` runs every minute: it enqueues, it does no work itself.
+
+Job ids carry the minute (or the sync slot, or the row id), so a tick that runs twice enqueues nothing
+twice, and rows the database still shows as unfinished are enqueued again after Redis lost them.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from redis import Redis
-from rq import Queue, get_current_job
-from rq.exceptions import DuplicateJobError
+from sqlalchemy import select
 
+from ..extension import get_state
+from ..models import Installation
+from ..queueing import enqueue_unique
+from ..services import webhooks, writeback
+from .ats import process_webhook, sync_installation, write_back
 from .pulse import pulse
 
 TICK_SECONDS = 60
+SYNC_TIMEOUT = 3600
 
 
-def tick(queue_name: str, connection: Redis | None = None) -> list[str]:
-    """Enqueue this minute's jobs. Ids carry the minute, so a repeated tick adds nothing."""
-    if connection is None:
-        job = get_current_job()
-        assert job is not None, "tick runs inside an RQ worker unless given a connection"
-        connection = job.connection
-    queue = Queue(queue_name, connection=connection)
-    minute = datetime.now(UTC).strftime("%Y%m%d%H%M")
-    enqueued = []
-    for func, job_id in ((pulse, f"pulse-{minute}"),):
-        try:
-            queue.enqueue(func, job_id=job_id, unique=True, result_ttl=600, failure_ttl=86400)
-            enqueued.append(job_id)
-        except DuplicateJobError:
-            pass
-    return enqueued
+def tick() -> list[str]:
+    """Enqueue this minute's work; returns the ids of the jobs it added."""
+    state = get_state()
+    queue = state.queue
+    now = datetime.now(UTC)
+    added: list[str] = []
+
+    def add(func: object, *args: str, job_id: str, **options: object) -> None:
+        if enqueue_unique(queue, func, *args, job_id=job_id, **options):  # type: ignore[arg-type]
+            added.append(job_id)
+
+    add(pulse, job_id=f"pulse-{now:%Y%m%d%H%M}")
+    slot = int(now.timestamp() // (state.setting("SYNC_INTERVAL_MINUTES") * 60))
+    with state.sessions() as session:
+        # The safety net for missed webhooks (Teamtailor never retries one).
+        for installation_id in session.scalars(select(Installation.id).where(Installation.active.is_(True))):
+            add(sync_installation, str(installation_id), job_id=f"sync-{installation_id}-{slot}",
+                job_timeout=SYNC_TIMEOUT)
+        for delivery_id in webhooks.unprocessed(session):
+            add(process_webhook, str(delivery_id), job_id=f"webhook-{delivery_id}")
+        for writeback_id in writeback.stranded(session):
+            add(write_back, str(writeback_id), job_id=f"writeback-{writeback_id}", retry=writeback.RETRY)
+    return added

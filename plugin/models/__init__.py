@@ -1,5 +1,6 @@
 """The domain model. Every tenant-owned table carries `tenant_id`."""
 
+from .ats import AtsApplication, SyncRun, WebhookDelivery, WriteBack
 from .audit import AuditEvent
 from .base import Base, utcnow, uuid7
 from .enums import (
@@ -21,8 +22,37 @@ from .roles import Role, ShortlistEntry
 from .tenancy import ApiKey, Installation, Recruiter, SyncBookmark, Tenant
 
 __all__ = [
-    "ApiKey", "AuditEvent", "Base", "Cadence", "FollowUp", "FollowUpStatus", "Installation", "LawfulBasis",
-    "Origin", "Person", "PersonEmail", "PersonLink", "PipelineStatus", "Recruiter", "Reference",
-    "ReferenceKind", "Referral", "ReferralChannel", "ReferralStatus", "Role", "RoleStatus", "ShortlistEntry",
-    "SyncBookmark", "Tenant", "Touchpoint", "TouchpointKind", "Vendor", "utcnow", "uuid7",
+    "ApiKey",
+    "AtsApplication",
+    "AuditEvent",
+    "Base",
+    "Cadence",
+    "FollowUp",
+    "FollowUpStatus",
+    "Installation",
+    "LawfulBasis",
+    "Origin",
+    "Person",
+    "PersonEmail",
+    "PersonLink",
+    "PipelineStatus",
+    "Recruiter",
+    "Reference",
+    "ReferenceKind",
+    "Referral",
+    "ReferralChannel",
+    "ReferralStatus",
+    "Role",
+    "RoleStatus",
+    "ShortlistEntry",
+    "SyncBookmark",
+    "SyncRun",
+    "Tenant",
+    "Touchpoint",
+    "TouchpointKind",
+    "Vendor",
+    "WebhookDelivery",
+    "WriteBack",
+    "utcnow",
+    "uuid7",
 ]

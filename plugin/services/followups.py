@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import ConflictError
 from ..models import FollowUp, FollowUpStatus, Person, Recruiter, Role, Touchpoint, utcnow
-from . import people
+from . import people, writeback
 from .actors import Actor, audit
 from .lookup import check_owned, get_owned
 from .pagination import Page, paginate
@@ -118,6 +118,9 @@ def complete(session: Session, tenant_id: uuid.UUID, followup_id: uuid.UUID, dat
     followup.completed_at = utcnow()
     followup.touchpoint_id = touchpoint.id
     audit(session, tenant_id, actor, "update", "followup", followup.id, ["status", "completed_at", "touchpoint_id"])
+    summary = f" {data['summary']}" if data.get("summary") else ""
+    writeback.request(session, tenant_id, followup.person_id, "note",
+                      f"Brobygger: follow-up done ({followup.reason}).{summary}")
     following = None
     if data.get("next"):
         following = _schedule(session, tenant_id, {

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import ConflictError, InvalidError, NotFoundError
 from ..models import Person, Reference, Referral, Role, utcnow
-from . import references
+from . import references, writeback
 from .actors import Actor, audit
 from .lookup import check_owned, get_owned
 from .pagination import Page, paginate
@@ -26,6 +26,9 @@ def _referrer(session: Session, tenant_id: uuid.UUID, data: dict[str, Any], acto
         return "reference_id", get_owned(session, Reference, tenant_id, data["reference_id"])
     except NotFoundError:  # in a body, an unknown id is a bad field rather than a missing resource
         raise InvalidError("reference_id does not name a known record.", {"reference_id": ["Unknown id."]}) from None
+
+
+WRITEBACK_TAG = "Brobygger referral"
 
 
 def create(session: Session, tenant_id: uuid.UUID, data: dict[str, Any], actor: Actor) -> Referral:
@@ -47,6 +50,10 @@ def create(session: Session, tenant_id: uuid.UUID, data: dict[str, Any], actor: 
     session.add(referral)
     session.flush()
     audit(session, tenant_id, actor, "create", "referral", referral.id, data)
+    prompted = "prompted" if referral.prompted else "unprompted"
+    writeback.request(session, tenant_id, person_id, "note",
+                      f"Brobygger: referral logged ({str(referral.channel).replace('_', ' ')}, {prompted}).")
+    writeback.request(session, tenant_id, person_id, "tag", WRITEBACK_TAG)
     session.commit()
     return referral
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, Flask
 
 from ..extension import ERROR_HANDLERS
-from . import health, pages, sidebar
+from . import health, pages, sidebar, webhooks
 from .api import BLUEPRINTS as API_BLUEPRINTS
 from .api import register_api
 
-PAGE_BLUEPRINTS: list[Blueprint] = [health.bp, pages.bp, sidebar.bp]
+PAGE_BLUEPRINTS: list[Blueprint] = [health.bp, pages.bp, sidebar.bp, webhooks.bp]
 
 # Handlers on each blueprint, so a host app's own error handlers never decide how our routes fail.
 for _bp in (*PAGE_BLUEPRINTS, *API_BLUEPRINTS):

@@ -11,6 +11,7 @@ from marshmallow import Schema
 from ...config import PREFIX
 from ..auth import require_api_key
 from . import followups as _followups
+from . import installations as _installations
 from . import people as _people
 from . import recruiters as _recruiters
 from . import references as _references
@@ -20,6 +21,7 @@ from . import roles as _roles
 BLUEPRINTS: list[Blueprint] = [
     _people.blp,
     _followups.blp,
+    _installations.blp,
     _recruiters.blp,
     _references.blp,
     _referrals.blp,
