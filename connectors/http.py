@@ -55,6 +55,9 @@ STATUS_ACTIONS: dict[int, Action] = {
 }
 
 
+IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+
+
 def action_for(status: int) -> Action:
     if 200 <= status < 300:
         return Action.OK
@@ -126,7 +129,7 @@ class OAuthClientCredentials:
     def _fetch(self) -> None:
         response = self._client.request(
             "POST", self.token_url, data={"grant_type": "client_credentials", **self._extra},
-            headers=basic_auth(self._client_id, self._client_secret).headers(), refreshable=False)
+            headers=basic_auth(self._client_id, self._client_secret).headers(), refreshable=False, idempotent=True)
         body = json_body(response, "token")
         if not isinstance(body, dict) or not isinstance(body.get("access_token"), str):
             raise MalformedResponse("token endpoint answered without an access_token")
@@ -170,14 +173,14 @@ class Policy:
 class HttpClient:
     def __init__(self, base_url: str, auth: Auth | None = None, *, policy: Policy | None = None,
                  rate_limit: RateLimitHeaders | None = None, headers: Mapping[str, str] | None = None,
-                 session: requests.Session | None = None, sleep: Callable[[float], None] = time.sleep) -> None:
+                 session: requests.Session | None = None, sleep: Callable[[float], None] | None = None) -> None:
         self.base_url = base_url.rstrip("/") + "/"
         self.auth = auth
         self.policy = policy or Policy()
         self.rate_limit = rate_limit
         self._headers = {"User-Agent": USER_AGENT, "Accept": "application/json", **(headers or {})}
         self._session = session or requests.Session()
-        self._sleep = sleep
+        self._sleep = sleep or time.sleep
         self._paused_until = 0.0
         self.stats = {"requests": 0, "retries": 0, "rate_limited": 0, "throttled": 0}
 
@@ -192,8 +195,12 @@ class HttpClient:
 
     def request(self, method: str, path_or_url: str, *, params: Mapping[str, Any] | None = None,
                 json: Any = None, data: Mapping[str, str] | None = None, headers: Mapping[str, str] | None = None,
-                refreshable: bool = True) -> requests.Response:
+                refreshable: bool = True, idempotent: bool | None = None) -> requests.Response:
+        """Send one request through the status table. A write (POST, PATCH) that may have been applied —
+        a timeout or a 5xx after it was sent — is not repeated blindly: that could write a note twice.
+        Pass `idempotent=True` for a write that is safe to repeat."""
         url = self.url(path_or_url)
+        repeatable = method.upper() in IDEMPOTENT if idempotent is None else idempotent
         where = f"{method} {urlsplit(url).path}"  # logs and errors name the path only, never query or headers
         attempts = waits = 0
         refreshed = not refreshable or self.auth is None
@@ -206,6 +213,9 @@ class HttpClient:
                 response = self._session.request(method, url, params=params, json=json, data=data,
                                                  headers=request_headers, timeout=self.policy.timeout)
             except (requests.Timeout, requests.ConnectionError) as exc:
+                if isinstance(exc, requests.ReadTimeout) and not repeatable:
+                    # the vendor may have acted on it: a blind retry could write a second note
+                    raise Retriable(f"{where}: no answer in time; not retried, as it may have been applied") from None
                 attempts += 1
                 self._retry_or_raise(where, attempts, f"{type(exc).__name__}", None)
                 continue
@@ -218,7 +228,8 @@ class HttpClient:
                 if refreshed:
                     raise AuthError(f"{where}: credentials refused (HTTP 401)")
                 refreshed = True
-                self.auth.refresh()  # type: ignore[union-attr]
+                if not self.auth.refresh():  # type: ignore[union-attr]  # nothing to refresh: do not resend
+                    raise AuthError(f"{where}: credentials refused (HTTP 401)")
                 continue
             if action is Action.WAIT:
                 waits += 1
@@ -229,6 +240,8 @@ class HttpClient:
                 self._sleep(delay)
                 continue
             if action is Action.RETRY:
+                if not repeatable:
+                    raise Retriable(f"{where}: HTTP {response.status_code}; not retried, as it may have been applied")
                 attempts += 1
                 self._retry_or_raise(where, attempts, f"HTTP {response.status_code}", retry_after(response))
                 continue

@@ -20,7 +20,7 @@ from enum import StrEnum
 from typing import Any
 
 from werkzeug.exceptions import HTTPException
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 from .dataset import Dataset
@@ -189,11 +189,17 @@ def deliver_webhook(url: str, body: bytes, headers: dict[str, str], timeout: flo
     return response.status_code
 
 
+class _QuietHandler(WSGIRequestHandler):
+    def log_request(self, *args: Any, **kwargs: Any) -> None:
+        """The simulator keeps its own request log; the console stays readable."""
+
+
 @contextmanager
 def serve(app: Callable[..., Any], port: int = 0) -> Iterator[str]:
     """Serve a WSGI app over real HTTP on 127.0.0.1 in a thread; yields its base URL."""
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="simulator", daemon=True)
+    server = make_server("127.0.0.1", port, app, threaded=True, request_handler=_QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="simulator",
+                              daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}"

@@ -232,7 +232,7 @@ class Upserter:
     def _new_person(self, candidate: Candidate, now: datetime) -> Person:
         person = Person(id=uuid7(), tenant_id=self.tenant_id, first_name=candidate.first_name[:100] or "?",
                         last_name=candidate.last_name[:100], data_source=f"{self.installation.vendor.value} sync",
-                        collected_at=now, status=PipelineStatus.PASSIVE, emails=[])
+                        collected_at=now, status=PipelineStatus.PASSIVE, emails=[], phones=[])
         self.session.add(person)
         self._update_person(person, candidate, {}, audited=False)  # audited as the create below
         audit(self.session, self.tenant_id, SYNC_ACTOR, "create", "person", person.id, ["first_name", "last_name"])

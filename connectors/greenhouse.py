@@ -1,0 +1,465 @@
+"""Greenhouse Harvest API v3 connector (v1/v2 are switched off; this speaks v3 only).
+
+Sources followed (stored copies, read late 2026; facts restated in our own words):
+- harvestdocs.greenhouse.io guides. Authentication: custom integrations use the OAuth client-credentials grant at
+  https://auth.greenhouse.io/token with the client id/secret as HTTP Basic, a form body `grant_type=client_credentials`
+  and an optional `sub=<numeric user id>` naming the acting user. Pagination: cursor pages; the next URL arrives in
+  `Link: <...>; rel="next"` (no prev/last), `per_page` and filters go on the first request only, and a request with
+  `cursor` must carry no other query parameter. Standardizations: ISO 8601 UTC `*_at` fields, parents' ids on
+  children, `created_at`/`updated_at` on (nearly) every resource. READ/WRITE migration guides: the v1 activity feed
+  became `/v3/notes`, tags became `/v3/candidate_tags` + `/v3/applied_candidate_tags`. Partner OAuth guide: access
+  tokens live one hour.
+- grnhse/greenhouse-api-docs, source/includes/webhooks/_introduction.md and _candidate_events.md: the
+  `Signature: sha256 <hex>` header (HMAC-SHA256 of the raw body with the hook's secret key), the per-delivery
+  `Greenhouse-Event-ID` header, unicode escaped before signing, and where each action's payload keeps the candidate
+  (`payload.application.candidate.id`, `payload.candidate.id`, `payload.person.id`, `payload.candidate_id`).
+- airbytehq/airbyte source-greenhouse (manifest.yaml, CONTRIBUTING.md; built on the v3 spec): `per_page` 1-500 with a
+  default of 100, 422 for a cursor combined with other parameters, the `updated_at=gte|<ISO>` filter form (checked
+  there against the docs' request builder), pages ordered by id descending, `*_ids` filters capped at 50 ids, and the
+  field lists used below: applications (`candidate_id`, `job_id`, `status`, `rejected_at`, `rejection_reason_id`,
+  `source_id`, `referrer_id`, `job_interview_stage_id`, `stage_name`), candidates, sources (`type` = sourcing
+  strategy `{id, name}`), referrers (`name`, `user_id`; `applications.referrer_id` points at a referrer, not a user),
+  rejection_reasons (`type.key`), application_stages (stage history: `application_id`, `job_interview_stage_id`,
+  `entered_at`, `exited_at`, `current`), applied_candidate_tags (`candidate_id`, `candidate_tag_id`).
+- Public v3 client code (a Greenhouse MCP server's client, tests and migration notes checked against a live account;
+  a TypeScript Harvest v3 client): v3 has no `/{collection}/{id}` read routes, so one record is read with `ids=`;
+  cross-reference filters are plural (`candidate_ids`, `application_ids`); `POST /v3/notes` needs `note_type: "NOTE"`
+  and a `visibility`; `POST /v3/applied_candidate_tags` takes `candidate_id` + `candidate_tag_id` and a tag must first
+  exist in `/v3/candidate_tags` (created with `{name}`); Greenhouse does not check that a note's `candidate_id` exists,
+  so a note aimed at a wrong id becomes an orphan nobody can delete through the API.
+
+Unconfirmed, and what this module assumes:
+- Token expiry: one flow reports an absolute `expires_at`, another client reads `expires_in`; the shared
+  OAuthClientCredentials accepts either. The one-hour lifetime is documented for the partner flow only.
+- Quota window: secondary sources disagree (fixed 30 s vs rolling 10 s). Nothing is hard-coded: the shared client
+  reads X-RateLimit-Remaining/Reset and Retry-After.
+- Date filter syntax: one public client claims `updated_at[gte]=...`; we send `updated_at=gte|<ISO>` as the contract,
+  Airbyte and the docs' request builder do.
+- Application status: the v3 schema says `in_process` for live applications while webhooks still say `active`; both
+  read as ACTIVE, `converted` (a prospect moved onto a job) too, `hired` as HIRED, `rejected` as NOT_HIRED.
+- Stages reached come from `/v3/application_stages` (filtered by `application_ids`) named through
+  `/v3/job_interview_stages`. When an application has no history rows, the current stage (`stage_name` /
+  `job_interview_stage_id`) stands in; v3 clears the current stage on closed applications, so those then carry none.
+- Sourcing-strategy names (Referral, Prospecting, Agencies, In person event, Company marketing, Third-party boards,
+  ...) are matched by keyword, v1 keys (referrals, attend_events, ...) too.
+- Note visibility values (`public`, `private`, `admin_only`) are seen only in client code; notes are written `public`
+  so the whole hiring team sees the follow-up. Applying a tag twice is avoided by reading the applied tags first.
+- The ping sent when a hook is saved is not documented in detail: an `action` of `ping`, or a body naming a
+  `web_hook_id` without an action, counts as the ping. Greenhouse signs no timestamp, so `now` cannot bound replays;
+  the app dedupes on the event id. Without a Greenhouse-Event-ID header the event id falls back to a SHA-256 of the
+  raw body (stable across retries of the same delivery, but two identical events would collide).
+- The candidate page URL follows webhook payloads (`https://app.greenhouse.io/people/<id>`); the optional
+  credential `app_url` overrides the host.
+Scopes a credential needs: candidates, applications, application_stages, job_interview_stages, jobs, sources,
+referrers, users, rejection_reasons, candidate_tags and applied_candidate_tags (list), notes, candidate_tags and
+applied_candidate_tags (create).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from .base import Connector, Record
+from .errors import Fatal, MalformedResponse, NotFound, WebhookRejected
+from .http import HttpClient, OAuthClientCredentials, Policy, RateLimitHeaders, json_body
+from .pagination import link_header_pages
+from .types import (
+    Application,
+    Candidate,
+    Note,
+    Outcome,
+    Referrer,
+    Source,
+    SourceKind,
+    StageReached,
+    WebhookEvent,
+    classify_stage,
+)
+
+TOKEN_URL = "https://auth.greenhouse.io/token"
+APP_URL = "https://app.greenhouse.io"
+LOOKUP_PAGE = 500  # v3's largest page: lookup tables come in as few requests as possible
+MAX_IDS = 50  # v3 refuses more ids than this in one `*_ids` filter
+NOTE_VISIBILITY = "public"
+_EARLIEST = datetime.min.replace(tzinfo=UTC)
+
+_STATUS_OUTCOMES = {"hired": Outcome.HIRED, "rejected": Outcome.NOT_HIRED}
+_SOURCE_WORDS = (
+    (SourceKind.REFERRAL, ("referral",)),
+    (SourceKind.AGENCY, ("agenc",)),
+    (SourceKind.EVENT, ("event",)),
+    (SourceKind.SOURCED, ("prospect", "sourced", "sourcing")),
+    (SourceKind.APPLIED, ("board", "marketing", "social", "mygreenhouse", "applied", "website", "career")),
+)
+
+
+class _Lookup:
+    """An id -> record table read once per connector (sources, users, ...). An unknown id reloads the table once,
+    so a row created after the first read is still found without re-reading it for every miss."""
+
+    def __init__(self, load: Callable[[], Iterable[Any]]) -> None:
+        self._load = load
+        self._rows: dict[Any, dict[str, Any]] | None = None
+        self._reloaded = False
+
+    def get(self, key: Any) -> dict[str, Any] | None:
+        if key is None:
+            return None
+        if self._rows is None:
+            self._rows = self._read()
+        if key not in self._rows and not self._reloaded:
+            self._reloaded = True
+            self._rows = self._read()
+        return self._rows.get(key)
+
+    def _read(self) -> dict[Any, dict[str, Any]]:
+        return {row["id"]: row for row in self._load() if isinstance(row, dict) and row.get("id") is not None}
+
+
+class GreenhouseConnector(Connector):
+    vendor: ClassVar[str] = "greenhouse"
+    streams: ClassVar[tuple[str, ...]] = ("candidates", "applications")
+    credential_fields: ClassVar[tuple[str, ...]] = ("client_id", "client_secret")
+    rate_limit: ClassVar[RateLimitHeaders] = RateLimitHeaders(
+        "X-RateLimit-Remaining", "X-RateLimit-Reset", "X-RateLimit-Limit")
+    page_size: int = 100  # records per sync page; v3 allows 1-500
+
+    def __init__(self, base_url: str, credentials: Mapping[str, str], *, policy: Policy | None = None,
+                 sleep: Callable[[float], None] | None = None) -> None:
+        user_id = credentials.get("user_id") or None
+        if user_id is not None and not str(user_id).isdigit():
+            raise ValueError("greenhouse user_id must be the numeric id of a Greenhouse user")
+        self._user_id = int(user_id) if user_id is not None else None
+        self._app_url = (credentials.get("app_url") or APP_URL).rstrip("/")
+        self._jobs = _Lookup(lambda: self._all("jobs"))
+        self._job_stages = _Lookup(lambda: self._all("job_interview_stages"))
+        self._sources = _Lookup(lambda: self._all("sources"))
+        self._referrers = _Lookup(lambda: self._all("referrers"))
+        self._users = _Lookup(lambda: self._all("users"))
+        self._rejection_reasons = _Lookup(lambda: self._all("rejection_reasons"))
+        self._tag_ids: dict[str, int] | None = None
+        super().__init__(base_url, credentials, policy=policy, sleep=sleep)
+
+    def _client(self, credentials: Mapping[str, str], policy: Policy,
+                sleep: Callable[[float], None] | None) -> HttpClient:
+        pacing = {"sleep": sleep} if sleep is not None else {}
+        token_url = credentials.get("token_url") or TOKEN_URL
+        extra = {"sub": str(self._user_id)} if self._user_id is not None else None
+        auth = OAuthClientCredentials(token_url, credentials["client_id"], credentials["client_secret"], extra=extra,
+                                      client=HttpClient(token_url, policy=policy, **pacing))
+        return HttpClient(self.base_url, auth, policy=policy, rate_limit=self.rate_limit, **pacing)
+
+    # --- reads ------------------------------------------------------------------------------------
+
+    def read(self, stream: str, since: datetime | None) -> Iterator[list[Record]]:
+        if stream not in self.streams:
+            raise ValueError(f"greenhouse has no stream {stream!r}; streams are {', '.join(self.streams)}")
+        params: dict[str, Any] = {"per_page": self.page_size}
+        if since is not None:
+            params["updated_at"] = f"gte|{_iso(since)}"
+        for page in link_header_pages(self.http, stream, params):
+            rows = _records(page, stream)
+            yield list(self._candidates(rows) if stream == "candidates" else self._applications(rows))
+
+    def fetch_candidate(self, candidate_id: str) -> tuple[Candidate, list[Application]]:
+        candidate = self._candidate(self._candidate_row(candidate_id))
+        params = {"candidate_ids": candidate.ats_id, "per_page": LOOKUP_PAGE}
+        applications = [application for page in link_header_pages(self.http, "applications", params)
+                        for application in self._applications(_records(page, "applications"))]
+        return candidate, applications
+
+    def _candidate_row(self, candidate_id: str) -> dict[str, Any]:
+        """v3 has no per-record read route: one candidate is a list filtered by `ids`."""
+        wanted = _numeric_id(candidate_id)
+        rows = _records(self.http.get_json("candidates", {"ids": wanted, "per_page": 1}), "candidates")
+        match = next((row for row in rows if row.get("id") == wanted), None)
+        if match is None:
+            raise NotFound(f"greenhouse candidate {wanted} not found")
+        return match
+
+    def _all(self, resource: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        query = {"per_page": LOOKUP_PAGE, **(params or {})}
+        return [row for page in link_header_pages(self.http, resource, query) for row in _records(page, resource)]
+
+    # --- mapping ----------------------------------------------------------------------------------
+
+    def _candidates(self, rows: list[dict[str, Any]]) -> Iterator[Candidate]:
+        return (self._candidate(row) for row in rows)
+
+    def _candidate(self, row: dict[str, Any]) -> Candidate:
+        candidate_id = _field(row, "id", "candidate")
+        socials = _values(row.get("social_media_addresses"))
+        return Candidate(
+            ats_id=str(candidate_id), first_name=row.get("first_name") or "", last_name=row.get("last_name") or "",
+            updated_at=_required_time(row, "updated_at", "candidate"), emails=_values(row.get("email_addresses")),
+            phones=_values(row.get("phone_numbers")), employer=row.get("company") or None,
+            title=row.get("title") or None,
+            linkedin_url=next((url for url in socials if "linkedin.com" in url.casefold()), None),
+            tags=tuple(tag for tag in row.get("tags") or () if isinstance(tag, str)),
+            url=f"{self._app_url}/people/{candidate_id}")
+
+    def _applications(self, rows: list[dict[str, Any]]) -> Iterator[Application]:
+        history = self._stage_history([row["id"] for row in rows if row.get("id") is not None])
+        return (self._application(row, history.get(row.get("id"), [])) for row in rows)
+
+    def _stage_history(self, application_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+        """Every stage each application entered, in batches the `application_ids` filter accepts."""
+        history: dict[int, list[dict[str, Any]]] = {}
+        for start in range(0, len(application_ids), MAX_IDS):
+            batch = ",".join(str(i) for i in application_ids[start:start + MAX_IDS])
+            for row in self._all("application_stages", {"application_ids": batch}):
+                history.setdefault(row.get("application_id"), []).append(row)
+        return history
+
+    def _application(self, row: dict[str, Any], history: list[dict[str, Any]]) -> Application:
+        rejected_at = _time(row.get("rejected_at"), "application rejected_at")
+        outcome = _outcome(row.get("status"), rejected_at)
+        stages = self._stages(row, history)
+        job = self._jobs.get(row.get("job_id"))
+        reason = self._rejection_reasons.get(row.get("rejection_reason_id"))
+        return Application(
+            ats_id=str(_field(row, "id", "application")),
+            candidate_id=str(_field(row, "candidate_id", "application")),
+            updated_at=_required_time(row, "updated_at", "application"), outcome=outcome,
+            job_id=_text(row.get("job_id")), job_name=(job or {}).get("name"),
+            applied_at=_time(row.get("created_at") or row.get("applied_at"), "application created_at"),
+            closed_at=_closed_at(outcome, rejected_at, history),
+            rejection_reason=(reason or {}).get("name") if outcome is Outcome.NOT_HIRED else None,
+            stages=stages, source=self._source(row.get("source_id")), referrer=self._referrer(row.get("referrer_id")))
+
+    def _stages(self, row: dict[str, Any], history: list[dict[str, Any]]) -> tuple[StageReached, ...]:
+        if history:
+            ordered = sorted(history, key=lambda h: (_time(h.get("entered_at"), "stage entered_at") or _EARLIEST,
+                                                     h.get("id") or 0))
+            return tuple(self._stage(h.get("job_interview_stage_id"), _time(h.get("entered_at"), "entered_at"))
+                         for h in ordered)
+        current_id = row.get("job_interview_stage_id")
+        if current_id is None and not row.get("stage_name"):
+            return ()
+        return (self._stage(current_id, None, row.get("stage_name")),)
+
+    def _stage(self, stage_id: Any, reached_at: datetime | None, name: str | None = None) -> StageReached:
+        name = name or (self._job_stages.get(stage_id) or {}).get("name") or f"Stage {stage_id}"
+        return StageReached(ats_id=str(stage_id), name=name, kind=classify_stage(name), reached_at=reached_at)
+
+    def _source(self, source_id: Any) -> Source | None:
+        row = self._sources.get(source_id)
+        if row is None:
+            return None
+        strategy = row.get("type")
+        strategy_name = str(strategy.get("name") or strategy.get("key") or "") if isinstance(strategy, dict) \
+            else str(strategy or "")
+        name = row.get("name") or row.get("public_name") or strategy_name or f"Source {source_id}"
+        return Source(name=name, kind=_source_kind(strategy_name) or _source_kind(name) or SourceKind.OTHER)
+
+    def _referrer(self, referrer_id: Any) -> Referrer | None:
+        row = self._referrers.get(referrer_id)
+        if row is None:
+            return None
+        user_id = row.get("user_id")
+        user = self._users.get(user_id) or {}
+        name = row.get("name") or user.get("name") or " ".join(
+            part for part in (user.get("first_name"), user.get("last_name")) if part) or f"Referrer {referrer_id}"
+        return Referrer(name=name, email=user.get("primary_email") or None, ats_user_id=_text(user_id),
+                        is_employee=user_id is not None)
+
+    # --- writes -----------------------------------------------------------------------------------
+
+    def add_note(self, candidate_id: str, body: str) -> Note:
+        if not body.strip():
+            raise ValueError("a note needs a body")
+        target = self._candidate_row(candidate_id)["id"]  # v3 would file a note on a missing id as an orphan
+        note: dict[str, Any] = {"candidate_id": target, "body": body, "note_type": "NOTE",
+                                "visibility": NOTE_VISIBILITY}
+        if self._user_id is not None:
+            note["user_id"] = self._user_id
+        created = json_body(self.http.request("POST", "notes", json=note), "POST /notes")
+        if not isinstance(created, dict) or created.get("id") is None:
+            raise MalformedResponse("POST /notes: the answer carries no note id")
+        return Note(ats_id=str(created["id"]), candidate_id=str(target), body=created.get("body") or body,
+                    created_at=_time(created.get("created_at"), "note created_at"))
+
+    def add_tag(self, candidate_id: str, tag: str) -> None:
+        name = tag.strip()
+        if not name:
+            raise ValueError("a tag needs a name")
+        target = self._candidate_row(candidate_id)["id"]
+        tag_id = self._tag_id(name)
+        if self._tagged(target, tag_id):
+            return  # already tagged: tagging is idempotent
+        try:
+            self.http.request("POST", "applied_candidate_tags",
+                              json={"candidate_id": target, "candidate_tag_id": tag_id})
+        except Fatal:
+            if not self._tagged(target, tag_id):  # another writer may have tagged the candidate in between
+                raise
+
+    def _tagged(self, candidate_id: int, tag_id: int) -> bool:
+        applied = self.http.get_json("applied_candidate_tags",
+                                     {"candidate_ids": candidate_id, "candidate_tag_ids": tag_id, "per_page": 1})
+        return bool(_records(applied, "applied_candidate_tags"))
+
+    def _tag_id(self, name: str) -> int:
+        """The catalogue id of a tag name (names are unique and case-sensitive), creating the tag when new."""
+        if self._tag_ids is None or name not in self._tag_ids:
+            self._tag_ids = self._tag_catalogue()
+        if name in self._tag_ids:
+            return self._tag_ids[name]
+        try:
+            created = json_body(self.http.request("POST", "candidate_tags", json={"name": name}),
+                                "POST /candidate_tags")
+        except Fatal:
+            self._tag_ids = self._tag_catalogue()  # someone may have created it since we looked
+            if name in self._tag_ids:
+                return self._tag_ids[name]
+            raise
+        if not isinstance(created, dict) or not isinstance(created.get("id"), int):
+            raise MalformedResponse("POST /candidate_tags: the answer carries no tag id")
+        self._tag_ids[name] = created["id"]
+        return created["id"]
+
+    def _tag_catalogue(self) -> dict[str, int]:
+        return {row["name"]: row["id"] for row in self._all("candidate_tags")
+                if isinstance(row.get("name"), str) and isinstance(row.get("id"), int)}
+
+    # --- webhooks ---------------------------------------------------------------------------------
+
+    @staticmethod
+    def verify_webhook(secret: str, headers: Mapping[str, str], body: bytes, now: float | None = None
+                       ) -> WebhookEvent:
+        """Check `Signature: sha256 <hex>` against the raw bytes (never re-serialised JSON: Greenhouse signs its
+        own escaping), then parse. `now` is unused: Greenhouse signs no timestamp to hold a replay window to."""
+        if not secret:
+            raise WebhookRejected("no webhook secret is configured for this installation")
+        lowered = {name.lower(): value for name, value in headers.items()}
+        _check_signature(secret, lowered.get("signature"), body)
+        try:
+            document = json.loads(body)
+        except (UnicodeDecodeError, ValueError):
+            raise WebhookRejected("the body is not valid JSON") from None
+        if not isinstance(document, dict):
+            raise WebhookRejected("the body is not a JSON object")
+        action = document.get("action")
+        payload = document.get("payload")
+        payload = payload if isinstance(payload, dict) else {}
+        is_ping = action == "ping" or (action is None and ("web_hook_id" in document or "web_hook_id" in payload))
+        if not is_ping and not isinstance(action, str):
+            raise WebhookRejected("the body names no action")
+        event_id = lowered.get("greenhouse-event-id") or f"sha256:{hashlib.sha256(body).hexdigest()}"
+        return WebhookEvent(event_id=event_id, action=action if isinstance(action, str) else "ping",
+                            candidate_id=None if is_ping else _webhook_candidate_id(payload), occurred_at=None,
+                            is_ping=is_ping, payload=payload)
+
+
+def _check_signature(secret: str, header: str | None, body: bytes) -> None:
+    if not header:
+        raise WebhookRejected("missing Signature header")
+    algorithm, _, digest = header.strip().partition(" ")
+    digest = digest.strip().lower()
+    if algorithm.lower() != "sha256" or len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+        raise WebhookRejected("malformed Signature header: expected 'sha256 <64 hex digits>'")
+    expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(expected, digest):
+        raise WebhookRejected("signature does not match the body")
+
+
+def _webhook_candidate_id(payload: Mapping[str, Any]) -> str | None:
+    """Application events nest the candidate in the application; candidate events carry it as `candidate`,
+    deletes and merges as `person`, anonymisation as a bare `candidate_id`."""
+    application = payload.get("application")
+    if isinstance(application, dict):
+        nested = application.get("candidate")
+        if isinstance(nested, dict) and nested.get("id") is not None:
+            return str(nested["id"])
+        if application.get("candidate_id") is not None:
+            return str(application["candidate_id"])
+    for key in ("candidate", "person"):
+        holder = payload.get(key)
+        if isinstance(holder, dict) and holder.get("id") is not None:
+            return str(holder["id"])
+    return _text(payload.get("candidate_id"))
+
+
+# --- small readers ----------------------------------------------------------------------------------
+
+
+def _records(body: Any, what: str) -> list[dict[str, Any]]:
+    if not isinstance(body, list) or not all(isinstance(row, dict) for row in body):
+        raise MalformedResponse(f"GET /{what}: expected a JSON array of objects")
+    return body
+
+
+def _field(row: Mapping[str, Any], key: str, what: str) -> Any:
+    value = row.get(key)
+    if value is None:
+        raise MalformedResponse(f"a greenhouse {what} arrived without {key}")
+    return value
+
+
+def _required_time(row: Mapping[str, Any], key: str, what: str) -> datetime:
+    value = _time(row.get(key), f"{what} {key}")
+    if value is None:
+        raise MalformedResponse(f"a greenhouse {what} arrived without {key}")
+    return value
+
+
+def _time(value: Any, what: str) -> datetime | None:
+    if value in (None, ""):
+        return None
+    try:
+        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        raise MalformedResponse(f"unreadable greenhouse {what}: {value!r}") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _iso(moment: datetime) -> str:
+    """ISO 8601 UTC with milliseconds, as v3 writes them; truncating only widens a `gte` bound."""
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def _values(items: Any) -> tuple[str, ...]:
+    """`[{value, type}]` lists (emails, phones, social profiles) -> their values."""
+    return tuple(str(item["value"]) for item in items or () if isinstance(item, dict) and item.get("value"))
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _numeric_id(candidate_id: str) -> int:
+    text = str(candidate_id).strip()
+    if not text.isdigit():
+        raise ValueError(f"greenhouse ids are integers, not {candidate_id!r}")
+    return int(text)
+
+
+def _outcome(status: Any, rejected_at: datetime | None) -> Outcome:
+    outcome = _STATUS_OUTCOMES.get(str(status or "").casefold())
+    if outcome is not None:
+        return outcome
+    return Outcome.NOT_HIRED if rejected_at is not None else Outcome.ACTIVE
+
+
+def _closed_at(outcome: Outcome, rejected_at: datetime | None, history: list[dict[str, Any]]) -> datetime | None:
+    """Rejections carry their time; v3 gives no hire time, so a hire closes when its last stage was left."""
+    if outcome is Outcome.NOT_HIRED:
+        return rejected_at
+    if outcome is Outcome.HIRED:
+        exits = [t for t in (_time(h.get("exited_at"), "stage exited_at") for h in history) if t is not None]
+        return max(exits, default=None)
+    return None
+
+
+def _source_kind(label: str) -> SourceKind | None:
+    lowered = label.casefold()
+    for kind, words in _SOURCE_WORDS:
+        if any(word in lowered for word in words):
+            return kind
+    return None

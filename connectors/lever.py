@@ -1,0 +1,415 @@
+"""Lever Data API v1 connector: opportunities in, notes and tags out, signed webhooks verified.
+
+Lever's model: an *opportunity* is one candidacy; the person behind it is a *contact*, whose id
+(`opportunity.contact`) stays the same across all their opportunities. So a Brobygger candidate is a
+Lever contact (`Candidate.ats_id` = contact id) and a Brobygger application is an opportunity.
+
+Sources followed (read, then written up in our own words):
+- Lever's developer documentation, hire.lever.co/developer/documentation (API root
+  `https://api.lever.co/v1`, Basic auth with the key as user name, contacts vs opportunities; only its
+  overview was readable here) and hire.lever.co/developer/deprecated (candidates → opportunities).
+- Lever help centre, "What is Lever's Webhooks Subscription API?": one signature token *per webhook*.
+- singer-io/tap-lever (client.py, streams/base.py, streams/opportunities.py, schemas/): `updated_at_start`
+  and `updated_at_end` in epoch **milliseconds**, `limit` 100 with `next` → `offset`, `expand=applications`,
+  error bodies carrying a `message` ("Invalid offset token: …"), the referral object's fields
+  (`referrer`, `user`, `fields[{text, value}]`, `stage`, `createdAt`), `stageChanges`, `archived`, `urls`.
+- PipedreamHQ/pipedream components/lever (search-opportunities, list-archive-reasons): `expand` accepts
+  `applications`, `stage`, `owner`, `followers`, `sourcedBy`, `contact`; archive reasons have a `type`
+  of `hired` or `non-hired`.
+- Public integration code verifying deliveries (a Django view that creates webhooks through
+  `POST /v1/webhooks` and stores `configuration.signatureToken`, a Java and a Python ATS adapter): the
+  signature is hex HMAC-SHA256 keyed with the webhook's signature token over `token + str(triggeredAt)`
+  (not over the body); `data` carries `opportunityId`, `candidateId`, `contactId`, `toStageId`,
+  `fromStageId`, `toArchived`; a connection test arrives with empty `data`.
+- Secondary (unconfirmed at Lever): ~10 requests/s per key with bursts to 20, as a token bucket, 429 when
+  exceeded (truto.one guide, apis.io rate-limit profile); `contact_id` as an opportunities filter (a
+  published Lever tool schema).
+
+Still unsure, and what this module assumes:
+- Quota headers: Lever documents none, so no `RateLimitHeaders` are configured; the client waits out
+  429s, honouring `Retry-After` when sent and backing off with jitter when not.
+- The `Lever-Signature` header scheme one secondary source describes was not found in any code that
+  talks to Lever; the body scheme is the one implemented, and headers are ignored.
+- Whether a retried delivery keeps its `token`: assumed yes, so `token` is the dedupe key.
+- `headline` is documented as "typically a list of previous companies": the employer is its first
+  item; a headline of the form "<title> at <employer>" gives both. Lever has no title field.
+- Referral forms are configurable: the referrer's name and e-mail come from the Lever user named in
+  `referrer` (via `GET /v1/users`, read once) and otherwise from form fields labelled with "name" and
+  "email".
+- Lever has no "event" origin: `university` (campus recruiting) maps to `SourceKind.EVENT`, `internal`
+  to `OTHER`.
+- Webhook `data` fields per event beyond the ones above; the contact id is taken from `contactId`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar
+
+from .base import Connector, Record
+from .errors import AuthError, MalformedResponse, NotFound, WebhookRejected
+from .http import HttpClient, Policy, basic_auth, json_body
+from .pagination import offset_token_pages
+from .types import (
+    Application,
+    Candidate,
+    Note,
+    Outcome,
+    Referrer,
+    Source,
+    SourceKind,
+    StageReached,
+    WebhookEvent,
+    classify_stage,
+)
+
+DEFAULT_BASE_URL = "https://api.lever.co/v1"
+MAX_PAGE_SIZE = 100
+# The posting id and the current stage's name without extra requests; `owner` expands too, but no
+# vendor-neutral field takes it, so it is left as an id.
+EXPAND = ("applications", "stage")
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+# Lever signs only `token + triggeredAt`, so the timestamp is all that bounds how long a captured delivery
+# can be replayed. `triggeredAt` is when the event fired, not when the POST was sent: deliveries queued or
+# retried by Lever arrive later than a send-time-signed scheme would, hence 15 minutes rather than 5. Within
+# the window, replays are caught by deduplicating on `token`; anything older the poller picks up anyway.
+WEBHOOK_TOLERANCE = 15 * 60
+
+ORIGIN_KINDS = {
+    "agency": SourceKind.AGENCY,
+    "applied": SourceKind.APPLIED,
+    "internal": SourceKind.OTHER,  # an internal move, not a channel Brobygger tracks
+    "referred": SourceKind.REFERRAL,
+    "sourced": SourceKind.SOURCED,
+    "university": SourceKind.EVENT,  # campus recruiting: career fairs and events
+}
+
+
+class _ApiKeyAuth:
+    """HTTP Basic with the API key as user name. A refused key cannot be refreshed: fail on the first 401
+    instead of letting the client send the same key a second time."""
+
+    def __init__(self, api_key: str) -> None:
+        self._header = basic_auth(api_key, "")
+
+    def headers(self) -> dict[str, str]:
+        return self._header.headers()
+
+    def refresh(self) -> bool:
+        raise AuthError("Lever refused the API key (HTTP 401); API keys cannot be refreshed, issue a new one")
+
+    def __repr__(self) -> str:
+        return "LeverApiKey(***)"
+
+
+class _Catalogue:
+    """A small list endpoint (stages, archive reasons, users) read once per connector, and read again at most
+    once when a record names an id it does not hold (created after the first read)."""
+
+    def __init__(self, http: HttpClient, path: str) -> None:
+        self._http = http
+        self._path = path
+        self._items: dict[str, dict[str, Any]] | None = None
+        self._reloaded = False
+
+    def get(self, item_id: Any) -> dict[str, Any] | None:
+        if not isinstance(item_id, str) or not item_id:
+            return None
+        if self._items is None:
+            self._items = self._load()
+        if item_id not in self._items and not self._reloaded:
+            self._reloaded = True
+            self._items = self._load()
+        return self._items.get(item_id)
+
+    def _load(self) -> dict[str, dict[str, Any]]:
+        items: dict[str, dict[str, Any]] = {}
+        for page in offset_token_pages(self._http, self._path, {}, limit=MAX_PAGE_SIZE):
+            for item in page:
+                if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+                    raise MalformedResponse(f"GET {self._path}: an item without an id")
+                items[item["id"]] = item
+        return items
+
+
+class LeverConnector(Connector):
+    vendor: ClassVar[str] = "lever"
+    streams: ClassVar[tuple[str, ...]] = ("opportunities",)
+    credential_fields: ClassVar[tuple[str, ...]] = ("api_key",)  # optional: user_id, sent as perform_as on writes
+
+    def __init__(self, base_url: str, credentials: Mapping[str, str], *, policy: Policy | None = None,
+                 sleep: Callable[[float], None] | None = None, page_size: int = MAX_PAGE_SIZE) -> None:
+        if not 1 <= page_size <= MAX_PAGE_SIZE:
+            raise ValueError(f"Lever pages hold 1 to {MAX_PAGE_SIZE} records")
+        super().__init__(base_url, credentials, policy=policy, sleep=sleep)
+        self.page_size = page_size
+        self._perform_as = credentials.get("user_id") or None
+        self._stages = _Catalogue(self.http, "stages")
+        self._reasons = _Catalogue(self.http, "archive_reasons")
+        self._users = _Catalogue(self.http, "users")
+
+    def _client(self, credentials: Mapping[str, str], policy: Policy,
+                sleep: Callable[[float], None] | None) -> HttpClient:
+        # No quota headers are documented: rate limiting rests on 429 + Retry-After in the client.
+        return HttpClient(self.base_url, _ApiKeyAuth(credentials["api_key"]), policy=policy,
+                          sleep=sleep or time.sleep)
+
+    # --- reads ------------------------------------------------------------------------------------
+
+    def read(self, stream: str, since: datetime | None) -> Iterator[list[Record]]:
+        if stream not in self.streams:
+            raise ValueError(f"Lever has no stream {stream!r}")
+        params: dict[str, Any] = {"expand": list(EXPAND)}
+        if since is not None:
+            params["updated_at_start"] = to_ms(since)
+        for page in offset_token_pages(self.http, "opportunities", params, limit=self.page_size):
+            yield self._records([_opportunity(item) for item in page])
+
+    def fetch_candidate(self, candidate_id: str) -> tuple[Candidate, list[Application]]:
+        opportunities = self._opportunities_of(candidate_id, expand=True)
+        return self._candidate(opportunities), [self._application(o) for o in opportunities]
+
+    def _records(self, opportunities: list[dict[str, Any]]) -> list[Record]:
+        """Each opportunity's contact (merged over the page, once) before the opportunity itself."""
+        by_contact: dict[str, list[dict[str, Any]]] = {}
+        for opportunity in opportunities:
+            by_contact.setdefault(opportunity["contact"], []).append(opportunity)
+        records: list[Record] = []
+        emitted: set[str] = set()
+        for opportunity in opportunities:
+            contact = opportunity["contact"]
+            if contact not in emitted:
+                emitted.add(contact)
+                records.append(self._candidate(by_contact[contact]))
+            records.append(self._application(opportunity))
+        return records
+
+    def _opportunities_of(self, contact_id: str, *, expand: bool) -> list[dict[str, Any]]:
+        params: dict[str, Any] = {"contact_id": contact_id, **({"expand": list(EXPAND)} if expand else {})}
+        found = [_opportunity(item) for page in offset_token_pages(self.http, "opportunities", params,
+                                                                    limit=MAX_PAGE_SIZE) for item in page]
+        found = [o for o in found if o["contact"] == contact_id]
+        if not found:
+            raise NotFound(f"Lever has no opportunities for contact {contact_id}")
+        return found
+
+    def _candidate(self, opportunities: list[dict[str, Any]]) -> Candidate:
+        latest = max(opportunities, key=lambda o: (o.get("updatedAt") or 0, o.get("createdAt") or 0))
+        first, _, last = str(latest.get("name") or "").strip().partition(" ")
+        employer, title = _employer_and_title(latest.get("headline"))
+        links = _merged(opportunities, "links")
+        return Candidate(
+            ats_id=latest["contact"], first_name=first, last_name=last.strip(),
+            updated_at=max(_required_ms(o, "updatedAt") for o in opportunities),
+            emails=_merged(opportunities, "emails"),
+            phones=tuple(dict.fromkeys(p for o in opportunities for p in _phones(o.get("phones")))),
+            employer=employer, title=title,
+            linkedin_url=next((link for link in links if "linkedin.com" in link.casefold()), None),
+            tags=_merged(opportunities, "tags"), url=_show_url(latest))
+
+    def _application(self, opportunity: dict[str, Any]) -> Application:
+        outcome, closed_at, reason = self._outcome(opportunity.get("archived"))
+        applications = opportunity.get("applications") or []
+        posting = next((a.get("posting") for a in applications if isinstance(a, dict) and a.get("posting")), None)
+        source = _source(opportunity)
+        return Application(
+            ats_id=opportunity["id"], candidate_id=opportunity["contact"],
+            updated_at=_required_ms(opportunity, "updatedAt"), outcome=outcome,
+            job_id=str(posting) if posting else None, applied_at=from_ms(opportunity.get("createdAt")),
+            closed_at=closed_at, rejection_reason=reason, stages=self._stages_reached(opportunity), source=source,
+            referrer=self._referrer(opportunity["id"]) if opportunity.get("origin") == "referred" else None)
+
+    def _outcome(self, archived: Any) -> tuple[Outcome, datetime | None, str | None]:
+        if not archived:
+            return Outcome.ACTIVE, None, None
+        if not isinstance(archived, dict):
+            raise MalformedResponse("an opportunity's archived field is not an object")
+        reason = self._reasons.get(archived.get("reason"))
+        closed_at = from_ms(archived.get("archivedAt"))
+        if reason is not None and reason.get("type") == "hired":
+            return Outcome.HIRED, closed_at, None
+        return Outcome.NOT_HIRED, closed_at, (reason or {}).get("text")
+
+    def _stages_reached(self, opportunity: dict[str, Any]) -> tuple[StageReached, ...]:
+        current = opportunity.get("stage")
+        current = current if isinstance(current, dict) else {"id": current}
+        changes = [c for c in opportunity.get("stageChanges") or [] if isinstance(c, dict) and c.get("toStageId")]
+        if not changes and current.get("id"):
+            changes = [{"toStageId": current["id"], "updatedAt": opportunity.get("lastAdvancedAt")}]
+        reached = []
+        for change in changes:
+            stage_id = str(change["toStageId"])
+            known = self._stages.get(stage_id) or (current if current.get("id") == stage_id else {})
+            name = str(known.get("text") or stage_id)
+            reached.append(StageReached(stage_id, name, classify_stage(name), from_ms(change.get("updatedAt"))))
+        return tuple(reached)
+
+    def _referrer(self, opportunity_id: str) -> Referrer | None:
+        """One request per referred opportunity only, so a sync's request count follows its size."""
+        for page in offset_token_pages(self.http, f"opportunities/{opportunity_id}/referrals", {},
+                                       limit=MAX_PAGE_SIZE):
+            for referral in page:
+                if isinstance(referral, dict):
+                    found = self._referrer_from(referral)
+                    if found is not None:
+                        return found
+        return None
+
+    def _referrer_from(self, referral: dict[str, Any]) -> Referrer | None:
+        user_id = referral.get("referrer")
+        user = self._users.get(user_id) or {}
+        labelled = [(str(f.get("text") or "").casefold(), f.get("value"))
+                    for f in referral.get("fields") or [] if isinstance(f, dict)]
+        name = user.get("name") or _field(labelled, "name")
+        if not name:
+            return None
+        return Referrer(name=str(name), email=user.get("email") or _field(labelled, "email"),
+                        ats_user_id=user_id if user else None, is_employee=bool(user))
+
+    # --- writes -----------------------------------------------------------------------------------
+
+    def add_note(self, candidate_id: str, body: str) -> Note:
+        if not body.strip():
+            raise ValueError("a note needs some text")
+        opportunity = self._latest_opportunity(candidate_id)
+        response = self.http.request("POST", f"opportunities/{opportunity['id']}/notes", params=self._acting(),
+                                     json={"value": body})
+        data = json_body(response, "POST notes")
+        note = data.get("data") if isinstance(data, dict) else None
+        note_id = note.get("noteId") or note.get("id") if isinstance(note, dict) else None
+        if not note_id:
+            raise MalformedResponse("POST notes: the response names no note id")
+        return Note(ats_id=str(note_id), candidate_id=candidate_id, body=body,
+                    created_at=from_ms(note.get("createdAt")))
+
+    def add_tag(self, candidate_id: str, tag: str) -> None:
+        opportunity = self._latest_opportunity(candidate_id)
+        if tag in (opportunity.get("tags") or []):
+            return
+        self.http.request("POST", f"opportunities/{opportunity['id']}/addTags", params=self._acting(),
+                          json={"tags": [tag]})
+
+    def _latest_opportunity(self, contact_id: str) -> dict[str, Any]:
+        """Writes go on the contact's most recent opportunity, where a recruiter looks first."""
+        return max(self._opportunities_of(contact_id, expand=False), key=lambda o: o.get("createdAt") or 0)
+
+    def _acting(self) -> dict[str, str]:
+        return {"perform_as": self._perform_as} if self._perform_as else {}
+
+    # --- webhooks ---------------------------------------------------------------------------------
+
+    @staticmethod
+    def verify_webhook(secret: str, headers: Mapping[str, str], body: bytes, now: float | None = None
+                       ) -> WebhookEvent:
+        """`secret` is the webhook's signature token. Lever signs `token + triggeredAt`, not the body, so
+        `data` is unauthenticated: treat the event as a hint and re-read the candidate from the API.
+        Events (applicationCreated, candidateStageChange, candidateArchiveChange, candidateHired,
+        candidateDeleted, interview*, contact*) pass through as `action`; an unlisted but signed one is
+        still genuine, so it is not refused (a refusal would only make Lever retry it)."""
+        if not secret:
+            raise WebhookRejected("no signature token is configured for this webhook")
+        delivery = _delivery(body)
+        token, triggered_at, signature = delivery["token"], delivery["triggeredAt"], delivery["signature"]
+        expected = hmac.new(secret.encode(), f"{token}{triggered_at}".encode(), hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(expected.encode(), signature.encode()):
+            raise WebhookRejected("the signature does not match token + triggeredAt")
+        age = (time.time() if now is None else now) - int(triggered_at) / 1000
+        if age > WEBHOOK_TOLERANCE:
+            raise WebhookRejected(f"triggeredAt is {int(age)} s old, beyond the {WEBHOOK_TOLERANCE} s tolerance")
+        if -age > WEBHOOK_TOLERANCE:
+            raise WebhookRejected(f"triggeredAt is {int(-age)} s in the future, beyond the tolerance")
+        data = delivery.get("data") or {}
+        contact = data.get("contactId")
+        return WebhookEvent(event_id=token, action=delivery["event"],
+                            candidate_id=str(contact) if contact else None, occurred_at=from_ms(int(triggered_at)),
+                            is_ping=not data, payload=delivery)
+
+
+def _delivery(body: bytes) -> dict[str, Any]:
+    """The parsed delivery, with its signed fields checked for presence and type."""
+    try:
+        delivery = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise WebhookRejected("the body is not JSON") from None
+    if not isinstance(delivery, dict):
+        raise WebhookRejected("the body is not a JSON object")
+    for name in ("token", "signature", "event"):
+        if not isinstance(delivery.get(name), str) or not delivery[name]:
+            raise WebhookRejected(f"the delivery has no {name}")
+    triggered_at = delivery.get("triggeredAt")
+    if isinstance(triggered_at, bool) or not (
+            isinstance(triggered_at, int) or (isinstance(triggered_at, str) and triggered_at.isdigit())):
+        raise WebhookRejected("the delivery has no triggeredAt in epoch milliseconds")
+    if delivery.get("data") is not None and not isinstance(delivery["data"], dict):
+        raise WebhookRejected("the delivery's data is not an object")
+    return delivery
+
+
+# --- small helpers ----------------------------------------------------------------------------------
+
+def to_ms(moment: datetime) -> int:
+    """Epoch milliseconds, the only time format Lever accepts and sends (a naive time is taken as UTC)."""
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return (moment - EPOCH) // timedelta(milliseconds=1)
+
+
+def from_ms(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise MalformedResponse(f"expected epoch milliseconds, got {type(value).__name__}")
+    return EPOCH + timedelta(milliseconds=value)
+
+
+def _required_ms(item: Mapping[str, Any], name: str) -> datetime:
+    moment = from_ms(item.get(name))
+    if moment is None:
+        raise MalformedResponse(f"an opportunity without {name}")
+    return moment
+
+
+def _opportunity(item: Any) -> dict[str, Any]:
+    if not isinstance(item, dict) or not isinstance(item.get("id"), str) or not isinstance(item.get("contact"), str):
+        raise MalformedResponse("GET opportunities: a record without an id or a contact")
+    return item
+
+
+def _merged(opportunities: list[dict[str, Any]], name: str) -> tuple[str, ...]:
+    """A list field's values over all of a contact's opportunities, first seen first, without repeats."""
+    return tuple(dict.fromkeys(str(v) for o in opportunities for v in o.get(name) or [] if v))
+
+
+def _phones(phones: Any) -> list[str]:
+    values = [p.get("value") if isinstance(p, dict) else p for p in phones or []]
+    return [str(v) for v in values if v]
+
+
+def _employer_and_title(headline: Any) -> tuple[str | None, str | None]:
+    text = str(headline or "").strip()
+    title, at, employer = text.rpartition(" at ")
+    if at and title.strip() and employer.strip():
+        return employer.strip(), title.strip()
+    return (text.split(",")[0].strip() or None), None
+
+
+def _source(opportunity: Mapping[str, Any]) -> Source | None:
+    origin = opportunity.get("origin")
+    names = [str(s) for s in opportunity.get("sources") or [] if s]
+    if not origin and not names:
+        return None
+    return Source(name=names[0] if names else str(origin), kind=ORIGIN_KINDS.get(str(origin), SourceKind.OTHER))
+
+
+def _show_url(opportunity: Mapping[str, Any]) -> str | None:
+    urls = opportunity.get("urls")
+    return str(urls["show"]) if isinstance(urls, dict) and urls.get("show") else None
+
+
+def _field(labelled: list[tuple[str, Any]], word: str) -> str | None:
+    return next((str(value) for label, value in labelled if word in label and value), None)

@@ -1,0 +1,526 @@
+"""Teamtailor public API (JSON:API) connector.
+
+What it relies on, and where that was checked (stored copies of public material, late 2026):
+
+* Teamtailor's API documentation source, github.com/Teamtailor/docs (published as docs.teamtailor.com):
+  the `Authorization: Token token=<key>` header; `X-Api-Version` is required on every request; the
+  quota headers `X-Rate-Limit-Limit`, `X-Rate-Limit-Remaining` and `X-Rate-Limit-Reset`, where Reset is
+  the number of *seconds* left in the period (the page once warned the values were static); `page[size]`
+  (default 10, max 30) and `page[number]`, `links.next`, `meta.record-count`; job-application attributes
+  `created-at`, `rejected-at`, `changed-stage-at` and relationships `candidate`, `job`, `stage`,
+  `reject-reason`; stage `stage-type` ∈ Inbox / In process / Hired; `POST /v1/notes` with the text in the
+  attribute `note` and `candidate` / `user` relationships; `PATCH /v1/candidates/{id}`; `/v1/referrals`
+  with a `user` relationship (the user who made the referral) and `filter[candidate]`.
+* Teamtailor's partner documentation source, github.com/Teamtailor/tt-partner-docs (partner.teamtailor.com,
+  "Company Webhooks"): the events `candidate.*` and `job_application.*` (`create|update|destroy`); the body
+  `{"payload": {"event_name", "data"}, "signature"}`; the `TT-Signature` header; signature v2 = base64 of
+  `t=<unix seconds>,v2=<hex>` with hex = HMAC-SHA256(key, `<t>.` + the JSON text of `payload`); and "no
+  retry mechanism": a delivery that fails is only logged by Teamtailor.
+* Teamtailor's own Ruby client, github.com/Teamtailor/teamtailor-rb: the candidate attribute `referred`,
+  406 for a missing or bad API version, 30 records per page, `reject-reason` as a relationship, and the
+  user attributes `name`, `email`, `login-email`, `username`.
+* Public client code by others: `filter[updated-at][from]` on `/candidates` and `/job-applications` (a
+  TypeScript client and an Airbyte-style Python source), `include=job-applications.stage` and
+  `job-applications.reject-reason` (a PHP client that notes these nested includes are undocumented but
+  accepted), and candidate pages at `https://app.teamtailor.com/companies/<company id>/candidates/<id>`.
+
+Where this differs from ../shared/ats-contracts.md:
+* The v2 signature covers `<t>.` + the JSON text of the body's `payload` member, not the raw body (the body
+  also carries the signature, so it cannot sign itself). We verify against the exact bytes of that member
+  in the raw body and, failing that, against its compact re-serialisation (what `JSON.stringify` gives).
+* The event id is `<event>:<resource id>:<t>`: Teamtailor sends no delivery id, and the resource id alone
+  would let `candidate.update` of candidate 5 and `job_application.update` of application 5 in the same
+  second shadow each other.
+
+Unconfirmed, and what we assumed:
+* The stage history of an application: the API gives only the current stage and `changed-stage-at`, so
+  `stages` holds that one stage. (A rejected application stays in the stage it was rejected from, which is
+  what "met" needs.) The candidate's activity log has stage moves, but costs a request per candidate.
+* Whether an application-only change (a stage move, a rejection) bumps the candidate's `updated-at`. An
+  incremental read therefore also pages `/job-applications` changed since the bookmark and fetches the
+  candidates the first pass did not return.
+* The referring employee: the `user` of the candidate's referral in `/v1/referrals` (include=user,candidate;
+  `filter[candidate]` for single candidates, the whole list once for a full read). When no referral names
+  a user we fall back to a generic "Employee referral" referrer with `is_employee=True`, since Teamtailor's
+  `referred` means an employee referral. The referral's own name/email are the *candidate's*, not the
+  referrer's.
+* The timestamp tolerance: Teamtailor states none; we use 300 s, Stripe's default, in both directions.
+  Legacy v1 signatures (no timestamp) are refused.
+* Whether `job_application.*` payloads carry the candidate: the documented attribute list has none, so the
+  candidate id comes from a `candidate` relationship or a `candidate-id` attribute when present, else None.
+* The candidate page URL needs the company id (the optional credential `company_id`); without it `url` is
+  None. NA-stack accounts use `https://api.na.teamtailor.com/v1`; their app host was not checked.
+* Teamtailor takes no idempotency key, so a note POST that times out is not retried (the shared client
+  refuses to resend a write that may have been applied) and surfaces as Retriable to the caller.
+
+Teamtailor never retries a webhook, so a delivery missed while Brobygger is down is gone for good: the cron
+poller (an incremental `read`) is the safety net, not a fallback.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import time
+from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from .base import Connector, Record
+from .errors import MalformedResponse, WebhookRejected
+from .http import HttpClient, Policy, RateLimitHeaders, StaticAuth, json_body
+from .pagination import json_api_pages
+from .types import (
+    Application,
+    Candidate,
+    Note,
+    Outcome,
+    Referrer,
+    Source,
+    SourceKind,
+    StageReached,
+    WebhookEvent,
+    classify_stage,
+)
+
+BASE_URL = "https://api.teamtailor.com/v1"
+API_VERSION = "20240404"
+JSON_API = "application/vnd.api+json"
+PAGE_SIZE = 30  # Teamtailor's maximum
+RATE_LIMIT = RateLimitHeaders(remaining="X-Rate-Limit-Remaining", reset="X-Rate-Limit-Reset",
+                              limit="X-Rate-Limit-Limit")
+CANDIDATE_INCLUDES = "job-applications,job-applications.stage,job-applications.job,job-applications.reject-reason"
+APP_URL = "https://app.teamtailor.com/companies/{company}/candidates/{candidate}"
+SIGNATURE_HEADER = "TT-Signature"
+SIGNATURE_TOLERANCE = 300  # seconds either way; Teamtailor states none, Stripe's default
+HIRED_STAGE_TYPE = "hired"
+GENERIC_REFERRER = Referrer(name="Employee referral", is_employee=True)
+
+
+class TeamtailorConnector(Connector):
+    vendor: ClassVar[str] = "teamtailor"
+    streams: ClassVar[tuple[str, ...]] = ("candidates",)
+    credential_fields: ClassVar[tuple[str, ...]] = ("api_key",)
+
+    def __init__(self, base_url: str = BASE_URL, credentials: Mapping[str, str] | None = None, *,
+                 policy: Policy | None = None, sleep: Callable[[float], None] | None = None) -> None:
+        credentials = credentials or {}
+        super().__init__(base_url, credentials, policy=policy, sleep=sleep)
+        self.user_id = credentials.get("user_id") or None  # the Teamtailor user notes are written as
+        self.company_id = credentials.get("company_id") or None  # only for links to candidate pages
+
+    def _client(self, credentials: Mapping[str, str], policy: Policy,
+                sleep: Callable[[float], None] | None) -> HttpClient:
+        # An API key cannot be refreshed: StaticAuth.refresh() says so, and the client fails on the first 401.
+        auth = StaticAuth("Authorization", f"Token token={credentials['api_key']}")
+        headers = {"X-Api-Version": API_VERSION, "Accept": JSON_API, "Content-Type": JSON_API}
+        return HttpClient(self.base_url, auth, policy=policy, rate_limit=RATE_LIMIT, headers=headers, sleep=sleep)
+
+    # --- reads ------------------------------------------------------------------------------------
+
+    def read(self, stream: str, since: datetime | None) -> Iterator[list[Record]]:
+        if stream not in self.streams:
+            raise ValueError(f"teamtailor has no stream {stream!r}")
+        params: dict[str, str] = {"include": CANDIDATE_INCLUDES}
+        if since is not None:
+            params["filter[updated-at][from]"] = _iso(since)
+        seen: set[str] = set()
+        referrals = _Referrals(self, bulk=since is None)
+        for document in json_api_pages(self.http, "candidates", params, size=PAGE_SIZE):
+            included = _Included(document.get("included"))
+            page: list[Record] = []
+            for resource in document["data"]:
+                candidate, applications = self._records(resource, included, referrals)
+                seen.add(candidate.ats_id)
+                page += [candidate, *applications]
+            if page:
+                yield page
+        if since is not None:
+            yield from self._candidates_of_changed_applications(since, seen)
+
+    def _candidates_of_changed_applications(self, since: datetime, seen: set[str]) -> Iterator[list[Record]]:
+        """Candidates whose applications changed without their own `updated-at` moving (unconfirmed either
+        way), fetched whole so that the engine sees every application of theirs."""
+        params = {"filter[updated-at][from]": _iso(since), "include": "candidate"}
+        for document in json_api_pages(self.http, "job-applications", params, size=PAGE_SIZE):
+            page: list[Record] = []
+            for application in document["data"]:
+                candidate_id = _linked_id(_resource(application, "job application"), "candidate")
+                if candidate_id is None or candidate_id in seen:
+                    continue
+                seen.add(candidate_id)
+                candidate, applications = self.fetch_candidate(candidate_id)
+                page += [candidate, *applications]
+            if page:
+                yield page
+
+    def fetch_candidate(self, candidate_id: str) -> tuple[Candidate, list[Application]]:
+        document = self.http.get_json(f"candidates/{candidate_id}", {"include": CANDIDATE_INCLUDES})
+        if not isinstance(document, dict):
+            raise MalformedResponse(f"GET candidates/{candidate_id}: expected a JSON:API document")
+        return self._records(document.get("data"), _Included(document.get("included")), _Referrals(self))
+
+    def _records(self, resource: Any, included: _Included, referrals: _Referrals
+                 ) -> tuple[Candidate, list[Application]]:
+        resource = _resource(resource, "candidate")
+        attributes = resource["attributes"]
+        candidate = self._candidate(resource["id"], attributes)
+        referred_by = referrals.of(candidate.ats_id) if attributes.get("referred") else []
+        applications = []
+        for reference in _linkages(resource, "job-applications"):
+            application = included.get(reference)
+            if application is None:
+                raise MalformedResponse(f"candidate {candidate.ats_id}: job application {reference.get('id')} "
+                                        "is linked but not included")
+            applications.append(_application(_resource(application, "job application"), candidate.ats_id,
+                                             attributes, included, referred_by))
+        return candidate, applications
+
+    def _candidate(self, candidate_id: str, attributes: Mapping[str, Any]) -> Candidate:
+        tags = attributes.get("tags") or []
+        if not isinstance(tags, list):
+            raise MalformedResponse(f"candidate {candidate_id}: tags is not a list")
+        return Candidate(
+            ats_id=candidate_id,
+            first_name=_text(attributes.get("first-name")) or "",
+            last_name=_text(attributes.get("last-name")) or "",
+            updated_at=_required_time(attributes, "updated-at", f"candidate {candidate_id}"),
+            emails=_present(attributes.get("email")),
+            phones=_present(attributes.get("phone")),
+            linkedin_url=_text(attributes.get("linkedin-url")),
+            tags=tuple(str(tag) for tag in tags),
+            url=APP_URL.format(company=self.company_id, candidate=candidate_id) if self.company_id else None)
+
+    def referrals(self, candidate_id: str | None = None) -> Iterator[tuple[str, str | None, Referrer]]:
+        """(candidate id, job id, referring employee) of every referral, or of one candidate's. Teamtailor
+        names the employee as the referral's `user`; referrals without one are skipped."""
+        params = {"include": "user,candidate"}
+        if candidate_id is not None:
+            params["filter[candidate]"] = candidate_id
+        for document in json_api_pages(self.http, "referrals", params, size=PAGE_SIZE):
+            included = _Included(document.get("included"))
+            for referral in document["data"]:
+                referral = _resource(referral, "referral")
+                user = included.get(_linkage(referral, "user"))
+                referred = _linked_id(referral, "candidate")
+                if user is not None and referred is not None:
+                    yield referred, _linked_id(referral, "job"), _referrer(_resource(user, "user"))
+
+    # --- writes -----------------------------------------------------------------------------------
+
+    def add_note(self, candidate_id: str, body: str) -> Note:
+        relationships: dict[str, Any] = {"candidate": {"data": {"type": "candidates", "id": str(candidate_id)}}}
+        if self.user_id:
+            relationships["user"] = {"data": {"type": "users", "id": self.user_id}}
+        document = {"data": {"type": "notes", "attributes": {"note": body}, "relationships": relationships}}
+        response = self.http.request("POST", "notes", json=document)
+        note = _resource(_data(json_body(response, "POST notes"), "POST notes"), "note")
+        return Note(ats_id=note["id"], candidate_id=str(candidate_id),
+                    body=_text(note["attributes"].get("note")) or body,
+                    created_at=_time(note["attributes"].get("created-at"), f"note {note['id']}"))
+
+    def add_tag(self, candidate_id: str, tag: str) -> None:
+        """Teamtailor replaces the whole tag list on PATCH: read it, add ours once, write it back."""
+        path = f"candidates/{candidate_id}"
+        candidate = _resource(_data(self.http.get_json(path), f"GET {path}"), "candidate")
+        tags = [str(t) for t in candidate["attributes"].get("tags") or []]
+        if any(existing.casefold() == tag.casefold() for existing in tags):
+            return
+        update = {"data": {"id": str(candidate_id), "type": "candidates", "attributes": {"tags": [*tags, tag]}}}
+        self.http.request("PATCH", path, json=update)
+
+    # --- webhooks ---------------------------------------------------------------------------------
+
+    @staticmethod
+    def verify_webhook(secret: str, headers: Mapping[str, str], body: bytes, now: float | None = None
+                       ) -> WebhookEvent:
+        header = _header(headers, SIGNATURE_HEADER)
+        if not header:
+            raise WebhookRejected(f"missing {SIGNATURE_HEADER} header")
+        timestamp, signatures = _parse_signature(header)
+        skew = (time.time() if now is None else now) - timestamp
+        if abs(skew) > SIGNATURE_TOLERANCE:
+            raise WebhookRejected(f"signature timestamp is {abs(skew):.0f} s from now, outside the "
+                                  f"{SIGNATURE_TOLERANCE} s tolerance (stale or replayed)")
+        text, payload = _webhook_payload(body)
+        expected = [_sign(secret, timestamp, signed) for signed in _signed_texts(text, payload)]
+        if not any(hmac.compare_digest(want.encode(), given.encode()) for want in expected for given in signatures):
+            raise WebhookRejected("signature does not match the payload (wrong key or altered body)")
+        return _webhook_event(payload, timestamp)
+
+
+class _Referrals:
+    """Referring employees by candidate. A full read pages through all referrals once, on the first
+    referred candidate; an incremental read or a single fetch asks per referred candidate, so its cost
+    follows the changes rather than the size of the account."""
+
+    def __init__(self, connector: TeamtailorConnector, *, bulk: bool = False) -> None:
+        self._connector = connector
+        self._bulk = bulk
+        self._index: dict[str, list[tuple[str | None, Referrer]]] | None = None
+
+    def of(self, candidate_id: str) -> list[tuple[str | None, Referrer]]:
+        if not self._bulk:
+            return [(job, referrer) for _, job, referrer in self._connector.referrals(candidate_id)]
+        if self._index is None:
+            self._index = {}
+            for candidate, job, referrer in self._connector.referrals():
+                self._index.setdefault(candidate, []).append((job, referrer))
+        return self._index.get(candidate_id, [])
+
+
+# --- JSON:API helpers -----------------------------------------------------------------------------
+
+
+class _Included:
+    """A compound document's `included` resources, found by (type, id)."""
+
+    def __init__(self, resources: Any) -> None:
+        if resources is None:
+            resources = []
+        if not isinstance(resources, list):
+            raise MalformedResponse("`included` is not a list")
+        self._by_key = {(r.get("type"), str(r.get("id"))): r for r in resources if isinstance(r, dict)}
+
+    def get(self, reference: Mapping[str, Any] | None) -> dict[str, Any] | None:
+        if not reference:
+            return None
+        return self._by_key.get((reference.get("type"), str(reference.get("id"))))
+
+
+def _data(document: Any, where: str) -> Any:
+    if not isinstance(document, dict) or "data" not in document:
+        raise MalformedResponse(f"{where}: expected a JSON:API document with data")
+    return document["data"]
+
+
+def _resource(value: Any, what: str) -> dict[str, Any]:
+    """A resource object with a string id and an attributes object, or MalformedResponse."""
+    if not isinstance(value, dict) or value.get("id") in (None, ""):
+        raise MalformedResponse(f"{what}: expected a JSON:API resource with an id")
+    attributes = value.get("attributes", {})
+    if not isinstance(attributes, dict):
+        raise MalformedResponse(f"{what} {value['id']}: attributes is not an object")
+    return {**value, "id": str(value["id"]), "attributes": attributes}
+
+
+def _linkage(resource: Mapping[str, Any], name: str) -> dict[str, Any] | None:
+    data = ((resource.get("relationships") or {}).get(name) or {}).get("data")
+    return data if isinstance(data, dict) else None
+
+
+def _linkages(resource: Mapping[str, Any], name: str) -> list[dict[str, Any]]:
+    data = ((resource.get("relationships") or {}).get(name) or {}).get("data")
+    return [item for item in data if isinstance(item, dict)] if isinstance(data, list) else []
+
+
+def _linked_id(resource: Mapping[str, Any], name: str) -> str | None:
+    linkage = _linkage(resource, name)
+    return str(linkage["id"]) if linkage and linkage.get("id") is not None else None
+
+
+# --- records --------------------------------------------------------------------------------------
+
+
+def _application(resource: dict[str, Any], candidate_id: str, candidate: Mapping[str, Any], included: _Included,
+                 referrals: list[tuple[str | None, Referrer]]) -> Application:
+    attributes = resource["attributes"]
+    where = f"job application {resource['id']}"
+    stage = included.get(_linkage(resource, "stage"))
+    job = included.get(_linkage(resource, "job"))
+    changed_stage_at = _time(attributes.get("changed-stage-at"), where)
+    rejected_at = _time(attributes.get("rejected-at"), where)
+    outcome, closed_at = _outcome(stage, rejected_at, changed_stage_at)
+    source = _source(candidate, attributes)
+    job_id = _linked_id(resource, "job")
+    return Application(
+        ats_id=resource["id"], candidate_id=candidate_id,
+        updated_at=_required_time(attributes, "updated-at", where),
+        outcome=outcome, job_id=job_id,
+        job_name=_text((job or {}).get("attributes", {}).get("title")),
+        applied_at=_time(attributes.get("created-at"), where), closed_at=closed_at,
+        rejection_reason=_reject_reason(attributes, included.get(_linkage(resource, "reject-reason"))),
+        stages=_stages(stage, changed_stage_at), source=source,
+        referrer=_pick_referrer(referrals, job_id) if source.kind is SourceKind.REFERRAL else None)
+
+
+def _outcome(stage: Mapping[str, Any] | None, rejected_at: datetime | None, changed_stage_at: datetime | None
+             ) -> tuple[Outcome, datetime | None]:
+    """Hired when the application sits in the job's Hired stage; not hired once rejected; else active."""
+    stage_type = str((stage or {}).get("attributes", {}).get("stage-type") or "")
+    if stage_type.casefold() == HIRED_STAGE_TYPE:
+        return Outcome.HIRED, changed_stage_at
+    if rejected_at is not None:
+        return Outcome.NOT_HIRED, rejected_at
+    return Outcome.ACTIVE, None
+
+
+def _stages(stage: Mapping[str, Any] | None, changed_stage_at: datetime | None) -> tuple[StageReached, ...]:
+    """Only the current stage: Teamtailor's API keeps no stage history on the application."""
+    if stage is None:
+        return ()
+    name = _text(stage.get("attributes", {}).get("name")) or ""
+    return (StageReached(ats_id=str(stage.get("id")), name=name, kind=classify_stage(name),
+                         reached_at=changed_stage_at),)
+
+
+def _reject_reason(attributes: Mapping[str, Any], reason: Mapping[str, Any] | None) -> str | None:
+    """Older API versions give a string attribute, newer ones a `reject-reasons` relationship."""
+    if isinstance(attributes.get("reject-reason"), str):
+        return attributes["reject-reason"] or None
+    return _text((reason or {}).get("attributes", {}).get("reason"))
+
+
+def _source(candidate: Mapping[str, Any], application: Mapping[str, Any]) -> Source:
+    """Referred is per candidate; sourced and referring site are per application when given."""
+    if candidate.get("referred"):
+        return Source("Employee referral", SourceKind.REFERRAL)
+    sourced = application["sourced"] if "sourced" in application else candidate.get("sourced")
+    if sourced:
+        return Source("Sourced", SourceKind.SOURCED)
+    site = _text(application.get("referring-site")) or _text(candidate.get("referring-site"))
+    return Source(site, SourceKind.APPLIED) if site else Source("Unknown", SourceKind.OTHER)
+
+
+def _referrer(user: Mapping[str, Any]) -> Referrer:
+    attributes = user["attributes"]
+    name = _text(attributes.get("name")) or _text(attributes.get("username")) or GENERIC_REFERRER.name
+    email = _text(attributes.get("email")) or _text(attributes.get("login-email"))
+    return Referrer(name=name, email=email, ats_user_id=user["id"], is_employee=True)
+
+
+def _pick_referrer(referrals: list[tuple[str | None, Referrer]], job_id: str | None) -> Referrer:
+    """The referral for this application's job, else the candidate's first, else a generic employee."""
+    for referral_job, referrer in referrals:
+        if job_id is not None and referral_job == job_id:
+            return referrer
+    return referrals[0][1] if referrals else GENERIC_REFERRER
+
+
+# --- values ---------------------------------------------------------------------------------------
+
+
+def _text(value: Any) -> str | None:
+    return value.strip() or None if isinstance(value, str) else None
+
+
+def _present(value: Any) -> tuple[str, ...]:
+    text = _text(value)
+    return (text,) if text else ()
+
+
+def _time(value: Any, where: str) -> datetime | None:
+    if value in (None, ""):
+        return None
+    try:
+        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        raise MalformedResponse(f"{where}: unreadable timestamp {str(value)[:40]!r}") from None
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+def _required_time(attributes: Mapping[str, Any], name: str, where: str) -> datetime:
+    value = _time(attributes.get(name), where)
+    if value is None:
+        raise MalformedResponse(f"{where}: missing {name}")
+    return value
+
+
+def _iso(moment: datetime) -> str:
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC).isoformat()
+
+
+# --- webhook helpers ------------------------------------------------------------------------------
+
+
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    wanted = name.casefold()
+    return next((value for key, value in headers.items() if key.casefold() == wanted), None)
+
+
+def _parse_signature(header: str) -> tuple[int, list[str]]:
+    """`base64("t=<unix>,v2=<hex>")` → (t, [hex, …])."""
+    try:
+        decoded = base64.b64decode(header.strip(), validate=True).decode("ascii")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise WebhookRejected(f"{SIGNATURE_HEADER} is not base64 of 't=…,v2=…'") from None
+    fields: dict[str, list[str]] = {}
+    for part in decoded.split(","):
+        key, _, value = part.strip().partition("=")
+        fields.setdefault(key, []).append(value)
+    if "t" not in fields or "v2" not in fields:
+        raise WebhookRejected(f"{SIGNATURE_HEADER} carries no timestamp and v2 signature (a legacy v1 "
+                              "signature? set the webhook to sign with v2)")
+    try:
+        timestamp = int(fields["t"][0])
+    except ValueError:
+        raise WebhookRejected(f"{SIGNATURE_HEADER} has an unreadable timestamp") from None
+    return timestamp, fields["v2"]
+
+
+def _webhook_payload(body: bytes) -> tuple[str, dict[str, Any]]:
+    try:
+        text = body.decode("utf-8")
+        document = json.loads(text)
+    except (UnicodeDecodeError, ValueError):
+        raise WebhookRejected("body is not UTF-8 JSON") from None
+    if not isinstance(document, dict) or not isinstance(document.get("payload"), dict):
+        raise WebhookRejected("body has no payload object")
+    return text, document["payload"]
+
+
+def _signed_texts(text: str, payload: dict[str, Any]) -> list[str]:
+    """The payload's JSON text as Teamtailor signed it: the exact bytes of the `payload` member where they
+    can be found, then the compact serialisation `JSON.stringify` produces."""
+    texts = []
+    exact = _raw_member(text, "payload", payload)
+    if exact is not None:
+        texts.append(exact)
+    compact = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+    if compact not in texts:
+        texts.append(compact)
+    return texts
+
+
+def _raw_member(text: str, name: str, expected: Any) -> str | None:
+    """The raw text of a top-level member's value, if found and equal to what the parser saw."""
+    start = text.find(f'"{name}"')
+    if start < 0:
+        return None
+    position = start + len(name) + 2
+    while position < len(text) and text[position] in " \t\r\n:":
+        position += 1
+    try:
+        value, end = json.JSONDecoder().raw_decode(text, position)
+    except ValueError:
+        return None
+    return text[position:end] if value == expected else None
+
+
+def _sign(secret: str, timestamp: int, signed: str) -> str:
+    return hmac.new(secret.encode(), f"{timestamp}.{signed}".encode(), hashlib.sha256).hexdigest()
+
+
+def _webhook_event(payload: dict[str, Any], timestamp: int) -> WebhookEvent:
+    event = payload.get("event_name")
+    data = payload.get("data")
+    if not isinstance(event, str) or not event or not isinstance(data, dict) or data.get("id") in (None, ""):
+        raise WebhookRejected("payload lacks event_name or data.id")
+    resource_id = str(data["id"])
+    kind = event.partition(".")[0]
+    candidate_id = resource_id if kind == "candidate" else _application_candidate(data) if (
+        kind == "job_application") else None
+    return WebhookEvent(event_id=f"{event}:{resource_id}:{timestamp}", action=event, candidate_id=candidate_id,
+                        occurred_at=datetime.fromtimestamp(timestamp, UTC), payload=payload)
+
+
+def _application_candidate(data: Mapping[str, Any]) -> str | None:
+    linked = _linked_id(data, "candidate")
+    if linked is not None:
+        return linked
+    attributes = data.get("attributes") or {}
+    value = attributes.get("candidate-id", attributes.get("candidate_id"))
+    return str(value) if value not in (None, "") else None

@@ -1,0 +1,375 @@
+"""The Lever connector against the Lever simulator over real HTTP on 127.0.0.1: no HTTP mocks anywhere.
+
+Datasets are small and windows tight so the file runs in seconds; every fault is injected in the
+simulator, and every claim is checked against the dataset or the simulator's request log.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from connectors.base import Record
+from connectors.errors import AuthError, Fatal, MalformedResponse, NotFound, Retriable, WebhookRejected
+from connectors.http import Policy
+from connectors.lever import WEBHOOK_TOLERANCE, LeverConnector, to_ms
+from connectors.simulators.base import Fault, serve
+from connectors.simulators.dataset import Dataset, SimCandidate, generate
+from connectors.simulators.lever import LeverSimulator, lever_id
+from connectors.types import Application, Candidate, Outcome, Referrer, Source, SourceKind
+
+KEY = "lever-test-key"
+SIGNING_TOKEN = "lever-webhook-signature-token"
+OUTCOMES = {"active": Outcome.ACTIVE, "rejected": Outcome.NOT_HIRED, "hired": Outcome.HIRED}
+# Lever has no event origin: an event-sourced candidate is entered as `sourced`, and reads back so.
+SOURCE_KINDS = {"referral": SourceKind.REFERRAL, "sourced": SourceKind.SOURCED, "applied": SourceKind.APPLIED,
+                "agency": SourceKind.AGENCY, "event": SourceKind.SOURCED}
+
+
+@contextmanager
+def lever(dataset: Dataset, *, page_size: int = 25, credentials: dict[str, str] | None = None,
+          sleep: Callable[[float], None] | None = None, max_attempts: int = 5,
+          **simulator: Any) -> Iterator[tuple[LeverSimulator, LeverConnector]]:
+    sim = LeverSimulator(dataset, api_key=KEY, **{"rate_limit": 1000, "window_seconds": 1.0, "slow_seconds": 1.5,
+                                                  **simulator})
+    policy = Policy(timeout=(1, 0.5), backoff_base=0.01, backoff_cap=0.2, max_attempts=max_attempts)
+    with serve(sim) as url:
+        yield sim, LeverConnector(f"{url}/v1", {"api_key": KEY, **(credentials or {})}, policy=policy,
+                                  sleep=sleep, page_size=page_size)
+
+
+def split(pages: list[list[Record]]) -> tuple[list[Candidate], list[Application]]:
+    records = [r for page in pages for r in page]
+    return ([r for r in records if isinstance(r, Candidate)], [r for r in records if isinstance(r, Application)])
+
+
+def contact(candidate: SimCandidate) -> str:
+    return lever_id("contact", candidate.id)
+
+
+# --- reads ------------------------------------------------------------------------------------------
+
+def test_full_read_equals_the_dataset() -> None:
+    dataset = generate(60)
+    with lever(dataset) as (sim, connector):
+        pages = list(connector.read("opportunities", None))
+    candidates, applications = split(pages)
+
+    for page in pages:  # each contact once per page, before the opportunities that name it
+        seen: set[str] = set()
+        for record in page:
+            if isinstance(record, Candidate):
+                assert record.ats_id not in seen
+                seen.add(record.ats_id)
+            else:
+                assert record.candidate_id in seen
+
+    people = {c.ats_id: c for c in candidates}
+    assert set(people) == {contact(c) for c in dataset.candidates}
+    for expected in dataset.candidates:
+        got = people[contact(expected)]
+        assert (got.first_name, got.last_name, got.employer, got.title, got.linkedin_url) == (
+            expected.first_name, expected.last_name, expected.employer, expected.title, expected.linkedin_url)
+        assert (got.emails, got.phones, got.tags) == (tuple(expected.emails), tuple(expected.phones),
+                                                      tuple(expected.tags))
+        assert got.url is not None and got.url.startswith("https://hire.lever.co/candidates/")
+
+    by_id = {a.ats_id: a for a in applications}
+    assert set(by_id) == {sim.opportunity_id(a.id) for a in dataset.applications()}
+    for expected in dataset.applications():
+        got = by_id[sim.opportunity_id(expected.id)]
+        assert got.candidate_id == lever_id("contact", expected.candidate_id)
+        assert got.outcome == OUTCOMES[expected.status]
+        assert (got.applied_at, got.closed_at) == (expected.applied_at, expected.closed_at)
+        assert [(s.name, s.reached_at) for s in got.stages] == [(s.name, s.reached_at) for s in expected.stages]
+        assert got.met == expected.met
+        assert got.rejection_reason == (expected.rejection_reason if expected.status == "rejected" else None)
+        assert got.source == Source(expected.source_name, SOURCE_KINDS[expected.source_kind])
+        referrer = expected.referrer
+        assert got.referrer == (referrer and Referrer(
+            referrer.name, referrer.email, sim.user_id(referrer.user_id) if referrer.user_id else None,
+            is_employee=referrer.user_id is not None))
+
+    met_not_hired = {a.candidate_id for a in applications if a.met_not_hired} - {
+        a.candidate_id for a in applications if a.outcome == Outcome.HIRED}
+    assert met_not_hired == {contact(c) for c in dataset.candidates if c.met_not_hired}
+    assert len(met_not_hired) >= 10
+    assert {a.ats_id for a in applications if a.outcome == Outcome.HIRED} == {
+        sim.opportunity_id(a.id) for a in dataset.applications() if a.status == "hired"}
+    assert any(a.referrer and a.referrer.is_employee for a in applications)
+    assert any(a.referrer and not a.referrer.is_employee for a in applications)
+
+    # Cost stays proportional: one referrals call per referred opportunity, each catalogue read once.
+    paths = [r.path for r in sim.requests]
+    assert sum(p.endswith("/referrals") for p in paths) == sum(
+        a.source_kind == "referral" for a in dataset.applications())
+    assert paths.count("/v1/stages") == paths.count("/v1/archive_reasons") == paths.count("/v1/users") == 1
+    pages_asked = [dict(r.query) for r in sim.requests if r.path == "/v1/opportunities"]
+    assert len(pages_asked) == len(pages) == math.ceil(len(dataset.applications()) / 25)
+    assert all(q["limit"] == "25" for q in pages_asked)
+    assert "offset" not in pages_asked[0] and all("offset" in q for q in pages_asked[1:])
+
+
+def test_incremental_read_returns_only_the_changed_and_asks_in_milliseconds() -> None:
+    dataset = generate(60)
+    with lever(dataset) as (sim, connector):
+        list(connector.read("opportunities", None))
+        changed_at = dataset.now + timedelta(hours=2)
+        dataset.touch([3, 17], changed_at)
+        since = dataset.now + timedelta(hours=1, milliseconds=250)
+        first = len(sim.requests)
+        pages = list(connector.read("opportunities", since))
+    candidates, applications = split(pages)
+    touched = [dataset.candidates[2], dataset.candidates[16]]
+
+    assert {c.ats_id for c in candidates} == {contact(c) for c in touched}
+    assert {a.ats_id for a in applications} == {sim.opportunity_id(a.id) for c in touched for a in c.applications}
+    assert all(c.title and c.title.endswith("(updated)") for c in candidates)
+    assert all(a.updated_at == changed_at for a in applications)
+
+    asked = [dict(r.query) for r in sim.requests[first:] if r.path == "/v1/opportunities"]
+    assert [q["updated_at_start"] for q in asked] == [str(to_ms(since))]
+    assert int(asked[0]["updated_at_start"]) == int(since.timestamp()) * 1000 + 250  # milliseconds, not seconds
+    later = {r.path for r in sim.requests[first:]}
+    assert not later & {"/v1/stages", "/v1/archive_reasons"}  # cached once per connector
+
+
+def test_fetch_candidate_returns_the_contact_and_all_their_opportunities() -> None:
+    dataset = generate(60)
+    target = next(c for c in dataset.candidates if len(c.applications) == 2)
+    with lever(dataset) as (sim, connector):
+        candidate, applications = connector.fetch_candidate(contact(target))
+        with pytest.raises(NotFound):
+            connector.fetch_candidate(lever_id("contact", 9999))
+    assert (candidate.ats_id, candidate.first_name, candidate.emails) == (
+        contact(target), target.first_name, tuple(target.emails))
+    assert {a.ats_id for a in applications} == {sim.opportunity_id(a.id) for a in target.applications}
+    assert dict(sim.requests[0].query)["contact_id"] == contact(target)
+
+
+# --- faults -----------------------------------------------------------------------------------------
+
+def test_a_429_storm_finishes_waiting_as_long_as_retry_after_says() -> None:
+    dataset = generate(60)
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        time.sleep(seconds)
+
+    limit = 10
+    with lever(dataset, page_size=100, sleep=sleep, rate_limit=limit, window_seconds=1.0) as (sim, connector):
+        _, applications = split(list(connector.read("opportunities", None)))
+    assert len(applications) == len(dataset.applications())
+
+    refused = [r for r in sim.requests if r.status == 429]
+    accepted = [r for r in sim.requests if r.status != 429]
+    assert sim.over_quota == len(refused) == connector.http.stats["rate_limited"] >= 1
+    # Every wait is a whole Retry-After of at least a second, never a jittered backoff (capped at 0.2 s).
+    assert len(waits) == len(refused) and all(w >= 1 and w == int(w) for w in waits)
+    # Bound: Retry-After runs to the end of the window, so a window refuses at most the one request that
+    # found it spent, and only after accepting its full quota. Hence refusals ≤ accepted // quota.
+    assert sim.over_quota <= len(accepted) // limit
+
+
+def test_5xx_is_retried_then_the_read_succeeds() -> None:
+    dataset = generate(60)
+    with lever(dataset) as (sim, connector):
+        sim.inject(Fault.SERVER_ERROR, 2)
+        _, applications = split(list(connector.read("opportunities", None)))
+    assert len(applications) == len(dataset.applications())
+    assert [r.status for r in sim.requests[:3]] == [503, 503, 200]
+    assert connector.http.stats["retries"] == 2
+
+
+def test_persistent_5xx_ends_in_a_clear_retriable_error() -> None:
+    with lever(generate(60), max_attempts=3) as (sim, connector):
+        sim.inject(Fault.SERVER_ERROR, 10)
+        with pytest.raises(Retriable, match=r"GET /v1/opportunities: failed after 3 attempts, last: HTTP 503"):
+            list(connector.read("opportunities", None))
+    assert [r.status for r in sim.requests] == [503, 503, 503]
+
+
+def test_a_slow_answer_times_out_and_is_retried() -> None:
+    dataset = generate(60)
+    with lever(dataset) as (sim, connector):
+        sim.inject(Fault.SLOW)
+        _, applications = split(list(connector.read("opportunities", None)))
+    assert len(applications) == len(dataset.applications())
+    assert connector.http.stats["retries"] == 1
+
+
+def test_persistently_slow_answers_end_in_a_clear_error() -> None:
+    with lever(generate(60), max_attempts=3) as (sim, connector):
+        sim.inject(Fault.SLOW, 3)
+        started = time.monotonic()
+        with pytest.raises(Retriable, match=r"failed after 3 attempts, last: ReadTimeout"):
+            list(connector.read("opportunities", None))
+        assert time.monotonic() - started < 3  # three 0.5 s read timeouts, not three 1.5 s answers
+    assert len(sim.requests) == 3
+
+
+def test_a_key_revoked_mid_sync_fails_after_exactly_one_refused_request() -> None:
+    with lever(generate(60), page_size=10) as (sim, connector):
+        pages = connector.read("opportunities", None)
+        assert next(pages)
+        sim.api_key = "a-rotated-key"
+        before = len(sim.requests)
+        with pytest.raises(AuthError, match="cannot be refreshed"):
+            next(pages)
+    assert [r.status for r in sim.requests[before:]] == [401]
+
+
+def test_a_malformed_page_raises_malformed_response() -> None:
+    with lever(generate(60)) as (sim, connector):
+        list(connector.read("opportunities", None))  # the stage and archive-reason catalogues are now cached
+        sim.inject(Fault.MALFORMED)
+        with pytest.raises(MalformedResponse, match="not valid JSON"):
+            list(connector.read("opportunities", None))
+    assert sim.requests[-1].path == "/v1/opportunities"
+
+
+def test_the_simulator_refuses_what_lever_refuses() -> None:
+    with lever(generate(5)) as (_, connector):
+        with pytest.raises(Fatal, match=r"HTTP 400.*limit"):
+            connector.http.get_json("opportunities", {"limit": 101})
+        with pytest.raises(Fatal, match=r"HTTP 400.*milliseconds"):
+            connector.http.get_json("opportunities", {"updated_at_start": "2026-10-01T00:00:00Z"})
+        with pytest.raises(Fatal, match=r"HTTP 400.*Invalid offset token"):
+            connector.http.get_json("opportunities", {"offset": "bm90LWEtdG9rZW4="})
+
+
+def test_credentials_and_page_size_are_checked() -> None:
+    with pytest.raises(ValueError, match="api_key"):
+        LeverConnector("https://api.lever.co/v1", {})
+    with pytest.raises(ValueError, match="1 to 100"):
+        LeverConnector("https://api.lever.co/v1", {"api_key": KEY}, page_size=101)
+
+
+# --- writes -----------------------------------------------------------------------------------------
+
+def test_note_and_tag_are_written_to_the_latest_opportunity_as_the_configured_user() -> None:
+    dataset = generate(60)
+    target = next(c for c in dataset.candidates if len(c.applications) == 2)
+    latest = max(target.applications, key=lambda a: a.applied_at)
+    acting = lever_id("user", dataset.users[1].id)
+    with lever(dataset, credentials={"user_id": acting}) as (sim, connector):
+        note = connector.add_note(contact(target), "Kaffe neste uke?")
+        connector.add_tag(contact(target), "brobygger-warm")
+        connector.add_tag(contact(target), "brobygger-warm")
+        candidate, _ = connector.fetch_candidate(contact(target))
+
+    assert [(n["id"], n["opportunityId"], n["value"], n["performAs"]) for n in target.notes] == [
+        (note.ats_id, sim.opportunity_id(latest.id), "Kaffe neste uke?", acting)]
+    assert note.candidate_id == contact(target)
+    assert target.tags.count("brobygger-warm") == 1
+    assert "brobygger-warm" in candidate.tags
+    writes = [r for r in sim.requests if r.method == "POST"]
+    assert [r.path.rsplit("/", 1)[-1] for r in writes] == ["notes", "addTags"]  # the second tag was a no-op
+    assert all(dict(r.query)["perform_as"] == acting for r in writes)
+
+
+# --- webhooks ---------------------------------------------------------------------------------------
+
+@pytest.fixture
+def hooks() -> tuple[LeverSimulator, Dataset]:
+    dataset = generate(5)
+    return LeverSimulator(dataset), dataset
+
+
+@pytest.mark.parametrize("event", ["applicationCreated", "candidateStageChange", "candidateArchiveChange",
+                                   "candidateHired", "candidateDeleted", "interviewCreated", "interviewUpdated",
+                                   "contactUpdated"])
+def test_a_valid_delivery_verifies_and_names_the_contact(hooks: tuple[LeverSimulator, Dataset], event: str) -> None:
+    sim, dataset = hooks
+    body, headers = sim.webhook_delivery(SIGNING_TOKEN, event, dataset.candidates[1])
+    verified = LeverConnector.verify_webhook(SIGNING_TOKEN, headers, body)
+    delivery = json.loads(body)
+    assert (verified.event_id, verified.action, verified.candidate_id) == (
+        delivery["token"], event, contact(dataset.candidates[1]))
+    assert verified.occurred_at is not None
+    assert abs((verified.occurred_at - datetime.now(UTC)).total_seconds()) < 5
+    assert not verified.is_ping
+
+
+def test_a_replayed_delivery_keeps_its_event_id(hooks: tuple[LeverSimulator, Dataset]) -> None:
+    sim, dataset = hooks
+    body, headers = sim.webhook_delivery(SIGNING_TOKEN, "candidateHired", dataset.candidates[0])
+    first = LeverConnector.verify_webhook(SIGNING_TOKEN, headers, body)
+    again = LeverConnector.verify_webhook(SIGNING_TOKEN, headers, body, now=time.time() + 60)
+    other, _ = sim.webhook_delivery(SIGNING_TOKEN, "candidateHired", dataset.candidates[0])
+    assert first.event_id == again.event_id
+    assert LeverConnector.verify_webhook(SIGNING_TOKEN, headers, other).event_id != first.event_id
+
+
+def test_a_delivery_without_data_is_a_ping(hooks: tuple[LeverSimulator, Dataset]) -> None:
+    sim, dataset = hooks
+    body, headers = sim.webhook_delivery(SIGNING_TOKEN, "candidateStageChange", dataset.candidates[0])
+    ping = {**json.loads(body), "data": {}}
+    verified = LeverConnector.verify_webhook(SIGNING_TOKEN, headers, json.dumps(ping).encode())
+    assert verified.is_ping and verified.candidate_id is None
+
+
+def test_data_is_outside_the_signature_so_the_event_is_only_a_hint(hooks: tuple[LeverSimulator, Dataset]) -> None:
+    """Lever signs token + triggeredAt, not the body: a changed data block cannot be detected. The app must
+    re-read the candidate from the API (fetch_candidate) instead of trusting data."""
+    sim, dataset = hooks
+    body, headers = sim.webhook_delivery(SIGNING_TOKEN, "candidateHired", dataset.candidates[0])
+    forged = json.loads(body)
+    forged["data"]["contactId"] = contact(dataset.candidates[4])
+    verified = LeverConnector.verify_webhook(SIGNING_TOKEN, headers, json.dumps(forged).encode())
+    assert verified.candidate_id == contact(dataset.candidates[4])
+
+
+def _edit(body: bytes, change: Callable[[dict[str, Any]], None]) -> bytes:
+    delivery = json.loads(body)
+    change(delivery)
+    return json.dumps(delivery).encode()
+
+
+REJECTIONS: dict[str, tuple[Callable[[bytes], bytes], str, str]] = {
+    "tampered token": (lambda b: _edit(b, lambda d: d.update(token=d["token"][::-1])), SIGNING_TOKEN,
+                       "signature does not match"),
+    "tampered triggeredAt": (lambda b: _edit(b, lambda d: d.update(triggeredAt=d["triggeredAt"] + 1)),
+                             SIGNING_TOKEN, "signature does not match"),
+    "wrong signature token": (lambda b: b, "another-webhook-token", "signature does not match"),
+    "missing signature": (lambda b: _edit(b, lambda d: d.pop("signature")), SIGNING_TOKEN, "no signature"),
+    "missing token": (lambda b: _edit(b, lambda d: d.pop("token")), SIGNING_TOKEN, "no token"),
+    "triggeredAt in seconds": (lambda b: _edit(b, lambda d: d.update(triggeredAt=str(d["triggeredAt"] / 1000))),
+                               SIGNING_TOKEN, "epoch milliseconds"),
+    "not JSON": (lambda b: b"token=abc&signature=def", SIGNING_TOKEN, "not JSON"),
+    "a JSON array": (lambda b: b"[]", SIGNING_TOKEN, "not a JSON object"),
+    "no secret configured": (lambda b: b, "", "no signature token"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(REJECTIONS))
+def test_a_bad_delivery_is_rejected_with_its_reason(hooks: tuple[LeverSimulator, Dataset], case: str) -> None:
+    sim, dataset = hooks
+    body, headers = sim.webhook_delivery(SIGNING_TOKEN, "candidateStageChange", dataset.candidates[0])
+    change, secret, reason = REJECTIONS[case]
+    with pytest.raises(WebhookRejected, match=reason):
+        LeverConnector.verify_webhook(secret, headers, change(body))
+
+
+@pytest.mark.parametrize(("offset", "reason"), [(-1, "old"), (1, "future")])
+def test_a_delivery_outside_the_time_tolerance_is_rejected(hooks: tuple[LeverSimulator, Dataset], offset: int,
+                                                           reason: str) -> None:
+    sim, dataset = hooks
+    now = time.time()
+    triggered = int((now + offset * (WEBHOOK_TOLERANCE + 60)) * 1000)
+    body, headers = sim.webhook_delivery(SIGNING_TOKEN, "candidateHired", dataset.candidates[0],
+                                         triggered_at_ms=triggered)
+    with pytest.raises(WebhookRejected, match=reason):
+        LeverConnector.verify_webhook(SIGNING_TOKEN, headers, body, now=now)
+    inside = int((now + offset * (WEBHOOK_TOLERANCE - 60)) * 1000)
+    body, headers = sim.webhook_delivery(SIGNING_TOKEN, "candidateHired", dataset.candidates[0],
+                                         triggered_at_ms=inside)
+    assert LeverConnector.verify_webhook(SIGNING_TOKEN, headers, body, now=now).event_id

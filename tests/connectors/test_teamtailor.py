@@ -1,0 +1,405 @@
+"""The Teamtailor connector against its simulator over real HTTP, compared with the dataset it renders."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import requests
+
+from connectors.errors import AuthError, MalformedResponse, Retriable, WebhookRejected
+from connectors.http import Policy
+from connectors.simulators.base import Fault, LoggedRequest, serve
+from connectors.simulators.dataset import Dataset, SimCandidate, generate
+from connectors.simulators.teamtailor import TeamtailorSimulator
+from connectors.teamtailor import API_VERSION, GENERIC_REFERRER, TeamtailorConnector
+from connectors.types import Application, Candidate, Outcome, Referrer, SourceKind, StageKind
+
+KEY = "tt-test-admin-key"
+SECRET = "tt-webhook-signature-key"
+COMPANY = "Zx81Qk2"
+FAST = Policy(timeout=(1, 0.5), max_attempts=3, backoff_base=0.01, backoff_cap=0.2)
+OUTCOMES = {"active": Outcome.ACTIVE, "rejected": Outcome.NOT_HIRED, "hired": Outcome.HIRED}
+
+
+@contextmanager
+def teamtailor(dataset: Dataset | None = None, *, sleep: Any = None, **options: Any
+               ) -> Iterator[tuple[TeamtailorSimulator, TeamtailorConnector, str]]:
+    options = {"rate_limit": 1000, "window_seconds": 1.0, **options}
+    simulator = TeamtailorSimulator(dataset or generate(60), api_key=KEY, **options)
+    with serve(simulator) as url:
+        connector = TeamtailorConnector(f"{url}/v1", {"api_key": KEY, "user_id": "2", "company_id": COMPANY},
+                                        policy=FAST, sleep=sleep)
+        yield simulator, connector, url
+
+
+def read_all(connector: TeamtailorConnector, since: Any = None) -> tuple[dict[str, Candidate], dict[str, Application]]:
+    records = [record for page in connector.read("candidates", since) for record in page]
+    candidates = {r.ats_id: r for r in records if isinstance(r, Candidate)}
+    applications = {r.ats_id: r for r in records if isinstance(r, Application)}
+    assert len(candidates) + len(applications) == len(records), "a record came twice"
+    return candidates, applications
+
+
+def statuses(simulator: TeamtailorSimulator, path: str | None = None) -> list[int]:
+    return [r.status for r in simulator.requests if path is None or r.path == path]
+
+
+def referred(candidate: SimCandidate) -> bool:
+    return any(a.source_kind == "referral" for a in candidate.applications)
+
+
+def expected_referrers(data: Dataset, candidate: SimCandidate) -> set[Referrer]:
+    users = {u.id: u for u in data.users}
+    found = {Referrer(users[a.referrer.user_id].name, users[a.referrer.user_id].email, str(a.referrer.user_id), True)
+             for a in candidate.applications if a.referrer and a.referrer.user_id}
+    return found or {GENERIC_REFERRER}
+
+
+# --- reads ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class FullRead:
+    data: Dataset
+    requests: list[LoggedRequest]
+    candidates: dict[str, Candidate]
+    applications: dict[str, Application]
+
+
+@pytest.fixture(scope="module")
+def full_read() -> FullRead:
+    """One full read of 75 candidates (three pages), shared by the tests that only look at its result."""
+    data = generate(75)
+    with teamtailor(data) as (simulator, connector, _):
+        candidates, applications = read_all(connector)
+    return FullRead(data, list(simulator.requests), candidates, applications)
+
+
+def test_full_read_equals_the_dataset(full_read: FullRead) -> None:
+    data, candidates, applications = full_read.data, full_read.candidates, full_read.applications
+    assert set(candidates) == {str(c.id) for c in data.candidates}
+    assert set(applications) == {str(a.id) for a in data.applications()}
+    for truth in data.candidates:
+        got = candidates[str(truth.id)]
+        assert (got.first_name, got.last_name, got.updated_at) == (truth.first_name, truth.last_name, truth.updated_at)
+        assert got.emails == tuple(truth.emails[:1]) and got.phones == tuple(truth.phones[:1])
+        assert got.linkedin_url == truth.linkedin_url and got.tags == tuple(truth.tags)
+        assert got.url == f"https://app.teamtailor.com/companies/{COMPANY}/candidates/{truth.id}"
+
+    for candidate in data.candidates:
+        for truth in candidate.applications:
+            got = applications[str(truth.id)]
+            assert got.candidate_id == str(candidate.id) and got.outcome is OUTCOMES[truth.status]
+            assert got.applied_at == truth.applied_at and got.updated_at == truth.updated_at
+            assert got.closed_at == truth.closed_at
+            assert (got.job_id, got.job_name, got.rejection_reason) == (str(truth.job_id), truth.job_name,
+                                                                        truth.rejection_reason)
+            (stage,) = got.stages
+            if truth.status == "hired":
+                assert stage.name == "Hired"
+            else:
+                assert stage.kind is StageKind(truth.stages[-1].kind)
+                assert stage.reached_at == truth.stages[-1].reached_at
+
+    by_candidate: dict[str, list[Application]] = defaultdict(list)
+    for application in applications.values():
+        by_candidate[application.candidate_id].append(application)
+    hired = {cid for cid, apps in by_candidate.items() if any(a.outcome is Outcome.HIRED for a in apps)}
+    met_not_hired = {cid for cid, apps in by_candidate.items()
+                     if cid not in hired and any(a.met_not_hired for a in apps)}
+    assert met_not_hired == {str(c.id) for c in data.candidates if c.met_not_hired} != set()
+    assert hired == {str(c.id) for c in data.candidates if any(a.status == "hired" for a in c.applications)} != set()
+
+
+def test_sources_and_referrers_follow_the_candidate(full_read: FullRead) -> None:
+    data, applications = full_read.data, full_read.applications
+    referral_reads = [r for r in full_read.requests if r.path == "/v1/referrals"]
+    assert len(referral_reads) == 1 and "filter[candidate]" not in dict(referral_reads[0].query), \
+        "a full read pages through the referrals once instead of asking per candidate"
+
+    kinds = set()
+    for candidate in data.candidates:
+        for truth in candidate.applications:
+            got = applications[str(truth.id)]
+            kinds.add(got.source.kind)
+            if referred(candidate):
+                assert got.source.kind is SourceKind.REFERRAL
+                assert got.referrer in expected_referrers(data, candidate)
+            elif truth.source_kind == "sourced":
+                assert got.source.kind is SourceKind.SOURCED and got.referrer is None
+            else:
+                assert (got.source.kind, got.source.name) == (SourceKind.APPLIED, truth.source_name)
+    assert kinds == {SourceKind.REFERRAL, SourceKind.SOURCED, SourceKind.APPLIED}
+    named = [a.referrer for a in applications.values() if a.referrer and a.referrer.ats_user_id]
+    assert named and all(r.is_employee and r.email for r in named)
+
+
+def test_pages_never_exceed_thirty(full_read: FullRead) -> None:
+    pages = [dict(r.query) for r in full_read.requests if r.path == "/v1/candidates"]
+    assert len(full_read.candidates) == 75 and len(pages) == 3
+    assert all(int(page["page[size]"]) <= 30 for page in pages)
+    assert [page["page[number]"] for page in pages] == ["1", "2", "3"]
+
+
+def incremental_cost(data: Dataset, connector: TeamtailorConnector, simulator: TeamtailorSimulator,
+                     changed: list[int], day: int) -> tuple[dict[str, Candidate], dict[str, Application], int]:
+    """Change these candidates on `day` after the dataset's now, read since then; count the requests."""
+    changed_at = data.now + timedelta(days=day)
+    data.touch(changed, changed_at)
+    before = len(simulator.requests)
+    candidates, applications = read_all(connector, since=changed_at - timedelta(minutes=5))
+    spent = simulator.requests[before:]
+    assert all("filter[updated-at][from]" in dict(r.query) for r in spent if r.path != "/v1/referrals")
+    assert all("filter[candidate]" in dict(r.query) for r in spent if r.path == "/v1/referrals")
+    return candidates, applications, len(spent)
+
+
+def test_incremental_reads_return_only_the_changes_at_a_cost_that_follows_them() -> None:
+    data = generate(120)
+    with teamtailor(data) as (simulator, connector, _):
+        read_all(connector)
+        for day, changed in enumerate(([5, 23, 41], list(range(50, 90))), start=1):
+            candidates, applications, cost = incremental_cost(data, connector, simulator, changed, day)
+            assert set(candidates) == {str(cid) for cid in changed}
+            assert set(applications) == {str(a.id) for cid in changed for a in data.candidates[cid - 1].applications}
+            pages = -(-len(changed) // 30)  # candidates, then the applications pass
+            assert cost == 2 * pages + sum(referred(data.candidates[cid - 1]) for cid in changed)
+
+        candidate = next(c for c in data.candidates
+                         if not any(a.status == "hired" for a in c.applications)
+                         and any(a.status == "active" for a in c.applications))
+        rejected_at = data.now + timedelta(days=3)
+        application = data.reject(candidate.id, rejected_at, reason="Timing")
+        candidates, applications = read_all(connector, since=rejected_at - timedelta(minutes=5))
+    assert set(candidates) == {str(candidate.id)}
+    got = applications[str(application.id)]
+    assert got.outcome is Outcome.NOT_HIRED and got.met_not_hired
+    assert (got.rejection_reason, got.closed_at) == ("Timing", rejected_at)
+
+
+def test_incremental_read_catches_an_application_only_change() -> None:
+    """If a rejection does not move the candidate's own updated-at, the second pass still finds it."""
+    data = generate(60)
+    with teamtailor(data) as (_, connector, _):
+        candidate = next(c for c in data.candidates if any(a.status == "active" for a in c.applications))
+        untouched = candidate.updated_at
+        application = data.reject(candidate.id, data.now + timedelta(days=2))
+        candidate.updated_at = untouched
+        candidates, applications = read_all(connector, since=data.now + timedelta(days=1))
+    assert set(candidates) == {str(candidate.id)}
+    assert applications[str(application.id)].outcome is Outcome.NOT_HIRED
+    assert {a.ats_id for a in applications.values()} == {str(a.id) for a in candidate.applications}
+
+
+# --- faults ---------------------------------------------------------------------------------------
+
+
+def test_rate_limit_storm_is_paced_by_the_quota_headers() -> None:
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        time.sleep(seconds)
+
+    with teamtailor(generate(90), sleep=sleep, rate_limit=3, window_seconds=1.0) as (simulator, connector, _):
+        candidates, _ = read_all(connector)
+    assert len(candidates) == 90 and len(simulator.requests) > 3
+    assert simulator.over_quota <= 1
+    assert connector.http.stats["throttled"] >= 1 and waits
+
+
+def test_a_429_is_retried_after_retry_after() -> None:
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        time.sleep(seconds)
+
+    with teamtailor(sleep=sleep, rate_limit=2, window_seconds=1.0) as (simulator, connector, url):
+        headers = {"Authorization": f"Token token={KEY}", "X-Api-Version": API_VERSION}
+        for _ in range(2):  # another integration spends the window
+            assert requests.get(f"{url}/v1/stages", headers=headers, timeout=2).status_code == 200
+        candidate, _ = connector.fetch_candidate("1")
+    assert candidate.ats_id == "1"
+    refused = [r for r in simulator.requests if r.status == 429]
+    assert len(refused) == 1 and simulator.over_quota == 1
+    assert 1.0 in waits, "Retry-After: 1 was honoured"
+
+
+def test_server_errors_are_retried_then_given_up_clearly() -> None:
+    with teamtailor() as (simulator, connector, _):
+        simulator.inject(Fault.SERVER_ERROR, times=2)
+        candidate, _ = connector.fetch_candidate("3")
+        assert candidate.ats_id == "3" and statuses(simulator) == [503, 503, 200]
+
+        simulator.inject(Fault.SERVER_ERROR, times=5)
+        with pytest.raises(Retriable, match=r"GET /v1/candidates/3: failed after 3 attempts, last: HTTP 503"):
+            connector.fetch_candidate("3")
+    assert statuses(simulator)[3:] == [503, 503, 503]
+
+
+def test_slow_answers_time_out_and_are_retried() -> None:
+    with teamtailor(slow_seconds=1.5) as (simulator, connector, _):
+        simulator.inject(Fault.SLOW, times=1)
+        candidate, _ = connector.fetch_candidate("4")
+        assert candidate.ats_id == "4" and connector.http.stats["retries"] == 1
+
+        simulator.inject(Fault.SLOW, times=3)
+        with pytest.raises(Retriable, match=r"failed after 3 attempts, last: ReadTimeout"):
+            connector.fetch_candidate("4")
+
+
+def test_a_revoked_key_fails_after_one_refused_request() -> None:
+    with teamtailor() as (simulator, connector, _):
+        pages = connector.read("candidates", None)
+        assert next(pages)
+        simulator.revoke_key()
+        with pytest.raises(AuthError, match="HTTP 401"):
+            list(pages)
+    assert statuses(simulator).count(401) == 1
+    assert simulator.requests[-1].status == 401
+
+
+def test_a_malformed_page_is_a_malformed_response() -> None:
+    with teamtailor() as (simulator, connector, _):
+        simulator.inject(Fault.MALFORMED)
+        with pytest.raises(MalformedResponse, match="not valid JSON"):
+            read_all(connector)
+
+
+# --- writes ---------------------------------------------------------------------------------------
+
+
+def test_a_note_is_written_on_the_candidate_as_the_configured_user() -> None:
+    data = generate(60)
+    with teamtailor(data) as (simulator, connector, _):
+        note = connector.add_note("7", "Met at JavaZone; ask again in the spring.")
+    stored = data.candidate(7).notes
+    assert [(n["note"], n["user_id"]) for n in stored] == [("Met at JavaZone; ask again in the spring.", 2)]
+    assert (note.ats_id, note.candidate_id, note.body) == (str(stored[0]["id"]), "7", stored[0]["note"])
+    assert note.created_at is not None
+    assert [(r.method, r.path, r.status) for r in simulator.requests] == [("POST", "/v1/notes", 201)]
+
+
+def test_a_note_that_times_out_is_not_sent_twice() -> None:
+    """Teamtailor takes no idempotency key: a POST that got no answer may have been applied."""
+    with teamtailor(slow_seconds=1.5) as (simulator, connector, _):
+        simulator.inject(Fault.SLOW)
+        with pytest.raises(Retriable, match="not retried"):
+            connector.add_note("7", "Slow day at the ATS.")
+    assert [(r.method, r.path) for r in simulator.requests] == [("POST", "/v1/notes")]
+
+
+def test_tagging_twice_leaves_one_tag_and_keeps_the_others() -> None:
+    data = generate(60)
+    before = list(data.candidate(8).tags)
+    with teamtailor(data) as (simulator, connector, _):
+        connector.add_tag("8", "brobygger-warm")
+        connector.add_tag("8", "Brobygger-Warm")
+    assert data.candidate(8).tags == [*before, "brobygger-warm"]
+    assert [r.method for r in simulator.requests] == ["GET", "PATCH", "GET"]
+
+
+# --- the simulator's contract ---------------------------------------------------------------------
+
+
+def test_the_simulator_refuses_what_teamtailor_refuses() -> None:
+    with teamtailor() as (_, _, url):
+        good = {"Authorization": f"Token token={KEY}", "X-Api-Version": API_VERSION}
+        too_big = requests.get(f"{url}/v1/candidates", params={"page[size]": 31}, headers=good, timeout=2)
+        no_key = requests.get(f"{url}/v1/candidates", headers={"X-Api-Version": API_VERSION}, timeout=2)
+        no_version = requests.get(f"{url}/v1/candidates", headers={"Authorization": good["Authorization"]}, timeout=2)
+        stages = requests.get(f"{url}/v1/stages", params={"page[size]": 30}, headers=good, timeout=2)
+    assert too_big.status_code == 400 and too_big.json()["errors"][0]["status"] == "400"
+    assert no_key.status_code == 401 and no_key.json()["errors"][0]["title"] == "Unauthorized"
+    assert no_version.status_code == 406 and "X-Api-Version" in no_version.json()["errors"]["detail"]
+    assert {s["attributes"]["stage-type"] for s in stages.json()["data"]} == {"Inbox", "In process", "Hired"}
+    assert "next" not in stages.json()["links"] and stages.headers["X-Rate-Limit-Remaining"].isdigit()
+
+
+# --- webhooks -------------------------------------------------------------------------------------
+
+T = 1_800_000_000
+
+
+def delivery(event: str = "candidate.update", t: int = T, key: str = SECRET) -> tuple[bytes, dict[str, str]]:
+    data = generate(3)
+    return TeamtailorSimulator(data).webhook_delivery(key, event, data.candidates[0], t=t)
+
+
+def verify(body: bytes, headers: dict[str, str], now: float = T + 5) -> Any:
+    return TeamtailorConnector.verify_webhook(SECRET, headers, body, now=now)
+
+
+def test_a_valid_candidate_delivery() -> None:
+    body, headers = delivery()
+    event = verify(body, headers)
+    assert (event.action, event.candidate_id, event.event_id) == ("candidate.update", "1", f"candidate.update:1:{T}")
+    assert event.occurred_at is not None and event.occurred_at.timestamp() == T
+    assert json.loads(body)["signature"] == headers["TT-Signature"]
+
+
+def test_a_job_application_delivery_names_its_candidate() -> None:
+    body, headers = delivery("job_application.update")
+    event = verify(body, {k.lower(): v for k, v in headers.items()})
+    assert (event.action, event.candidate_id) == ("job_application.update", "1")
+    assert event.event_id == f"job_application.update:{json.loads(body)['payload']['data']['id']}:{T}"
+
+
+def test_a_replayed_delivery_has_the_same_event_id() -> None:
+    body, headers = delivery()
+    assert verify(body, headers).event_id == verify(body, headers, now=T + 60).event_id
+
+
+def test_a_reformatted_body_still_verifies() -> None:
+    """Teamtailor signs the payload's JSON text, so whitespace a proxy adds must not matter."""
+    body, headers = delivery()
+    assert verify(json.dumps(json.loads(body), indent=2).encode(), headers).candidate_id == "1"
+
+
+def tampered() -> tuple[bytes, dict[str, str]]:
+    body, headers = delivery()
+    document = json.loads(body)
+    document["payload"]["data"]["attributes"]["email"] = "attacker@evil.example"
+    return json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode(), headers
+
+
+def header_only(value: str) -> tuple[bytes, dict[str, str]]:
+    return delivery()[0], {"TT-Signature": value}
+
+
+def b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+LEGACY_V1 = b64(hmac.new(SECRET.encode(), b"1", hashlib.sha256).hexdigest())
+
+
+@pytest.mark.parametrize(("make", "now", "reason"), [
+    (tampered, T + 5, "does not match"),
+    (lambda: delivery(key="someone-elses-key"), T + 5, "does not match"),
+    (lambda: (delivery()[0], {"Content-Type": "application/json"}), T + 5, "missing TT-Signature"),
+    (delivery, T + 301, "outside the 300 s tolerance"),
+    (delivery, T - 301, "outside the 300 s tolerance"),
+    (lambda: header_only("%%% not base64 %%%"), T + 5, "not base64"),
+    (lambda: header_only(b64("hello there")), T + 5, "no timestamp and v2"),
+    (lambda: header_only(LEGACY_V1), T + 5, "legacy v1"),
+    (lambda: header_only(b64("t=soon,v2=abc")), T + 5, "unreadable timestamp"),
+    (lambda: (b"not json", delivery()[1]), T + 5, "not UTF-8 JSON"),
+], ids=["tampered-body", "wrong-key", "missing-header", "stale", "future", "garbage", "no-fields", "legacy-v1",
+        "bad-timestamp", "bad-body"])
+def test_bad_deliveries_are_rejected(make: Any, now: float, reason: str) -> None:
+    body, headers = make()
+    with pytest.raises(WebhookRejected, match=reason):
+        verify(body, headers, now=now)
