@@ -12,7 +12,18 @@ from ..errors import DomainError
 from . import ats, database, imports, processes, tenancy
 
 
-@click.group("brobygger", help="Brobygger: keep the people you met but did not hire warm for years.")
+class _Group(click.Group):
+    """Turns a service's refusal into click's own error, so `flask brobygger …` in a host app fails with
+    one readable line as well."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except DomainError as exc:
+            raise click.ClickException(exc.message) from None
+
+
+@click.group("brobygger", cls=_Group, help="Brobygger: keep the people you met but did not hire warm for years.")
 def brobygger_group() -> None:
     pass
 
