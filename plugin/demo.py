@@ -27,6 +27,7 @@ from .models import (
     Cadence,
     FollowUp,
     FollowUpStatus,
+    Installation,
     LawfulBasis,
     Origin,
     Person,
@@ -362,6 +363,29 @@ def seed(session: Session, vault: Vault, *, reset: bool = False, now: datetime |
         session.rollback()
         raise
     return SeedResult(tenant_id, True, **_counts(session, tenant_id), seconds=time.perf_counter() - started)
+
+
+SIMULATOR_INSTALLATION = "Greenhouse (simulator)"
+SIMULATOR_WEBHOOK_SECRET = "demo-greenhouse-webhook-secret"  # the demo's own simulator; not a real secret
+
+
+def connect_simulator(session: Session, vault: Vault, tenant_id: uuid.UUID, simulator_url: str) -> Installation:
+    """Connect the demo tenant to the Greenhouse simulator `make run` starts (its port may change between runs)."""
+    from connectors.simulators.greenhouse import CLIENT_ID, CLIENT_SECRET
+
+    from .services import installations
+
+    credentials = {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "token_url": f"{simulator_url}/token"}
+    installation = session.scalars(select(Installation).where(
+        Installation.tenant_id == tenant_id, Installation.name == SIMULATOR_INSTALLATION)).first()
+    if installation is None:
+        return installations.add(session, vault, tenant_id, vendor="greenhouse", base_url=f"{simulator_url}/v3",
+                                 credentials=credentials, webhook_secret=SIMULATOR_WEBHOOK_SECRET,
+                                 name=SIMULATOR_INSTALLATION, settings={"write_back": True})
+    installation.base_url = f"{simulator_url}/v3"
+    installation.credentials_encrypted = vault.encrypt_json(credentials)
+    session.commit()
+    return installation
 
 
 def _anchor(now: datetime | None) -> datetime:

@@ -7,6 +7,7 @@ others are stopped too and the exit code says so.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -17,6 +18,8 @@ import urllib.request
 from typing import TYPE_CHECKING
 
 import click
+
+from . import demo as demo_data
 
 if TYPE_CHECKING:
     from .extension import State
@@ -32,27 +35,38 @@ def run_all(state: State, host: str, port: int, demo: bool) -> int:
            "PYTHONUNBUFFERED": "1"}
     base_url = f"http://{host}:{port}{state.url_prefix}"
     env.setdefault("BROBYGGER_BASE_URL", base_url)
+    simulator: list[str] = []
     if demo:
         env["BROBYGGER_DEMO"] = "1"
-        key = _prepare_demo(state)
+        key, installation_id = _prepare_demo(state, f"http://127.0.0.1:{port + 1}")
+        webhook_url = f"http://{host}:{port}{state.url_prefix}/webhooks/greenhouse/{installation_id}"
+        simulator = [sys.executable, "-m", "connectors.simulators", "greenhouse", "--port", str(port + 1),
+                     "--webhook-url", webhook_url, "--webhook-secret", demo_data.SIMULATOR_WEBHOOK_SECRET]
     state.redis.ping()
 
     command = [sys.executable, "-m", "plugin"]
-    children = {
+    commands = {
         # gunicorn, as in production; the access log leaves out query strings (sidebar launch tokens)
-        "web": subprocess.Popen([sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", "2",
-                                 "--threads", "4", "--access-logfile", "-",
-                                 "--access-logformat", '%(h)s "%(m)s %(U)s" %(s)s %(M)sms',
-                                 "plugin:create_app()"], env=env),
-        "worker": subprocess.Popen([*command, "worker", "--log-level", "warning"], env=env),
-        "cron": subprocess.Popen([*command, "cron", "--log-level", "warning"], env=env),
+        "web": [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", "2", "--threads", "4",
+                "--graceful-timeout", "5", "--access-logfile", "-",
+                "--access-logformat", '%(h)s "%(m)s %(U)s" %(s)s %(M)sms', "plugin:create_app()"],
+        "worker": [*command, "worker", "--log-level", "warning"],
+        "cron": [*command, "cron", "--log-level", "warning"],
     }
+    if simulator:  # the demo tenant's ATS: a Greenhouse simulator the worker syncs from
+        commands["simulator"] = simulator
+    # Each child leads its own process group, so stopping it also stops what it started (gunicorn's workers).
+    children = {name: subprocess.Popen(cmd, env=env, start_new_session=True) for name, cmd in commands.items()}
     _wait_until_ready(f"http://{host}:{port}{state.url_prefix}/readyz", children)
     click.echo(f"\nBrobygger is running at {base_url}/")
     if demo:
         click.echo(f"  Demo API key:  {key}")
         click.echo(f"  Try it:        curl -H 'Authorization: Bearer {key}' {base_url}/api/v1/people")
         click.echo(f"  Sidebar:       {base_url}/demo/sidebar")
+        click.echo(f"  Greenhouse:    http://127.0.0.1:{port + 1} (simulator, synced every few minutes); "
+                   f"reject candidate 5 and send the webhook:\n"
+                   f"                 curl -X POST http://127.0.0.1:{port + 1}/_control/webhook "
+                   f"""-d '{{"change": "reject", "candidate_id": 5}}'""")
     click.echo(f"  Readiness:     {base_url}/readyz\nPress Ctrl-C to stop.\n", nl=True)
     sys.stdout.flush()
 
@@ -90,16 +104,18 @@ def _wait_until_ready(url: str, children: dict[str, subprocess.Popen[bytes]], ti
                err=True)
 
 
-def _prepare_demo(state: State) -> str:
-    from . import demo, migrate
+def _prepare_demo(state: State, simulator_url: str) -> tuple[str, str]:
+    """Migrate, seed, connect the demo tenant to its simulator; return a fresh API key and the installation."""
+    from . import migrate
     from .services import tenants
 
     migrate.upgrade(state.engine)
     with state.sessions() as session:
-        result = demo.seed(session, state.vault, reset=False)
+        result = demo_data.seed(session, state.vault, reset=False)
         click.echo(result.summary())
-        tenants.revoke_keys(session, result.tenant_id, demo.DEMO_KEY_NAME)
-        return tenants.create_api_key(session, result.tenant_id, demo.DEMO_KEY_NAME)
+        installation = demo_data.connect_simulator(session, state.vault, result.tenant_id, simulator_url)
+        tenants.revoke_keys(session, result.tenant_id, demo_data.DEMO_KEY_NAME)
+        return tenants.create_api_key(session, result.tenant_id, demo_data.DEMO_KEY_NAME), str(installation.id)
 
 
 def _install_stop_handlers() -> list[str]:
@@ -114,13 +130,15 @@ def _install_stop_handlers() -> list[str]:
 
 
 def _stop_children(children: list[subprocess.Popen[bytes]]) -> None:
+    """SIGTERM each child (warm shutdown: a worker finishes its job), then SIGKILL whatever is left of
+    its process group after the grace period."""
     for child in children:
         if child.poll() is None:
             child.send_signal(signal.SIGTERM)
     deadline = time.monotonic() + GRACE_SECONDS
     for child in children:
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             child.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(child.pid, signal.SIGKILL)
+        child.wait()

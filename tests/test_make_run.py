@@ -42,6 +42,9 @@ def test_make_run_boots_serves_and_stops_cleanly(fresh_database: Any, tmp_path: 
         assert status == 200 and len(people["data"]) == 5
         status, _ = get_json(f"{base}/api/v1/people", {"Authorization": "Bearer bby_wrong"})
         assert status == 401
+        # the demo tenant is connected to a Greenhouse simulator, which the worker syncs
+        status, found = get_json(f"{base}/api/v1/installations", {"Authorization": f"Bearer {key.group(1)}"})
+        assert status == 200 and [i["name"] for i in found["data"]] == ["Greenhouse (simulator)"]
     finally:
         os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in the terminal does
         deadline = time.monotonic() + 30
@@ -54,6 +57,19 @@ def test_make_run_boots_serves_and_stops_cleanly(fresh_database: Any, tmp_path: 
         process.wait(timeout=10)
     assert not alive, "a process of `make run` outlived Ctrl-C"
     assert "Brobygger stopped." in log.read_text()
+    assert _processes_using(str(tmp_path / "instance")) == [], "a child of `make run` outlived it"
+
+
+def _processes_using(marker: str) -> list[int]:
+    """Processes whose environment names this run's instance folder (Linux /proc; elsewhere nothing to scan)."""
+    found = []
+    for environ in Path("/proc").glob("[0-9]*/environ"):
+        try:
+            if marker.encode() in environ.read_bytes():
+                found.append(int(environ.parent.name))
+        except OSError:  # gone meanwhile, or not ours to read
+            continue
+    return found
 
 
 def _group_alive(pgid: int) -> bool:

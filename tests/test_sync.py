@@ -305,3 +305,33 @@ def test_cli_installation_add_list_and_sync(runner: Any, tenant: Any, greenhouse
     missing = runner.invoke(args=["brobygger", "installation", "add", "--tenant", str(tenant.id), "--vendor",
                                   "greenhouse", "--base-url", base_url, "--webhook-secret", "s"])
     assert missing.exit_code != 0 and "client_id" in missing.output
+
+
+def test_the_simulator_sends_signed_webhooks_to_the_app_over_http(app: Flask, tenant: Any) -> None:
+    """The demo path: the simulator changes a candidate as a recruiter would and posts the signed webhook."""
+    import requests
+
+    from connectors.simulators.__main__ import ControlledSimulator
+
+    data = generate(10, seed=5)
+    sim = GreenhouseSimulator(data)
+    state = get_state(app)
+    with serve(app) as app_url:
+        controlled = ControlledSimulator("greenhouse", sim, None, WEBHOOK_SECRET)
+        with serve(controlled) as sim_url, state.sessions() as session:
+            installation = installations.add(
+                session, state.vault, tenant.id, vendor="greenhouse", base_url=f"{sim_url}/v3",
+                credentials={"client_id": sim.client_id, "client_secret": sim.client_secret,
+                             "token_url": f"{sim_url}/token"}, webhook_secret=WEBHOOK_SECRET)
+            controlled.webhook_url = f"{app_url}/webhooks/greenhouse/{installation.id}"
+            candidate = next(c for c in data.candidates if any(a.status == "active" for a in c.applications)
+                             and not any(a.status == "hired" for a in c.applications))
+            answer = requests.post(f"{sim_url}/_control/webhook", timeout=10,
+                                   json={"change": "reject", "candidate_id": candidate.id}).json()
+            assert answer == {"sent": "reject_candidate", "candidate_id": candidate.id, "app_answered": 200}
+            _work(app)
+    with state.sessions() as session:
+        person = session.scalars(select(Person).join(PersonLink, PersonLink.person_id == Person.id)
+                                 .where(PersonLink.ats_id == str(candidate.id))).one()
+    assert person.status == PipelineStatus.PASSIVE
+    assert _count(app, Touchpoint, Touchpoint.person_id == person.id) >= 1  # the interview stage reached

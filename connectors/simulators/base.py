@@ -189,7 +189,7 @@ def deliver_webhook(url: str, body: bytes, headers: dict[str, str], timeout: flo
     return response.status_code
 
 
-class _QuietHandler(WSGIRequestHandler):
+class QuietHandler(WSGIRequestHandler):
     def log_request(self, *args: Any, **kwargs: Any) -> None:
         """The simulator keeps its own request log; the console stays readable."""
 
@@ -197,7 +197,7 @@ class _QuietHandler(WSGIRequestHandler):
 @contextmanager
 def serve(app: Callable[..., Any], port: int = 0) -> Iterator[str]:
     """Serve a WSGI app over real HTTP on 127.0.0.1 in a thread; yields its base URL."""
-    server = make_server("127.0.0.1", port, app, threaded=True, request_handler=_QuietHandler)
+    server = make_server("127.0.0.1", port, app, threaded=True, request_handler=QuietHandler)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="simulator",
                               daemon=True)
     thread.start()

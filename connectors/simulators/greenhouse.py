@@ -88,9 +88,13 @@ class _Invalid(Exception):
     """A request v3 refuses with 422."""
 
 
+CLIENT_ID = "brobygger-client"  # the simulator's default OAuth client (demo and tests)
+CLIENT_SECRET = "brobygger-secret"
+
+
 class GreenhouseSimulator(Simulator):
-    def __init__(self, dataset: Dataset, *, client_id: str = "brobygger-client",
-                 client_secret: str = "brobygger-secret", **kwargs: Any) -> None:
+    def __init__(self, dataset: Dataset, *, client_id: str = CLIENT_ID, client_secret: str = CLIENT_SECRET,
+                 **kwargs: Any) -> None:
         super().__init__(dataset, **kwargs)
         self.client_id = client_id
         self.client_secret = client_secret
