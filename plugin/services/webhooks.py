@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from connectors.errors import WebhookRejected
+from connectors.errors import ConnectorError, WebhookRejected
 
 from ..errors import NotFoundError, UnauthorizedError
 from ..models import Installation, WebhookDelivery, utcnow
@@ -70,9 +70,15 @@ def process(session: Session, vault: Vault, delivery_id: uuid.UUID) -> str:
     elif delivery.action in GONE:
         outcome = f"unlinked {sync.unlink_candidate(session, installation, delivery.candidate_ats_id)}"
     else:
-        counts = sync.refresh_candidate(session, vault, installation, delivery.candidate_ats_id)
+        try:
+            counts = sync.refresh_candidate(session, vault, installation, delivery.candidate_ats_id)
+        except ConnectorError as exc:  # kept on the row for the status page; the job's retry tries again
+            session.rollback()
+            delivery.error = str(exc)[:1000]
+            session.commit()
+            raise
         outcome = f"refreshed ({counts.records} records)"
-    delivery.processed_at = utcnow()
+    delivery.processed_at, delivery.error = utcnow(), None
     session.commit()
     return outcome
 
