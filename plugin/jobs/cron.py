@@ -40,7 +40,7 @@ def tick() -> list[str]:
             add(sync_installation, str(installation_id), job_id=f"sync-{installation_id}-{slot}",
                 job_timeout=SYNC_TIMEOUT)
         for delivery_id in webhooks.unprocessed(session):
-            add(process_webhook, str(delivery_id), job_id=f"webhook-{delivery_id}")
+            add(process_webhook, str(delivery_id), job_id=f"webhook-{delivery_id}", retry=webhooks.RETRY)
         for writeback_id in writeback.stranded(session):
             add(write_back, str(writeback_id), job_id=f"writeback-{writeback_id}", retry=writeback.RETRY)
     return added

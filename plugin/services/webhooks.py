@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Mapping
 from enum import StrEnum
 
+from rq import Retry
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -22,6 +23,9 @@ from . import installations, sync
 # Events after which the ATS record is gone: forget the link rather than fetch the candidate.
 GONE = frozenset({"delete_candidate", "candidate_anonymized", "merge_candidate", "candidateDeleted",
                   "candidate.destroy"})
+
+
+RETRY = Retry(max=3, interval=[10, 60, 300])  # the ATS may be briefly down when its own webhook arrives
 
 
 class Receipt(StrEnum):
@@ -53,7 +57,7 @@ def receive(session: Session, vault: Vault, vendor: str, installation_id: uuid.U
         return Receipt.DUPLICATE
     from ..jobs.ats import process_webhook
 
-    enqueue_after_commit(session, process_webhook, str(delivery.id), job_id=f"webhook-{delivery.id}")
+    enqueue_after_commit(session, process_webhook, str(delivery.id), job_id=f"webhook-{delivery.id}", retry=RETRY)
     session.commit()
     return Receipt.ACCEPTED
 
