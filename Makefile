@@ -5,7 +5,7 @@ PORT   ?= 8350
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint install clean
+.PHONY: run test lint install clean translations
 
 run: $(STAMP)
 	$(BIN)/brobygger run --demo --port $(PORT)
@@ -19,6 +19,12 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check plugin/migrations/versions
 
 install: $(STAMP)
+
+# Extract messages, merge them into the Norwegian catalogue, compile (commit the .po and .mo files).
+translations: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k lazy_gettext -o plugin/translations/brobygger.pot .
+	$(BIN)/pybabel update -D brobygger -i plugin/translations/brobygger.pot -d plugin/translations -l nb
+	$(BIN)/pybabel compile -D brobygger -d plugin/translations
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Brobygger needs Python 3.11 or newer; set PYTHON=python3.x")'

@@ -61,6 +61,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("QUEUE_NAME", "brobygger", "RQ queue the web app enqueues into and workers listen on."),
     Setting("HEALTH_MAX_AGE", 120, "Seconds since a worker, the cron scheduler and the pulse job were last seen "
             "before `/readyz` reports them down.", int),
+    Setting("SMTP_URL", "", "Where e-mail goes: `smtp://user:password@host:587` (STARTTLS when the server offers "
+            "it) or `smtps://…:465`. Empty: messages are written as .eml files to `outbox/` in the instance folder."),
+    Setting("MAIL_FROM", "Brobygger <noreply@brobygger.example>", "Sender of digests and reports."),
     Setting("SYNC_INTERVAL_MINUTES", 5, "Minutes between the incremental syncs of every installation, the "
             "safety net for missed webhooks.", int),
     Setting("API_PAGE_SIZE", 50, "Default page size of list endpoints (maximum 500).", int),

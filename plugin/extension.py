@@ -96,7 +96,10 @@ class Brobygger:
         app.extensions[EXTENSION_KEY] = state
         install_enqueuer(state.sessions, lambda: state.queue)
 
+        from . import i18n
         from .web import register_blueprints
+
+        i18n.init_app(app)
 
         register_blueprints(app, prefix)
         self._register_error_handlers(app)

@@ -16,6 +16,7 @@ from .enums import (
     Vendor,
 )
 from .followups import FollowUp
+from .notifications import Delivery, Notice
 from .people import Cadence, Person, PersonEmail, PersonLink, Touchpoint
 from .referrals import Reference, Referral
 from .roles import Role, ShortlistEntry
@@ -27,10 +28,12 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Cadence",
+    "Delivery",
     "FollowUp",
     "FollowUpStatus",
     "Installation",
     "LawfulBasis",
+    "Notice",
     "Origin",
     "Person",
     "PersonEmail",

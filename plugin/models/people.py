@@ -142,5 +142,7 @@ class Cadence(IdMixin, TenantMixin, TimestampMixin, Base):
     ideal_days: Mapped[int] = mapped_column(default=90)
     max_days: Mapped[int] = mapped_column(default=180)
     last_touch_at: Mapped[datetime | None]
+    # active; proposed (suggested by a rule, waiting for the owner to accept); paused
+    status: Mapped[str] = mapped_column(String(16), default="active")
 
     __table_args__ = (Index("ix_cadences_tenant_last_touch", "tenant_id", "last_touch_at"),)

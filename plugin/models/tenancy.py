@@ -81,5 +81,10 @@ class Recruiter(IdMixin, TenantMixin, TimestampMixin, Base):
     ats_user_ids: Mapped[dict[str, Any]] = mapped_column(default=dict)
     is_admin: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
+    # The daily digest goes out at this local time ("HH:MM" in `time_zone`), when anything is due.
+    digest_time: Mapped[str] = mapped_column(String(5), default="07:30")
+    digest_enabled: Mapped[bool] = mapped_column(default=True)
+    # SHA-256 of the secret in the recruiter's calendar feed URL; replacing it revokes the old URL.
+    calendar_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     __table_args__ = (UniqueConstraint("tenant_id", "email"),)

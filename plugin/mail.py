@@ -1,0 +1,65 @@
+"""Sending e-mail: SMTP from BROBYGGER_SMTP_URL, or .eml files in the instance folder when none is set
+(so a development machine never needs a mail server, and nothing is lost: the files are the outbox)."""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formatdate
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+
+class MailError(Exception):
+    """The message was not accepted; the delivery is retried. The text never contains credentials."""
+
+
+@dataclass(frozen=True)
+class Mail:
+    to: str
+    subject: str
+    text: str
+    html: str | None
+    message_id: str  # deterministic per delivery, so a receiver can tell a resend from a new message
+
+
+def build(mail: Mail, sender: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = sender, mail.to, mail.subject
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = mail.message_id
+    message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies to a digest
+    message.set_content(mail.text)
+    if mail.html:
+        message.add_alternative(mail.html, subtype="html")
+    return message
+
+
+def send(mail: Mail, *, smtp_url: str, sender: str, outbox: Path, timeout: float = 30) -> None:
+    message = build(mail, sender)
+    if not smtp_url:
+        outbox.mkdir(parents=True, exist_ok=True)
+        name = mail.message_id.strip("<>").replace("/", "_").replace("@", "_at_")
+        (outbox / f"{name}.eml").write_bytes(bytes(message))
+        return
+    url = urlsplit(smtp_url)
+    if url.scheme not in ("smtp", "smtps"):
+        raise MailError("BROBYGGER_SMTP_URL must start with smtp:// or smtps://")
+    try:
+        if url.scheme == "smtps":
+            client: smtplib.SMTP = smtplib.SMTP_SSL(url.hostname or "localhost", url.port or 465, timeout=timeout,
+                                                    context=ssl.create_default_context())
+        else:
+            client = smtplib.SMTP(url.hostname or "localhost", url.port or 25, timeout=timeout)
+        with client:
+            client.ehlo()
+            if url.scheme == "smtp" and client.has_extn("starttls"):
+                client.starttls(context=ssl.create_default_context())
+                client.ehlo()
+            if url.username:
+                client.login(unquote(url.username), unquote(url.password or ""))
+            client.send_message(message)
+    except (OSError, smtplib.SMTPException) as exc:
+        raise MailError(f"SMTP server {url.hostname}:{url.port} refused or failed: {type(exc).__name__}") from None
