@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 .PHONY: run test lint install clean translations
 
 run: $(STAMP)
-	$(BIN)/brobygger run --demo --port $(PORT)
+	$(BIN)/brobygger run --demo --port $(PORT) $(if $(SIMULATOR_PORT),--simulator-port $(SIMULATOR_PORT))
 
 test: $(STAMP)
 	$(BIN)/ruff check plugin connectors tests

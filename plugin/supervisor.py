@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 GRACE_SECONDS = 10
 
 
-def run_all(state: State, host: str, port: int, demo: bool) -> int:
+def run_all(state: State, host: str, port: int, demo: bool, simulator_port: int | None = None) -> int:
     env = {**os.environ,
            "BROBYGGER_DATABASE_URL": state.setting("DATABASE_URL"),
            "BROBYGGER_REDIS_URL": state.redis_url,  # starts the embedded Redis here when none is set
@@ -38,9 +38,10 @@ def run_all(state: State, host: str, port: int, demo: bool) -> int:
     simulator: list[str] = []
     if demo:
         env["BROBYGGER_DEMO"] = "1"
-        key, installation_id = _prepare_demo(state, f"http://127.0.0.1:{port + 1}")
+        simulator_port = simulator_port or port + 1
+        key, installation_id = _prepare_demo(state, f"http://127.0.0.1:{simulator_port}")
         webhook_url = f"http://{host}:{port}{state.url_prefix}/webhooks/greenhouse/{installation_id}"
-        simulator = [sys.executable, "-m", "connectors.simulators", "greenhouse", "--port", str(port + 1),
+        simulator = [sys.executable, "-m", "connectors.simulators", "greenhouse", "--port", str(simulator_port),
                      "--webhook-url", webhook_url, "--webhook-secret", demo_data.SIMULATOR_WEBHOOK_SECRET]
     state.redis.ping()
 
@@ -48,7 +49,7 @@ def run_all(state: State, host: str, port: int, demo: bool) -> int:
     commands = {
         # gunicorn, as in production; the access log leaves out query strings (sidebar launch tokens)
         "web": [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", "2", "--threads", "4",
-                "--graceful-timeout", "5", "--access-logfile", "-",
+                "--graceful-timeout", "5", "--no-control-socket", "--access-logfile", "-",
                 "--access-logformat", '%(h)s "%(m)s %(U)s" %(s)s %(M)sms', "plugin:create_app()"],
         "worker": [*command, "worker", "--log-level", "warning"],
         "cron": [*command, "cron", "--log-level", "warning"],
@@ -63,9 +64,9 @@ def run_all(state: State, host: str, port: int, demo: bool) -> int:
         click.echo(f"  Demo API key:  {key}")
         click.echo(f"  Try it:        curl -H 'Authorization: Bearer {key}' {base_url}/api/v1/people")
         click.echo(f"  Sidebar:       {base_url}/demo/sidebar")
-        click.echo(f"  Greenhouse:    http://127.0.0.1:{port + 1} (simulator, synced every few minutes); "
+        click.echo(f"  Greenhouse:    http://127.0.0.1:{simulator_port} (simulator, synced every few minutes); "
                    f"reject candidate 5 and send the webhook:\n"
-                   f"                 curl -X POST http://127.0.0.1:{port + 1}/_control/webhook "
+                   f"                 curl -X POST http://127.0.0.1:{simulator_port}/_control/webhook "
                    f"""-d '{{"change": "reject", "candidate_id": 5}}'""")
     click.echo(f"  Readiness:     {base_url}/readyz\nPress Ctrl-C to stop.\n", nl=True)
     sys.stdout.flush()

@@ -27,7 +27,8 @@ def test_make_run_boots_serves_and_stops_cleanly(fresh_database: Any, tmp_path: 
         env["BROBYGGER_REDIS_URL"] = re.sub(r"/\d*$", "", REDIS_URL.rstrip("/")) + "/14"
     log = tmp_path / "make-run.log"
     with log.open("w") as out:
-        process = subprocess.Popen(["make", "-s", "run", f"PORT={port}"], cwd=ROOT, env=env, stdout=out,
+        process = subprocess.Popen(["make", "-s", "run", f"PORT={port}", f"SIMULATOR_PORT={free_port()}"], cwd=ROOT,
+                                   env=env, stdout=out,
                                    stderr=subprocess.STDOUT, start_new_session=True)
     try:
         base = f"http://127.0.0.1:{port}"

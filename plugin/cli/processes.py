@@ -60,8 +60,9 @@ def seed_demo(reset: bool) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8350, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--demo", is_flag=True, help="Migrate, seed the demo tenant and print a fresh demo API key first.")
+@click.option("--simulator-port", type=click.IntRange(1, 65535), help="Port of the demo ATS simulator (PORT+1).")
 @with_appcontext
-def run(host: str, port: int, demo: bool) -> None:
+def run(host: str, port: int, demo: bool, simulator_port: int | None) -> None:
     from ..supervisor import run_all
 
-    sys.exit(run_all(get_state(), host, port, demo))
+    sys.exit(run_all(get_state(), host, port, demo, simulator_port))
