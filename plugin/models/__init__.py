@@ -19,6 +19,7 @@ from .followups import FollowUp
 from .notifications import Delivery, Notice
 from .people import Cadence, Person, PersonEmail, PersonLink, Touchpoint
 from .referrals import Reference, Referral
+from .reports import ReportSnapshot
 from .roles import Role, ShortlistEntry
 from .tenancy import ApiKey, Installation, Recruiter, SyncBookmark, Tenant
 
@@ -45,6 +46,7 @@ __all__ = [
     "Referral",
     "ReferralChannel",
     "ReferralStatus",
+    "ReportSnapshot",
     "Role",
     "RoleStatus",
     "ShortlistEntry",

@@ -48,6 +48,8 @@ class Referral(IdMixin, TenantMixin, TimestampMixin, Base):
     status_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
     origin: Mapped[Origin] = mapped_column(db_enum(Origin, "origin"), default=Origin.API)
     external_id: Mapped[str | None] = mapped_column(String(200))
+    # The first referrer of a person keeps the credit (for scores and the report) unless a recruiter moves it.
+    credited: Mapped[bool] = mapped_column(default=True)
 
     __table_args__ = (
         # One referral per referrer and person: a second report of it is a merge, not a new row.
