@@ -18,6 +18,7 @@ from .enums import (
 from .followups import FollowUp
 from .notifications import Delivery, Notice
 from .people import Cadence, Person, PersonEmail, PersonLink, Touchpoint
+from .privacy import Fingerprint
 from .referrals import Reference, Referral
 from .reports import ReportSnapshot
 from .roles import Role, ShortlistEntry
@@ -30,6 +31,7 @@ __all__ = [
     "Base",
     "Cadence",
     "Delivery",
+    "Fingerprint",
     "FollowUp",
     "FollowUpStatus",
     "Installation",

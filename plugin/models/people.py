@@ -44,6 +44,7 @@ class Person(IdMixin, TenantMixin, TimestampMixin, Base):
     art14_notice_sent_at: Mapped[datetime | None]
     consent_expires_at: Mapped[datetime | None]
     do_not_contact: Mapped[bool] = mapped_column(default=False)
+    anonymised_at: Mapped[datetime | None]  # names, contact details, free text and ATS ids are gone
 
     # Lower-case search keys, kept in step with the fields above by a mapper event.
     name_key: Mapped[str] = mapped_column(String(201), default="")
