@@ -12,6 +12,7 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check plugin connectors tests
+	@sh .ci/ensure-chromium
 	$(BIN)/pytest
 
 lint: $(STAMP)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from typing import Any
 
 from flask import Flask
@@ -20,5 +21,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(config)
     Brobygger(app)
     app.config["SECRET_KEY"] = app.config[PREFIX + "SECRET_KEY"]
+    # The recruiter pages' session cookie: no script access, not sent on cross-site POSTs, 12 hours.
+    app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
+                      SESSION_COOKIE_SECURE=app.config[PREFIX + "BASE_URL"].startswith("https://"),
+                      PERMANENT_SESSION_LIFETIME=timedelta(hours=12))
     app.json.sort_keys = False
     return app

@@ -68,6 +68,16 @@ SETTINGS: tuple[Setting, ...] = (
             "safety net for missed webhooks.", int),
     Setting("API_PAGE_SIZE", 50, "Default page size of list endpoints (maximum 500).", int),
     Setting("MANIFEST_PATH", "", "Path of manifest.yaml. Empty: the one shipped with the package."),
+    Setting("RATE_LIMIT_API", 600, "Requests per API key per window; 0 turns the limit off.", int),
+    Setting("RATE_LIMIT_WEBHOOKS", 300, "Webhook requests per installation and sender address per window; 0 turns "
+            "the limit off.", int),
+    Setting("RATE_LIMIT_WINDOW", 60, "Seconds of one rate-limit window (fixed windows, counted in Redis).", int),
+    Setting("TRUST_PROXY", False, "Behind a reverse proxy you run: take the scheme (for HSTS) from "
+            "X-Forwarded-Proto and the client address (for webhook limits) from the last X-Forwarded-For hop.",
+            _bool),
+    Setting("CONSENT_LINK_DAYS", 30, "Days a consent renewal link stays valid (each link works once).", int),
+    Setting("FINGERPRINT_KEY", "", "Key of the per-tenant salts of erased people's identifier fingerprints. Empty: "
+            "SECRET_KEY. Keep it stable: with a new key, old fingerprints no longer block re-imports."),
 )
 
 
@@ -105,6 +115,13 @@ def finalise(config: dict[str, Any], instance_path: Path) -> None:
         raise ConfigError(f"{PREFIX}SYNC_INTERVAL_MINUTES must be between 1 and 1440")
     if not 1 <= config[PREFIX + "API_PAGE_SIZE"] <= 500:
         raise ConfigError(f"{PREFIX}API_PAGE_SIZE must be between 1 and 500")
+    for name in ("RATE_LIMIT_API", "RATE_LIMIT_WEBHOOKS"):
+        if config[PREFIX + name] < 0:
+            raise ConfigError(f"{PREFIX}{name} must be 0 (no limit) or more")
+    if not 1 <= config[PREFIX + "RATE_LIMIT_WINDOW"] <= 86400:
+        raise ConfigError(f"{PREFIX}RATE_LIMIT_WINDOW must be between 1 and 86400 seconds")
+    if not 1 <= config[PREFIX + "CONSENT_LINK_DAYS"] <= 90:
+        raise ConfigError(f"{PREFIX}CONSENT_LINK_DAYS must be between 1 and 90")
 
 
 def _token() -> str:

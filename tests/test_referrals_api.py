@@ -161,19 +161,23 @@ def test_a_referrer_cannot_refer_themselves(tenant: Any) -> None:
     assert _ids(tenant, "/referrals") == []
 
 
-def test_same_referrer_and_person_twice_is_409(tenant: Any) -> None:
+def test_same_referrer_and_person_twice_is_merged(tenant: Any) -> None:
     person = _person(tenant)
-    first = _referral(tenant, person, referrer={"kind": "outsider", "name": "Kari", "email": "kari@n.no"})
+    first = _referral(tenant, person, referrer={"kind": "outsider", "name": "Kari", "email": "kari@n.no"},
+                      note="Met at JavaZone")
     again = tenant.post("/referrals", json={"person_id": person["id"], "channel": "email", "prompted": True,
-                                            "reference_id": first["reference_id"]})
-    assert again.status_code == 409
-    assert first["id"] in again.json["message"]
+                                            "reference_id": first["reference_id"], "note": "Mentioned again"})
+    assert again.status_code == 200, again.json
+    assert (again.json["id"], again.json["channel"], again.json["prompted"]) == (first["id"], "linkedin", False)
+    assert again.json["note"] == "Met at JavaZone\n\nMentioned again"
     inline = tenant.post("/referrals", json={"person_id": person["id"], "channel": "email", "prompted": True,
                                              "referrer": {"kind": "outsider", "name": "KARI", "email": "kari@n.no"}})
-    assert inline.status_code == 409
-    assert first["id"] in inline.json["message"]
-    # Another referrer of the same person is a referral of its own.
-    _referral(tenant, person, referrer={"kind": "outsider", "name": "Kari"})
+    assert inline.status_code == 200
+    assert inline.json["id"] == first["id"] and inline.json["note"] == "Met at JavaZone\n\nMentioned again"
+    # Another referrer of the same person is a referral of its own, without the credit.
+    other = _referral(tenant, person, referrer={"kind": "outsider", "name": "Kari"})
+    assert (other["credited"], first["credited"]) == (False, True)
+    assert len(_ids(tenant, "/referrals")) == 2
 
 
 def test_patch_and_status_changes(tenant: Any, session: Session) -> None:

@@ -72,7 +72,7 @@ def test_every_route_treats_a_foreign_id_like_no_id(app: Flask, tenant: Any, oth
     before = _snapshot(tenant, app, ids)
     checked = 0
     for rule in _api_routes(app):
-        if not rule.arguments:
+        if not re.search(r"<uuid:", rule.rule):  # e.g. /reports/referrals/<month>: no id to be foreign
             continue
         assert rule.arguments <= set(ids), f"add an entity for {rule.rule} to _seed()"
         random_ids = {name: str(uuid.uuid4()) for name in ids}

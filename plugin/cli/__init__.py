@@ -9,7 +9,7 @@ from flask.cli import ScriptInfo
 
 from ..config import ConfigError
 from ..errors import DomainError
-from . import ats, database, imports, processes, tenancy
+from . import ats, database, imports, privacy, processes, tenancy
 
 
 class _Group(click.Group):
@@ -30,7 +30,7 @@ def brobygger_group() -> None:
 
 for _command in (database.db_group, tenancy.tenant_group, tenancy.apikey_group, tenancy.recruiter_group,
                  processes.worker, processes.cron, processes.seed_demo, processes.run, ats.installation_group,
-                 ats.sync_command, imports.import_group):
+                 ats.sync_command, imports.import_group, privacy.person_group):
     brobygger_group.add_command(_command)
 
 

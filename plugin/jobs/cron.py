@@ -13,19 +13,21 @@ from sqlalchemy import select
 from ..extension import get_state
 from ..models import Installation
 from ..queueing import enqueue_unique
-from ..services import webhooks, writeback
+from ..services import deliveries, webhooks, writeback
+from . import privacy as privacy_jobs
 from .ats import process_webhook, sync_installation, write_back
+from .notify import collect, collect_people, send_delivery
 from .pulse import pulse
 
 TICK_SECONDS = 60
 SYNC_TIMEOUT = 3600
 
 
-def tick() -> list[str]:
-    """Enqueue this minute's work; returns the ids of the jobs it added."""
+def tick(now: datetime | None = None) -> list[str]:
+    """Enqueue this minute's work (`now` is for tests); returns the ids of the jobs it added."""
     state = get_state()
     queue = state.queue
-    now = datetime.now(UTC)
+    now = now or datetime.now(UTC)
     added: list[str] = []
 
     def add(func: object, *args: str, job_id: str, **options: object) -> None:
@@ -33,6 +35,9 @@ def tick() -> list[str]:
             added.append(job_id)
 
     add(pulse, job_id=f"pulse-{now:%Y%m%d%H%M}")
+    # Notices, snooze wake-ups and today's digest rows; the job works from the database alone.
+    add(collect, now.isoformat(timespec="minutes"), job_id=f"collect-{now:%Y%m%d%H%M}")
+    add(collect_people, now.isoformat(timespec="minutes"), job_id=f"collect-people-{now:%Y%m%d%H}")
     slot = int(now.timestamp() // (state.setting("SYNC_INTERVAL_MINUTES") * 60))
     with state.sessions() as session:
         # The safety net for missed webhooks (Teamtailor never retries one).
@@ -43,4 +48,10 @@ def tick() -> list[str]:
             add(process_webhook, str(delivery_id), job_id=f"webhook-{delivery_id}", retry=webhooks.RETRY)
         for writeback_id in writeback.stranded(session):
             add(write_back, str(writeback_id), job_id=f"writeback-{writeback_id}", retry=writeback.RETRY)
+        # E-mails the database still shows as unsent: new, due for a retry, or claimed by a dead worker.
+        for delivery_id, attempts in deliveries.enqueueable(session, now):
+            add(send_delivery, str(delivery_id), job_id=deliveries.job_id(delivery_id, attempts))
+        # Once a day per tenant: consent renewal prompts and anonymisation of lapsed people.
+        for func, args, job_id in privacy_jobs.daily_jobs(session, state.redis, now):
+            add(func, *args, job_id=job_id, job_timeout=privacy_jobs.JOB_TIMEOUT)
     return added

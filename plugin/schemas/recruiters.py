@@ -33,3 +33,8 @@ class RecruiterOut(Schema):
 
 
 RecruiterPage = page_of(RecruiterOut, "RecruiterPage")
+
+
+class CalendarFeedOut(Schema):
+    url = fields.String(metadata={"description": "The recruiter's secret ICS feed URL; shown once, only its hash "
+                                                "is kept. A new one revokes the old."})

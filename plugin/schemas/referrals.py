@@ -100,6 +100,9 @@ class ReferralIn(ReferralPatch):
     channel = one_of(ReferralChannel, required=True)
     prompted = fields.Boolean(required=True, metadata={"description": "Whether the referral was asked for."})
     referred_at = when(metadata={"description": "Defaults to now."})
+    credited = fields.Boolean(metadata={"description": (
+        "Who gets the credit for the person: by default the first referrer keeps it, so a later referrer's "
+        "referral is recorded with credited=false; true moves the credit to this referral.")})
 
     @validates_schema(pass_original=True, skip_on_field_errors=False)
     def _one_referrer(self, _data: dict, original: Any, **_: object) -> None:
@@ -119,6 +122,10 @@ class ReferralOut(Schema):
     referred_at = fields.DateTime()
     status_changed_at = fields.DateTime()
     origin = fields.String()
+    credited = fields.Boolean(metadata={
+        "description": "Whether this referrer holds the credit for the person (scores and the report count it)."})
+    thank_you_note = fields.String(metadata={
+        "description": "A short note to send the referrer for the current status, in their language."})
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
 

@@ -26,7 +26,6 @@ from sqlalchemy.orm import Session, lazyload
 
 from ..errors import InvalidError, NotFoundError
 from ..models import (
-    Cadence,
     LawfulBasis,
     Origin,
     Person,
@@ -37,6 +36,7 @@ from ..models import (
     utcnow,
     uuid7,
 )
+from . import cadences, privacy
 from .actors import Actor, audit
 from .lookup import check_owned
 
@@ -50,6 +50,7 @@ CSV_SOURCE = "CSV import"
 CONNECTED_SUMMARY = "Connected on LinkedIn"
 IMPORT_ACTOR = Actor("system", "import", Origin.IMPORT)
 CHUNK_SIZE = 1000  # rows per flush and per IN query
+ERASED_ROW = "erased person, not re-imported"
 
 _TEXT_FIELDS = ("first_name", "last_name", "employer", "title", "location")
 # Column lengths come from the model, so a row the database would refuse is a bad row instead.
@@ -365,7 +366,8 @@ class _Import:
         self.now = utcnow()
         self.result = ImportResult()
         self.people: dict[uuid.UUID, Person] = {}
-        self.cadences: dict[uuid.UUID, Cadence] = {}
+        self.created: list[Person] = []
+        self.touches: dict[uuid.UUID, datetime] = {}  # this chunk's connections, for the cadence clocks
         self.connections: set[str] = set()  # external ids of connection touchpoints that exist
         self.by_url, self.by_email = self._load_keys()
 
@@ -393,12 +395,34 @@ class _Import:
                 self.result.bad.append(BadRow(row.line, str(bad)))
                 if progress:
                     progress(1)
+        cleaned = self._not_erased(cleaned, progress)
         self._prefetch(cleaned)
+        created_before = len(self.created)
         for row in cleaned:
             self._add(row)
             if progress:
                 progress(1)
         self.session.flush()
+        privacy.on_created(self.session, self.tenant_id, self.created[created_before:])  # art. 14 notice tasks
+        cadences.touched(self.session, self.tenant_id, self.touches)  # any touch resets the clock
+        self.touches = {}
+
+    def _not_erased(self, rows: list[_Clean], progress: Callable[[int], None] | None) -> list[_Clean]:
+        """Rows naming an erased person's e-mail or LinkedIn URL are bad rows: never re-imported silently."""
+        hits = privacy.blocked(self.session, self.tenant_id, [e for row in rows for e in row.emails],
+                               [row.values.get("linkedin_url") for row in rows])
+        if not hits:
+            return rows
+        kept = []
+        for row in rows:
+            if ("linkedin", row.values.get("linkedin_url")) in hits or any(("email", e) in hits for e in row.emails):
+                self.result.bad.append(BadRow(row.line, ERASED_ROW))
+                if progress:
+                    progress(1)
+            else:
+                kept.append(row)
+        self.result.bad.sort(key=lambda bad: bad.line)
+        return kept
 
     def _candidates(self, row: _Clean) -> list[uuid.UUID]:
         """The people a row may be, best first: by LinkedIn URL, then by each e-mail address."""
@@ -407,7 +431,7 @@ class _Import:
         return [person_id for person_id in found if person_id is not None]
 
     def _prefetch(self, rows: list[_Clean]) -> None:
-        """Load the chunk's existing people, their connection touchpoints and cadences: IN queries, not N+1."""
+        """Load the chunk's existing people and their connection touchpoints: IN queries, not N+1."""
         ids = {person_id for row in rows for person_id in self._candidates(row) if person_id not in self.people}
         if not ids:
             return
@@ -420,9 +444,6 @@ class _Import:
         external_ids = [self._connection_id(person_id) for person_id in ids]
         self.connections.update(self.session.scalars(select(Touchpoint.external_id).where(
             Touchpoint.tenant_id == tenant, Touchpoint.external_id.in_(external_ids))))
-        for cadence in self.session.scalars(select(Cadence).where(Cadence.tenant_id == tenant,
-                                                                  Cadence.person_id.in_(ids))):
-            self.cadences[cadence.person_id] = cadence
 
     def _add(self, row: _Clean) -> None:
         person = next((self.people[i] for i in self._candidates(row) if i in self.people), None)
@@ -448,6 +469,7 @@ class _Import:
                          for position, email in enumerate(emails)]
         self.session.add(person)
         self.people[person.id] = person
+        self.created.append(person)
         self._claim(person, emails)
         fields = [*row.values, *(["emails"] if emails else []), "owner_id", "data_source", "collected_at",
                   "lawful_basis"]
@@ -490,9 +512,7 @@ class _Import:
                                 recruiter_id=self.owner_id, kind=TouchpointKind.MESSAGE, occurred_at=at,
                                 summary=CONNECTED_SUMMARY, origin=self.actor.surface, external_id=external_id)
         self.session.add(touchpoint)
-        cadence = self.cadences.get(person.id)
-        if cadence and (cadence.last_touch_at is None or cadence.last_touch_at < at):
-            cadence.last_touch_at = at  # any touch resets the keep-in-touch clock, as in people.add_touchpoint
+        self.touches[person.id] = max(at, self.touches.get(person.id, at))
         audit(self.session, self.tenant_id, self.actor, "create", "touchpoint", touchpoint.id,
               ("kind", "occurred_at", "summary", "recruiter_id", "external_id"))
         return True

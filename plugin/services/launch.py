@@ -21,6 +21,7 @@ from redis import Redis
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..i18n import lazy_gettext as _
 from ..models import Installation, Person, PersonLink, Recruiter, Tenant, Vendor
 from ..security import Vault
 
@@ -30,7 +31,8 @@ LEEWAY = 30
 
 
 class LaunchError(Exception):
-    """Why a launch was refused; shown to the user on the refusal page."""
+    """Why a launch was refused; shown to the user on the refusal page (a lazy string: it is rendered in
+    the language of the page that shows it)."""
 
 
 @dataclass(frozen=True)
@@ -61,18 +63,18 @@ def verify(session: Session, vault: Vault, redis: Redis, token: str, method: str
         claims = jwt.decode(token, vault.decrypt(tenant.sidebar_secret_encrypted), algorithms=["HS256"],
                             leeway=LEEWAY, options={"require": ["iss", "sub", "iat", "exp", "jti", "qsh"]})
     except jwt.ExpiredSignatureError:
-        raise LaunchError("The launch link has expired. Open the sidebar again from the ATS.") from None
+        raise LaunchError(_("The launch link has expired. Open the sidebar again from the ATS.")) from None
     except jwt.InvalidTokenError:
-        raise LaunchError("The launch link's signature or claims are invalid.") from None
+        raise LaunchError(_("The launch link's signature or claims are invalid.")) from None
     if not isinstance(claims["exp"], int) or not isinstance(claims["iat"], int) \
             or claims["exp"] - claims["iat"] > MAX_LIFETIME:
-        raise LaunchError("The launch link lives longer than five minutes; the host must sign shorter ones.")
+        raise LaunchError(_("The launch link lives longer than five minutes; the host must sign shorter ones."))
     if not secrets.compare_digest(str(claims["qsh"]), query_hash(method, path, query)):
-        raise LaunchError("The launch link was signed for another request (query hash mismatch).")
+        raise LaunchError(_("The launch link was signed for another request (query hash mismatch)."))
     ttl = max(1, claims["exp"] - int(time.time()) + LEEWAY)
     if not redis.set(f"brobygger:jti:{tenant.id}:{claims['jti']}", 1, nx=True, ex=ttl):
-        raise LaunchError("The launch link has been used already. Open the sidebar again from the ATS.")
-    recruiter = _recruiter(session, tenant.id, str(claims["sub"]))
+        raise LaunchError(_("The launch link has been used already. Open the sidebar again from the ATS."))
+    recruiter = find_recruiter(session, tenant.id, str(claims["sub"]))
     ctx = claims.get("ctx") if isinstance(claims.get("ctx"), dict) else {}
     return Launch(tenant.id, recruiter.id, _person_id(session, tenant.id, ctx), ctx)
 
@@ -81,23 +83,24 @@ def _tenant(session: Session, token: str) -> Tenant:
     try:
         iss = jwt.decode(token, options={"verify_signature": False}).get("iss")
     except jwt.InvalidTokenError:
-        raise LaunchError("The launch link's signature or claims are invalid.") from None
+        raise LaunchError(_("The launch link's signature or claims are invalid.")) from None
     try:
         tenant = session.get(Tenant, uuid.UUID(str(iss)))
     except ValueError:
         tenant = None
     if tenant is None:
-        raise LaunchError("The launch link names no known tenant.")
+        raise LaunchError(_("The launch link names no known tenant."))
     return tenant
 
 
-def _recruiter(session: Session, tenant_id: uuid.UUID, sub: str) -> Recruiter:
+def find_recruiter(session: Session, tenant_id: uuid.UUID, sub: str) -> Recruiter:
+    """The active recruiter a launch's `sub` names: their e-mail or their user id in one of the ATSs."""
     recruiters = session.scalars(select(Recruiter).where(Recruiter.tenant_id == tenant_id,
                                                          Recruiter.active.is_(True)))
     for recruiter in recruiters:
         if recruiter.email == sub.lower() or sub in {str(v) for v in recruiter.ats_user_ids.values()}:
             return recruiter
-    raise LaunchError("The launch link names a user who is not a recruiter of this tenant.")
+    raise LaunchError(_("The launch link names a user who is not a recruiter of this tenant."))
 
 
 def _person_id(session: Session, tenant_id: uuid.UUID, ctx: dict[str, Any]) -> uuid.UUID | None:

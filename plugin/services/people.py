@@ -9,7 +9,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ..errors import ConflictError
-from ..models import Cadence, Person, PersonEmail, Recruiter, Touchpoint, uuid7
+from ..models import Person, PersonEmail, Recruiter, Touchpoint, utcnow, uuid7
+from . import cadences, privacy, rules
 from .actors import Actor, audit
 from .lookup import check_owned, get_owned
 from .pagination import Page, paginate
@@ -31,6 +32,8 @@ def _set_emails(session: Session, person: Person, emails: list[str]) -> None:
 
 def _apply(session: Session, person: Person, data: dict[str, Any]) -> None:
     check_owned(session, Recruiter, person.tenant_id, data.get("owner_id"), "owner_id")
+    # An erased person's address or profile never comes back silently (409 naming the field).
+    privacy.check_not_erased(session, person.tenant_id, data.get("emails") or [], data.get("linkedin_url"))
     for key, value in data.items():
         if key == "emails":
             _set_emails(session, person, value)
@@ -46,6 +49,7 @@ def create(session: Session, tenant_id: uuid.UUID, data: dict[str, Any], actor: 
     _apply(session, person, data)
     session.add(person)
     session.flush()
+    privacy.on_created(session, tenant_id, [person])  # consent expiry, art. 14 notice task
     audit(session, tenant_id, actor, "create", "person", person.id, data)
     session.commit()
     return person
@@ -58,6 +62,8 @@ def get(session: Session, tenant_id: uuid.UUID, person_id: uuid.UUID) -> Person:
 def update(session: Session, tenant_id: uuid.UUID, person_id: uuid.UUID, data: dict[str, Any],
            actor: Actor) -> Person:
     person = get(session, tenant_id, person_id)
+    if person.anonymised_at is not None:
+        raise ConflictError("This person is anonymised; their details cannot be filled in again.")
     _apply(session, person, data)
     audit(session, tenant_id, actor, "update", "person", person.id, data)
     session.commit()
@@ -115,10 +121,8 @@ def add_touchpoint(session: Session, tenant_id: uuid.UUID, person_id: uuid.UUID,
     check_owned(session, Recruiter, tenant_id, data.get("recruiter_id"), "recruiter_id")
     touchpoint = Touchpoint(tenant_id=tenant_id, person_id=person_id, origin=actor.surface, **data)
     session.add(touchpoint)
-    cadence = session.scalars(select(Cadence).where(Cadence.tenant_id == tenant_id,
-                                                    Cadence.person_id == person_id)).first()
-    if cadence and (cadence.last_touch_at is None or cadence.last_touch_at < touchpoint.occurred_at):
-        cadence.last_touch_at = touchpoint.occurred_at
     session.flush()
+    cadences.touched(session, tenant_id, {person_id: touchpoint.occurred_at})
+    rules.after_touchpoints(session, tenant_id, [touchpoint], utcnow())
     audit(session, tenant_id, actor, "create", "touchpoint", touchpoint.id, data)
     return touchpoint

@@ -1,4 +1,6 @@
-"""Roles: create, change, find; their forward-only status; and who is shortlisted for them."""
+"""Roles: create, change, find; their forward-only status; and who is shortlisted for them.
+
+Every change re-runs the role opening rule (rules.refresh_role) in the same transaction."""
 
 from __future__ import annotations
 
@@ -11,7 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..errors import ConflictError, NotFoundError
-from ..models import Person, Recruiter, Role, RoleStatus, ShortlistEntry
+from ..models import Person, Recruiter, Role, RoleStatus, ShortlistEntry, utcnow
+from . import rules
 from .actors import Actor, audit
 from .lookup import check_owned, get_owned
 from .pagination import Page, paginate
@@ -42,6 +45,7 @@ def create(session: Session, tenant_id: uuid.UUID, data: dict[str, Any], actor: 
     session.add(role)
     session.flush()
     audit(session, tenant_id, actor, "create", "role", role.id, data)
+    rules.refresh_role(session, tenant_id, role, utcnow())
     session.commit()
     return role
 
@@ -58,9 +62,11 @@ def update(session: Session, tenant_id: uuid.UUID, role_id: uuid.UUID, data: dic
     elif RoleStatus(data["status"]) not in TRANSITIONS[role.status]:
         raise ConflictError(f"A role cannot move from {role.status} to {data['status']}.",
                             {"status": [f"Not allowed from {role.status}."]})
+    opening = role.expected_opening_on
     for key, value in data.items():
         setattr(role, key, value)
     audit(session, tenant_id, actor, "update", "role", role.id, data)
+    rules.refresh_role(session, tenant_id, role, utcnow(), reschedule=role.expected_opening_on != opening)
     session.commit()
     return role
 
@@ -101,6 +107,7 @@ def add_to_shortlist(session: Session, tenant_id: uuid.UUID, role_id: uuid.UUID,
     session.add(entry)
     session.flush()
     audit(session, tenant_id, actor, "update", "role", role.id, ["shortlist"])
+    rules.refresh_role(session, tenant_id, role, utcnow())
     session.commit()
     return _item(entry, full_name)
 
@@ -112,5 +119,7 @@ def remove_from_shortlist(session: Session, tenant_id: uuid.UUID, role_id: uuid.
     if entry is None:
         raise NotFoundError(f"No person with id {person_id} on this role's shortlist.")
     session.delete(entry)
+    session.flush()
     audit(session, tenant_id, actor, "update", "role", role.id, ["shortlist"])
+    rules.refresh_role(session, tenant_id, role, utcnow())
     session.commit()

@@ -43,7 +43,7 @@ from ..models import (
     uuid7,
 )
 from ..security import Vault
-from . import installations
+from . import cadences, installations, privacy, rules
 from .actors import Actor, audit
 
 LOOKBACK = timedelta(minutes=5)  # covers clock skew between us and the vendor
@@ -67,6 +67,7 @@ class Counts:
     applications: int = 0
     touchpoints: int = 0
     referrals: int = 0
+    erased_skipped: int = 0  # candidates who are erased people here: never re-imported
 
     def add(self, other: Counts) -> None:
         for name in self.__dataclass_fields__:
@@ -162,6 +163,7 @@ class Upserter:
     installation: Installation
     connector: Connector
     _recruiters_by_ats_user: dict[str, uuid.UUID] | None = field(default=None, init=False)
+    _erased: set[str] = field(default_factory=set, init=False)  # candidates skipped: an erased person's
 
     @property
     def tenant_id(self) -> uuid.UUID:
@@ -175,7 +177,7 @@ class Upserter:
         people = self._candidates(candidates, counts)
         missing = {a.candidate_id for a in applications} - set(people)
         people |= self._linked(missing)
-        for candidate_id in missing - set(people):  # an application whose candidate we have never seen
+        for candidate_id in missing - set(people) - self._erased:  # an application whose candidate we never saw
             try:
                 candidate, _ = self.connector.fetch_candidate(candidate_id)
             except NotFound:
@@ -200,6 +202,7 @@ class Upserter:
             return {}
         by_ats = {c.ats_id: c for c in candidates}  # a page may repeat a candidate: the last one wins
         linked = self._linked(set(by_ats))
+        by_ats = self._not_erased(by_ats, linked, counts)
         emails = {e.lower() for c in by_ats.values() for e in c.emails}
         owners = {email: person_id for email, person_id in self.session.execute(
             select(PersonEmail.email, PersonEmail.person_id).where(
@@ -209,12 +212,14 @@ class Upserter:
         people = {p.id: p for p in self.session.scalars(select(Person).where(Person.id.in_(wanted)))}
         result: dict[str, uuid.UUID] = {}
         now = utcnow()
+        created = []
         for ats_id, candidate in by_ats.items():
             person_id = linked.get(ats_id) or next(
                 (owners[e.lower()] for e in candidate.emails if e.lower() in owners), None)
             person = people.get(person_id) if person_id else None
             if person is None:
                 person = self._new_person(candidate, now)
+                created.append(person)
                 counts.people_created += 1
             elif self._update_person(person, candidate, owners):
                 counts.people_updated += 1
@@ -227,7 +232,27 @@ class Upserter:
             people[person.id] = person
             result[ats_id] = person.id
         self.session.flush()
+        privacy.on_created(self.session, self.tenant_id, created)  # art. 14 notice tasks
         return result
+
+    def _not_erased(self, by_ats: dict[str, Candidate], linked: dict[str, uuid.UUID],
+                    counts: Counts) -> dict[str, Candidate]:
+        """An unlinked candidate with an erased person's e-mail or LinkedIn URL is skipped and counted."""
+        fresh = [c for ats_id, c in by_ats.items() if ats_id not in linked]
+        hits = privacy.blocked(self.session, self.tenant_id, [e for c in fresh for e in c.emails],
+                               [c.linkedin_url for c in fresh])
+        if not hits:
+            return by_ats
+        kept = {}
+        for ats_id, candidate in by_ats.items():
+            if ats_id not in linked and (("linkedin", candidate.linkedin_url) in hits
+                                         or any(("email", e) in hits for e in candidate.emails)):
+                if ats_id not in self._erased:
+                    self._erased.add(ats_id)
+                    counts.erased_skipped += 1
+            else:
+                kept[ats_id] = candidate
+        return kept
 
     def _new_person(self, candidate: Candidate, now: datetime) -> Person:
         person = Person(id=uuid7(), tenant_id=self.tenant_id, first_name=candidate.first_name[:100] or "?",
@@ -307,15 +332,27 @@ class Upserter:
             return 0
         have = set(self.session.scalars(select(Touchpoint.external_id).where(
             Touchpoint.tenant_id == self.tenant_id, Touchpoint.external_id.in_(set(wanted)))))
+        added = []
         for external_id, (app, stage) in wanted.items():
             if external_id in have:
                 continue
             job = f" — {app.job_name}" if app.job_name else ""
-            self.session.add(Touchpoint(
+            added.append(Touchpoint(
                 tenant_id=self.tenant_id, person_id=people[app.candidate_id], kind=STAGE_TOUCHPOINT[stage.kind],
                 occurred_at=stage.reached_at or app.updated_at, summary=f"{stage.name}{job}"[:5000],
                 origin=Origin.SYNC, external_id=external_id))
-        return len(set(wanted) - have)
+        self.session.add_all(added)
+        self._touched(added)
+        return len(added)
+
+    def _touched(self, touchpoints: list[Touchpoint]) -> None:
+        """New stage touches reset the keep-in-touch clocks and may earn a thank-you (rules decide)."""
+        latest: dict[uuid.UUID, datetime] = {}
+        for touchpoint in touchpoints:
+            if touchpoint.person_id not in latest or latest[touchpoint.person_id] < touchpoint.occurred_at:
+                latest[touchpoint.person_id] = touchpoint.occurred_at
+        cadences.touched(self.session, self.tenant_id, latest)
+        rules.after_touchpoints(self.session, self.tenant_id, touchpoints, utcnow())
 
     def _referrals(self, applications: list[Application], people: dict[str, uuid.UUID]) -> int:
         referred = [a for a in applications if a.referrer is not None]
@@ -389,17 +426,24 @@ class Upserter:
     def _statuses(self, person_ids: set[uuid.UUID]) -> None:
         """Hired if any application was a hire, in process if any is open, passive otherwise (met, not hired)."""
         outcomes: dict[uuid.UUID, set[str]] = {}
-        for person_id, outcome in self.session.execute(
-                select(AtsApplication.person_id, AtsApplication.outcome).where(
+        met: set[uuid.UUID] = set()
+        for person_id, outcome, was_met in self.session.execute(
+                select(AtsApplication.person_id, AtsApplication.outcome, AtsApplication.met).where(
                     AtsApplication.tenant_id == self.tenant_id, AtsApplication.person_id.in_(person_ids))
-                .group_by(AtsApplication.person_id, AtsApplication.outcome)):
+                .group_by(AtsApplication.person_id, AtsApplication.outcome, AtsApplication.met)):
             outcomes.setdefault(person_id, set()).add(outcome)
+            if was_met:
+                met.add(person_id)
+        let_go: set[uuid.UUID] = set()  # met in a process that ended without a hire: the cadence proposal rule's cue
         for person in self.session.scalars(select(Person).where(Person.id.in_(set(outcomes)))):
             seen = outcomes[person.id]
             status = (PipelineStatus.HIRED if Outcome.HIRED.value in seen
                       else PipelineStatus.IN_PROCESS if Outcome.ACTIVE.value in seen else PipelineStatus.PASSIVE)
             if person.status != status:
+                if person.status == PipelineStatus.IN_PROCESS and status == PipelineStatus.PASSIVE and person.id in met:
+                    let_go.add(person.id)
                 person.status = status
+        rules.after_became_passive(self.session, self.tenant_id, let_go)
 
 
 def count_people(session: Session, tenant_id: uuid.UUID) -> int:

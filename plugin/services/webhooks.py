@@ -18,12 +18,15 @@ from ..errors import NotFoundError, UnauthorizedError
 from ..models import Installation, WebhookDelivery, utcnow
 from ..queueing import enqueue_after_commit
 from ..security import Vault
-from . import installations, sync
+from . import installations, privacy, sync
 
 # Events after which the ATS record is gone: forget the link rather than fetch the candidate.
 GONE = frozenset({"delete_candidate", "candidate_anonymized", "merge_candidate", "candidateDeleted",
                   "candidate.destroy"})
 
+
+# The ATS anonymised the candidate (Greenhouse, on the candidate's request): anonymise our person too.
+ANONYMISED = frozenset({"candidate_anonymized"})
 
 RETRY = Retry(max=3, interval=[10, 60, 300])  # the ATS may be briefly down when its own webhook arrives
 
@@ -71,6 +74,8 @@ def process(session: Session, vault: Vault, delivery_id: uuid.UUID) -> str:
     assert installation is not None  # deliveries go with their installation (ON DELETE CASCADE)
     if delivery.candidate_ats_id is None:
         outcome = "no candidate in the event"
+    elif delivery.action in ANONYMISED:
+        outcome = f"anonymised {privacy.anonymise_linked(session, installation, delivery.candidate_ats_id)}"
     elif delivery.action in GONE:
         outcome = f"unlinked {sync.unlink_candidate(session, installation, delivery.candidate_ats_id)}"
     else:

@@ -9,14 +9,19 @@ from flask_smorest import Api, Blueprint
 from marshmallow import Schema
 
 from ...config import PREFIX
-from ..auth import require_api_key
+from ..auth import audit_views, require_api_key
+from . import cadences as _cadences
 from . import followups as _followups
 from . import installations as _installations
 from . import people as _people
+from . import privacy as _privacy
 from . import recruiters as _recruiters
+from . import reference_scores as _reference_scores
 from . import references as _references
 from . import referrals as _referrals
+from . import reports as _reports
 from . import roles as _roles
+from . import sidebar as _sidebar
 
 BLUEPRINTS: list[Blueprint] = [
     _people.blp,
@@ -26,10 +31,16 @@ BLUEPRINTS: list[Blueprint] = [
     _references.blp,
     _referrals.blp,
     _roles.blp,
+    _cadences.blp,
+    _reference_scores.blp,
+    _reports.blp,
+    _privacy.blp,
+    _sidebar.blp,
 ]
 
 for _bp in BLUEPRINTS:
     _bp.before_request(require_api_key)
+_people.blp.after_request(audit_views)
 
 
 class _Api(Api):

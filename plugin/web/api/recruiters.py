@@ -7,8 +7,9 @@ import uuid
 from flask.views import MethodView
 
 from ...schemas.common import PageQuery
-from ...schemas.recruiters import RecruiterIn, RecruiterOut, RecruiterPage
-from ...services import recruiters
+from ...schemas.recruiters import CalendarFeedOut, RecruiterIn, RecruiterOut, RecruiterPage
+from ...services import calendar, recruiters
+from ..calendar import feed_url
 from .common import Blueprint, actor, db_session, page_args, page_body, tenant_id
 
 blp = Blueprint("recruiters", __name__, url_prefix="/recruiters", description="The tenant's recruiters.")
@@ -37,3 +38,16 @@ class RecruiterById(MethodView):
     @blp.response(200, RecruiterOut)
     def patch(self, data: dict, recruiter_id: uuid.UUID) -> object:
         return recruiters.update(db_session(), tenant_id(), recruiter_id, data, actor())
+
+
+@blp.route("/<uuid:recruiter_id>/calendar-token")
+class CalendarToken(MethodView):
+    @blp.response(201, CalendarFeedOut)
+    def post(self, recruiter_id: uuid.UUID) -> dict:
+        """Make a new calendar feed URL for the recruiter (revoking any older one); shown only this once."""
+        return {"url": feed_url(calendar.new_token(db_session(), tenant_id(), recruiter_id, actor()))}
+
+    @blp.response(204)
+    def delete(self, recruiter_id: uuid.UUID) -> None:
+        """Revoke the recruiter's calendar feed URL."""
+        calendar.revoke(db_session(), tenant_id(), recruiter_id, actor())
