@@ -335,3 +335,19 @@ def test_the_simulator_sends_signed_webhooks_to_the_app_over_http(app: Flask, te
                                  .where(PersonLink.ats_id == str(candidate.id))).one()
     assert person.status == PipelineStatus.PASSIVE
     assert _count(app, Touchpoint, Touchpoint.person_id == person.id) >= 1  # the interview stage reached
+
+
+def test_a_synced_referral_leaves_the_credit_with_the_first_referrer(app: Flask, tenant: Any,
+                                                                      greenhouse: Connected) -> None:
+    """Someone logged as the referrer first keeps the credit when the ATS later names another referrer."""
+    referred = next(c for c in greenhouse.data.candidates if any(a.referrer for a in c.applications) and c.emails)
+    person = tenant.create("/people", {"first_name": referred.first_name, "emails": [referred.emails[0]]})
+    tipster = tenant.create("/people", {"first_name": "Tipser"})
+    first = tenant.create("/referrals", {"person_id": person["id"], "channel": "phone", "prompted": False,
+                                         "referrer": {"kind": "candidate", "person_id": tipster["id"]}})
+    assert first["credited"] is True
+    _sync(app, greenhouse.installation_id, full=True)
+    with get_state(app).sessions() as session:
+        rows = session.execute(select(Referral.origin, Referral.credited).where(
+            Referral.person_id == uuid.UUID(person["id"]))).all()
+    assert sorted((str(origin), credited) for origin, credited in rows) == [("api", True), ("sync", False)]

@@ -361,6 +361,10 @@ class Upserter:
         by_external = {r.external_id: r for r in self.session.scalars(select(Referral).where(
             Referral.tenant_id == self.tenant_id,
             Referral.external_id.in_({self._external_id("referral", a.ats_id) for a in referred})))}
+        # The first referrer of a person keeps the credit (as referrals.create does): one query per page.
+        credited = set(self.session.scalars(select(Referral.person_id).where(
+            Referral.tenant_id == self.tenant_id, Referral.credited.is_(True),
+            Referral.person_id.in_({people[a.candidate_id] for a in referred}))))
         created = 0
         for app in referred:
             external_id = self._external_id("referral", app.ats_id)
@@ -379,7 +383,9 @@ class Upserter:
                                         channel=ReferralChannel.OTHER, prompted=True, status=status,
                                         referred_at=app.applied_at or app.updated_at, origin=Origin.SYNC,
                                         job_ref=app.job_id, external_id=external_id,
+                                        credited=person_id not in credited,
                                         note=f"Via {self.installation.vendor.value}: {app.job_name or 'no job'}")
+                    credited.add(person_id)
                     self.session.add(referral)
                     self.session.flush()
                     created += 1
