@@ -64,6 +64,7 @@ def run_all(state: State, host: str, port: int, demo: bool, simulator_port: int 
         click.echo(f"  Demo API key:  {key}")
         click.echo(f"  Try it:        curl -H 'Authorization: Bearer {key}' {base_url}/api/v1/people")
         click.echo(f"  Sidebar:       {base_url}/demo/sidebar")
+        click.echo(f"  Queue:         {base_url}/demo/queue   (signs you in as the demo recruiter)")
         click.echo(f"  Greenhouse:    http://127.0.0.1:{simulator_port} (simulator, synced every few minutes); "
                    f"reject candidate 5 and send the webhook:\n"
                    f"                 curl -X POST http://127.0.0.1:{simulator_port}/_control/webhook "

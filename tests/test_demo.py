@@ -258,3 +258,22 @@ def test_demo_sidebar_opens_on_the_showcase_person(demo_app: Flask, seeded: demo
     assert "Solveig Ødegård" in page
     assert "Senior dataingeniør, energihandel" in page  # her next follow-up: a role not yet advertised
     assert "unprompted" in page  # who referred her
+
+
+def test_demo_queue_signs_in_the_demo_recruiter(demo_app: Flask, seeded: demo.SeedResult) -> None:
+    from urllib.parse import urlsplit
+
+    client = demo_app.test_client()
+    handoff = client.get("/demo/queue")
+    assert handoff.status_code == 302
+    link = urlsplit(handoff.headers["Location"])  # a sign-in link on BASE_URL, as e-mailed links are
+    assert link.path.startswith("/login/")
+    response = client.get(link.path, follow_redirects=True)
+    assert response.status_code == 200, response.text
+    assert response.request.path == "/queue"
+    assert "Ane Løvås" in response.text
+
+
+def test_demo_shortcuts_do_not_exist_outside_the_demo(client: Any, seeded: demo.SeedResult) -> None:
+    assert client.get("/demo/queue").status_code == 404
+    assert client.get("/demo/sidebar").status_code == 404

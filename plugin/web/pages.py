@@ -29,24 +29,38 @@ def manifest_json() -> Any:
     return jsonify(render(state.manifest, base_url))
 
 
+@bp.get("/demo/queue")
+def demo_queue() -> Any:
+    """Sign in as the demo tenant's first recruiter and open the queue (BROBYGGER_DEMO only)."""
+    from ..services import login
+
+    _, recruiter = _demo_recruiter()
+    return redirect(login.handoff_url(recruiter))
+
+
+def _demo_recruiter() -> tuple[Tenant, Recruiter]:
+    if not get_state().setting("DEMO"):
+        abort(404)
+    session = db_session()
+    tenant = session.scalars(select(Tenant).where(Tenant.name == DEMO_TENANT_NAME)).first()
+    recruiter = tenant and session.scalars(select(Recruiter).where(Recruiter.tenant_id == tenant.id)
+                                           .order_by(Recruiter.email).limit(1)).first()
+    if tenant is None or recruiter is None:
+        abort(404, "No demo tenant: run `brobygger seed-demo` first.")
+    return tenant, recruiter
+
+
 @bp.get("/demo/sidebar")
 def demo_sidebar() -> Any:
     """Sign a fresh launch for the demo tenant (enabled by BROBYGGER_DEMO only), as an ATS host would."""
     state = get_state()
-    if not state.setting("DEMO"):
-        abort(404)
-    session = db_session()
-    tenant = session.scalars(select(Tenant).where(Tenant.name == DEMO_TENANT_NAME)).first()
-    if tenant is None:
-        abort(404, "No demo tenant: run `brobygger seed-demo` first.")
-    recruiter = session.scalars(select(Recruiter).where(Recruiter.tenant_id == tenant.id)
-                                .order_by(Recruiter.email).limit(1)).first()
-    person_id = request.args.get("person_id") or session.scalar(
+    tenant, recruiter = _demo_recruiter()
+    person_id = request.args.get("person_id") or db_session().scalar(
         select(Touchpoint.person_id).join(Person, Person.id == Touchpoint.person_id)
         .where(Touchpoint.tenant_id == tenant.id).group_by(Touchpoint.person_id)
         .order_by(func.count().desc(), Touchpoint.person_id).limit(1))
-    if recruiter is None or person_id is None:
-        abort(404, "The demo tenant has no recruiter or no people yet.")
+    if person_id is None:
+        abort(404, "The demo tenant has no people yet.")
     token = launch.sign(state.vault.decrypt(tenant.sidebar_secret_encrypted), tenant.id, recruiter.email,
                         {"person_id": str(person_id)})
     return redirect(url_for("brobygger_sidebar.launch_sidebar", jwt=token))
