@@ -22,8 +22,9 @@ lint: $(STAMP)
 install: $(STAMP)
 
 # Extract messages, merge them into the Norwegian catalogue, compile (commit the .po and .mo files).
+# Keywords: every way the code calls gettext, plus `_text(tenant, message)` (services/rules.py's stored sentences).
 translations: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _ -k lazy_gettext -o plugin/translations/brobygger.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k ngettext:1,2 -k lazy_gettext -k _text:2 -o plugin/translations/brobygger.pot .
 	$(BIN)/pybabel update -D brobygger -i plugin/translations/brobygger.pot -d plugin/translations -l nb
 	$(BIN)/pybabel compile -D brobygger -d plugin/translations
 
@@ -36,3 +37,10 @@ $(STAMP): pyproject.toml
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache
+
+# Benchmarks on a large tenant (not part of `make test`): generate it once, then time it; writes BENCHMARKS.md.
+BROBYGGER_BENCH_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/brobygger_bench
+.PHONY: bench
+bench: $(STAMP)
+	BROBYGGER_BENCH_DATABASE_URL=$(BROBYGGER_BENCH_DATABASE_URL) $(BIN)/python -m bench.generate
+	BROBYGGER_BENCH_DATABASE_URL=$(BROBYGGER_BENCH_DATABASE_URL) $(BIN)/python -m bench.run

@@ -257,7 +257,7 @@ def test_demo_sidebar_opens_on_the_showcase_person(demo_app: Flask, seeded: demo
     page = response.text
     assert "Solveig Ødegård" in page
     assert "Senior dataingeniør, energihandel" in page  # her next follow-up: a role not yet advertised
-    assert "unprompted" in page  # who referred her
+    assert "uoppfordret" in page  # who referred her ("unprompted": the demo recruiter reads Norwegian)
 
 
 def test_demo_queue_signs_in_the_demo_recruiter(demo_app: Flask, seeded: demo.SeedResult) -> None:

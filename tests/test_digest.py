@@ -17,6 +17,14 @@ from plugin.services import digest
 from .notify_helpers import Inbox, World, html_of, local_noon, run_tick, smtp_server, text_of, work
 
 SECTION_TITLES = ["Overdue", "Due today", "Losing touch", "Waking up", "Referral status changes"]
+# What a Norwegian recruiter's digest calls the same sections, and the words around them.
+SHOWN = {
+    "en": {"titles": {title: title for title in SECTION_TITLES}, "referred_by": "Referred by ",
+           "zone": "Times are in {zone}.", "subject": "things to follow up"},
+    "nb": {"titles": {"Overdue": "Forfalt", "Due today": "Forfaller i dag", "Losing touch": "Mister kontakten",
+                      "Waking up": "Våkner snart", "Referral status changes": "Statusendringer for anbefalinger"},
+           "referred_by": "Anbefalt av ", "zone": "Tidene er oppgitt i {zone}.", "subject": "ting å følge opp"},
+}
 
 
 @pytest.fixture
@@ -35,12 +43,13 @@ def world(session: Session, tenant: Any) -> World:
     return World(session, tenant.id)
 
 
-def _sections(text: str) -> dict[str, str]:
-    """The plain-text digest cut into its sections, by title."""
+def _sections(text: str, language: str = "en") -> dict[str, str]:
+    """The plain-text digest cut into its sections, found by their titles in `language`, keyed by the English."""
     found: dict[str, str] = {}
     lines = text.splitlines()
+    shown = SHOWN[language]["titles"]
     starts = [(i, title) for i, line in enumerate(lines) for title in SECTION_TITLES
-              if line.startswith(f"{title} (")]
+              if line.startswith(f"{shown[title]} (")]
     for n, (i, title) in enumerate(starts):
         end = starts[n + 1][0] if n + 1 < len(starts) else len(lines)
         found[title] = "\n".join(lines[i:end])
@@ -69,19 +78,20 @@ def _full_house(world: World, name: str, zone: str, language: str) -> dict[str, 
                                        "Referral status changes": ref}, "later": later, "referrer": referrer}
 
 
-def _assert_digest(text: str, html: str, house: dict[str, Any]) -> None:
-    sections = _sections(text)
+def _assert_digest(text: str, html: str, house: dict[str, Any], language: str) -> None:
+    words = SHOWN[language]
+    sections = _sections(text, language)
     assert list(sections) == SECTION_TITLES  # every section, in order
     everyone = {title: person.full_name for title, person in house["names"].items()}
     for title, body in sections.items():
         assert everyone[title] in body, (title, body)
         assert [n for t, n in everyone.items() if t != title and n in body] == [], (title, body)
-        assert f"{title} (1)" in body
+        assert f"{words['titles'][title]} (1)" in body
     assert house["later"].full_name not in text and house["later"].full_name not in html
-    assert "Referred by " + house["referrer"].full_name in sections["Referral status changes"]
+    assert words["referred_by"] + house["referrer"].full_name in sections["Referral status changes"]
     for title, person in house["names"].items():
         assert person.full_name in html
-        assert title in html
+        assert words["titles"][title] in html
     assert "<html" in html and "http" not in html.replace('http-equiv', '')  # no external assets
 
 
@@ -94,15 +104,16 @@ def test_one_digest_per_recruiter_with_every_section_in_their_language_and_time_
     work(app)
 
     assert len(smtp.messages) == 2  # one e-mail per recruiter, never one per person
-    for house, zone in ((english, "America/New_York"), (norwegian, "Europe/Oslo")):
+    for house, zone, language in ((english, "America/New_York", "en"), (norwegian, "Europe/Oslo", "nb")):
         [message] = smtp.to(house["recruiter"].email)
         text, html = text_of(message), html_of(message)
-        _assert_digest(text, html, house)
-        assert f"Times are in {zone}." in text
+        _assert_digest(text, html, house, language)
+        assert SHOWN[language]["zone"].format(zone=zone) in text
+        assert SHOWN[language]["subject"] in message["Subject"]
         # Due times in the recruiter's zone: noon local, whatever UTC says.
-        assert "12:00" in _sections(text)["Overdue"]
-        assert "14:00" in _sections(text)["Due today"]
-        assert "12:00" in _sections(text)["Waking up"]
+        assert "12:00" in _sections(text, language)["Overdue"]
+        assert "14:00" in _sections(text, language)["Due today"]
+        assert "12:00" in _sections(text, language)["Waking up"]
         assert message["Auto-Submitted"] == "auto-generated"
         assert message["Message-ID"].startswith("<delivery-")
     english_text = text_of(smtp.to(english["recruiter"].email)[0])

@@ -19,6 +19,7 @@ def test_wheel_contains_templates_manifest_and_migrations(tmp_path: Path) -> Non
     assert "plugin/manifest.yaml" in names
     assert any(n.startswith("plugin/migrations/versions/0001") for n in names)
     assert "connectors/__init__.py" in names
+    assert "plugin/translations/nb/LC_MESSAGES/brobygger.mo" in names  # compiled Norwegian: an install speaks it
     assert not any(n.startswith("tests/") for n in names)
 
 

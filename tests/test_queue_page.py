@@ -374,4 +374,6 @@ def test_signed_out_visitors_are_sent_to_sign_in(client: FlaskClient) -> None:
 def test_texts_come_out_in_the_recruiters_language(app: Flask, client: FlaskClient, tenant: Any) -> None:
     recruiter = make_recruiter(tenant, email="nora@acme.no", name="Nora", language="nb")
     sign_in(app, client, recruiter["id"])
-    assert '<html lang="nb">' in client.get("/queue").get_data(as_text=True)
+    page = client.get("/queue").get_data(as_text=True)
+    assert '<html lang="nb">' in page
+    assert "<h1>Oppfølgingskø</h1>" in page and ">Forfalt</h2>" in page and ">Denne uken</h2>" in page

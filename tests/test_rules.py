@@ -60,7 +60,7 @@ def test_a_friday_evening_meeting_is_thanked_on_monday_morning(tenant: Any) -> N
     _touch(tenant, person["id"], FRIDAY_EVENING, recruiter_id=colleague["id"])
     [followup] = _followups(tenant, person_id=person["id"])
     assert followup["kind"] == "connect_and_thank"
-    assert followup["reason"] == "Connect and thank after the meeting"
+    assert followup["reason"] == "Ta kontakt og takk for møtet"  # in the tenant's language (Norwegian by default)
     assert _at(followup["due_at"]) == MONDAY_NINE_OSLO
     assert followup["owner_id"] == colleague["id"]  # whoever met them
     assert followup["status"] == "open"
@@ -270,7 +270,7 @@ def test_shortlisted_people_are_followed_up_weeks_before_the_opening(tenant: Any
         _shortlist(tenant, role["id"], person["id"])
     [followup] = _openings(tenant, role["id"]).values()
     assert (followup["person_id"], followup["status"], _at(followup["due_at"])) == (ada["id"], "open", DUE)
-    assert followup["reason"] == "Before the role Head of Data opens (expected 2030-05-27)"
+    assert followup["reason"] == "Før stillingen Head of Data åpner (forventet 2030-05-27)"
     assert followup["owner_id"] == owner["id"]  # the role has no owner: the person's
 
     assert tenant.patch(f"/roles/{role['id']}", json={"owner_id": role_owner["id"]}).status_code == 200
@@ -286,7 +286,7 @@ def test_a_date_change_reschedules_and_a_holiday_is_skipped(tenant: Any) -> None
     [moved] = _openings(tenant, role["id"]).values()
     # six weeks before 3 June 2030 is Easter Monday: Tuesday 09:00 instead
     assert _at(moved["due_at"]) == datetime(2030, 4, 23, 7, 0, tzinfo=UTC)
-    assert moved["reason"] == "Before the role Chief Data Officer opens (expected 2030-06-03)"
+    assert moved["reason"] == "Før stillingen Chief Data Officer åpner (forventet 2030-06-03)"
     _settings(tenant, role_lead_weeks=2)
     tenant.patch(f"/roles/{role['id']}", json={"expected_opening_on": "2030-05-27"})
     [again] = _openings(tenant, role["id"]).values()
@@ -311,7 +311,7 @@ def test_an_advertised_ended_or_undated_role_cancels_open_follow_ups(tenant: Any
     _shortlist(tenant, role["id"], person["id"])
     assert tenant.patch(f"/roles/{role['id']}", json=change).status_code == 200
     [cancelled] = _openings(tenant, role["id"]).values()
-    assert cancelled["status"] == "cancelled" and "no longer" in cancelled["note"]
+    assert cancelled["status"] == "cancelled" and "åpner ikke lenger" in cancelled["note"]
 
 
 def test_shortlist_changes_add_and_cancel(tenant: Any) -> None:

@@ -217,8 +217,13 @@ def test_language_choice(app: Flask, client: Any, tenant: Any, kari: dict, perso
     page = _text(response)
     assert f'<html lang="{expected}">' in page
     assert ("5. okt. 2026" if expected == "nb" else "Oct 5, 2026") in page
-    body = act(client, token, "touch", {"summary": "Ny prat"}, **{"Accept-Language": browser}).json["html"]
+    assert ("Neste oppfølging" if expected == "nb" else "Next follow-up") in page
+    assert ("Samtale — Prat" if expected == "nb" else "Call — Prat") in page  # the timeline's touch kind
+    logged = act(client, token, "touch", {"summary": "Ny prat"}, **{"Accept-Language": browser}).json
+    assert logged["message"] == ("Kontakt registrert." if expected == "nb" else "Touch logged.")
+    body = logged["html"]
     assert ("5. okt. 2026" if expected == "nb" else "Oct 5, 2026") in body
+    assert ("Hurtighandlinger" if expected == "nb" else "Quick actions") in body
 
 
 def test_token_exchange_returns_a_single_use_launch_url(client: Any, tenant: Any, kari: dict, person: dict) -> None:

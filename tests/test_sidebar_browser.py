@@ -181,6 +181,7 @@ def test_sidebar_in_norwegian(app: Flask, browser: BrowserContext, served: Any, 
     page, frame = _embed(browser, host, host_url, app_url, launch_token(tenant, {"person_id": person["id"]}))
     assert frame.evaluate("document.documentElement.lang") == "nb"
     assert "1. okt. 2026" in frame.inner_text("#timeline")
+    assert frame.text_content("#h-next") == "Neste oppfølging" and frame.text_content("#h-timeline") == "Tidslinje"
     ARTIFACTS.mkdir(exist_ok=True)
     page.locator("iframe#bb").screenshot(path=str(ARTIFACTS / "sidebar-nb.png"))
 

@@ -104,4 +104,4 @@ def test_person_of_another_tenant_is_not_shown(client: Any, tenant: Any, other_t
     response = _launch(client, _token(tenant, theirs["id"]))
     assert response.status_code == 200
     assert "Hemmelig" not in response.get_data(as_text=True)
-    assert "Not tracked yet" in response.get_data(as_text=True)
+    assert "Følges ikke ennå" in response.get_data(as_text=True)  # "Not tracked yet", in the recruiter's Norwegian

@@ -140,21 +140,23 @@ def test_teamtailor_partner_route(app: Flask, client: Any, tenant: Any, other_te
     assert path == "/partner/v1/partner-results/1a6d5a41" and headers["Authorization"] == bearer["Authorization"]
     card = body["data"]["attributes"]
     assert body["data"]["type"] == "partner-results" and card == response.json["partner-result"]
-    assert "Last touch" in card["summary"] and "12" in card["summary"]
-    assert [a["buttonText"] for a in card["actions"]] == ["Keep in touch in 6 months", "Log referral"]
+    # The card speaks the tenant's language, Norwegian by default.
+    assert "Siste kontakt" in card["summary"] and "12" in card["summary"]
+    assert card["details"]["Status"] == "passiv"
+    assert [a["buttonText"] for a in card["actions"]] == ["Hold kontakten om 6 måneder", "Registrer anbefaling"]
 
     keep = client.post(urlsplit(card["actions"][0]["endpoint"]).path)
-    assert keep.status_code == 200 and keep.json["message"].startswith("Follow-up scheduled for")
+    assert keep.status_code == 200 and keep.json["message"].startswith("Oppfølging planlagt")
     followups = [f for f in tenant.get("/followups", query_string={"person_id": person["id"]}).json["data"]
-                 if f["reason"] == "Keep in touch (from the Teamtailor card)"]  # the meeting made a thank-you too
+                 if f["reason"] == "Hold kontakten (fra Teamtailor-kortet)"]  # the meeting made a thank-you too
     due = datetime.fromisoformat(followups[0]["due_at"]).astimezone(ZoneInfo("Europe/Oslo"))
     assert len(followups) == 1 and due.hour == 9 and followups[0]["owner_id"] == kari["id"]
     assert 179 <= (due.date() - datetime.now(ZoneInfo("Europe/Oslo")).date()).days <= 185
 
     referral = client.post(urlsplit(card["actions"][1]["endpoint"]).path)
-    assert referral.status_code == 200 and referral.json["message"] == "Referral logged."
+    assert referral.status_code == 200 and referral.json["message"] == "Anbefaling registrert."
     assert client.post(urlsplit(card["actions"][1]["endpoint"]).path).json["message"] == \
-        "This referral was logged already."
+        "Denne anbefalingen er allerede registrert."
     logged = tenant.get("/referrals", query_string={"person_id": person["id"]}).json["data"]
     assert [(r["prompted"], r["channel"]) for r in logged] == [(True, "other")]
     tampered = urlsplit(card["actions"][0]["endpoint"]).path[:-4] + "AAAA"
@@ -182,5 +184,5 @@ def test_teamtailor_card_for_an_untracked_candidate(client: Any, tenant: Any, ka
     response = client.post("/partners/teamtailor/webhook", json=_event(url, 777),
                            headers={"Authorization": f"Bearer {code}"})  # an activation without fields: the bare code
     card = response.json["partner-result"]
-    assert card["summary"] == "Not tracked in Brobygger yet." and len(card["actions"]) == 1
+    assert card["summary"] == "Følges ikke i Brobygger ennå." and len(card["actions"]) == 1
     assert api.puts and api.puts[-1][2]["data"]["attributes"] == card

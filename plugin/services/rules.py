@@ -56,7 +56,7 @@ def _tenant(session: Session, tenant_id: uuid.UUID) -> tuple[Tenant, TenantSetti
 
 
 def _text(tenant: Tenant, message: str, **values: str) -> str:
-    """A stored sentence, in the tenant's language once translations exist (English until then)."""
+    """A stored sentence in the tenant's language (the catalogue extracts `_text`'s second argument)."""
     with force_locale(tenant.default_language):
         return gettext(message, **values)
 

@@ -22,6 +22,7 @@ from flask import Blueprint, abort, g, redirect, request, session, url_for
 from werkzeug.wrappers import Response
 
 from ..extension import db_session
+from ..i18n import gettext
 from ..models import Origin, Recruiter
 from ..services import login
 from ..services.actors import Actor
@@ -110,7 +111,7 @@ def check_csrf() -> None:
     expected = session.get(CSRF_KEY)
     given = request.form.get("csrf_token", "")
     if not expected or not secrets.compare_digest(str(expected), given):
-        abort(400, "The form has expired or did not come from this site. Reload the page and try again.")
+        abort(400, gettext("The form has expired or did not come from this site. Reload the page and try again."))
 
 
 def harden(response: Response) -> Response:

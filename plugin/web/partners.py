@@ -142,7 +142,9 @@ def _summary(facts: tt.CardFacts, installation: Installation) -> str:
 def _details(facts: tt.CardFacts, installation: Installation) -> dict[str, str]:
     if facts.person is None:
         return {}
-    details = {gettext("Status"): facts.person.status.value.replace("_", " ")}
+    statuses = {"passive": gettext("passive"), "in_process": gettext("in process"), "hired": gettext("hired")}
+    status = facts.person.status.value
+    details = {gettext("Status"): statuses.get(status, status.replace("_", " "))}
     if facts.next_followup:
         details[gettext("Next follow-up")] = f"{_day(facts.next_followup.due_at, installation)} — " \
                                              f"{facts.next_followup.reason[:200]}"

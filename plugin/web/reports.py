@@ -69,7 +69,7 @@ def report(spec: str) -> Any:
 @account.require_recruiter
 def regenerate(month: str) -> Any:
     if not account.recruiter().is_admin:
-        abort(403, "Only an admin can regenerate a stored report.")
+        abort(403, gettext("Only an admin can regenerate a stored report."))
     _report(month, regenerate=True)
     flash(gettext("The report was recomputed from today's data."))
     return redirect(url_for("brobygger_reports.report", spec=month))

@@ -195,7 +195,8 @@ def quick_action(action: str) -> Any:
         return envelope(exc.status, exc.message)
     except ValidationError as exc:
         session.rollback()
-        return envelope(422, "Some fields are not valid.", flatten(exc.messages))
+        with force_locale(lang):
+            return envelope(422, gettext("Some fields are not valid."), flatten(exc.messages))
     except DomainError as exc:
         session.rollback()
         return envelope(exc.status, exc.message, exc.errors)
