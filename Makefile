@@ -11,12 +11,12 @@ run: $(STAMP)
 	$(BIN)/brobygger run --demo --port $(PORT) $(if $(SIMULATOR_PORT),--simulator-port $(SIMULATOR_PORT))
 
 test: $(STAMP)
-	$(BIN)/ruff check plugin connectors tests
+	$(BIN)/ruff check plugin connectors tests bench
 	@sh .ci/ensure-chromium
 	$(BIN)/pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check plugin connectors tests
+	$(BIN)/ruff check plugin connectors tests bench
 	$(BIN)/ruff format --check plugin/migrations/versions
 
 install: $(STAMP)

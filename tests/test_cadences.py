@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,14 +13,14 @@ import pytest
 from flask import Flask
 from sqlalchemy import event, select
 
-from connectors.simulators.base import serve
-from connectors.simulators.dataset import Dataset, SimCandidate, generate
-from connectors.simulators.greenhouse import GreenhouseSimulator
+from connectors.simulators.dataset import Dataset, SimCandidate
 from plugin.extension import get_state
 from plugin.models import Cadence, Person, PersonLink, TouchpointKind
-from plugin.services import cadences, installations, sync, tenants
+from plugin.services import cadences, tenants
 from plugin.services.actors import Actor
 from plugin.services.cadences import State
+
+from .ats_support import Connected, connect_greenhouse, run_sync
 
 LINKEDIN = Path(__file__).parent / "data" / "linkedin_connections.csv"
 T0 = datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
@@ -190,29 +189,14 @@ def test_a_linkedin_import_resets_the_clock_forward_only(app: Flask, runner: Any
     assert _cadence(app, bjorn["id"]).last_touch_at == T0  # connected in 2025: older than the last touch
 
 
-@dataclass
-class Connected:
-    data: Dataset
-    installation_id: uuid.UUID
-
-
 @pytest.fixture
 def greenhouse(app: Flask, tenant: Any) -> Iterator[Connected]:
-    data = generate(40, seed=11)
-    sim = GreenhouseSimulator(data, rate_limit=200, window_seconds=1)
-    state = get_state(app)
-    with serve(sim) as url, state.sessions() as session:
-        installation = installations.add(
-            session, state.vault, tenant.id, vendor="greenhouse", base_url=f"{url}/v3",
-            credentials={"client_id": sim.client_id, "client_secret": sim.client_secret, "token_url": f"{url}/token"},
-            webhook_secret="whsec", settings={})
-        yield Connected(data, installation.id)
+    with connect_greenhouse(app, tenant.id) as connected:
+        yield connected
 
 
 def _sync(app: Flask, installation_id: uuid.UUID) -> None:
-    state = get_state(app)
-    with state.sessions() as session:
-        sync.run(session, state.vault, installation_id, full=True)
+    run_sync(app, installation_id)
 
 
 def _in_process_unmet(data: Dataset) -> SimCandidate:

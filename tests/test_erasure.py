@@ -9,22 +9,19 @@ import logging
 import uuid
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 from redis import Redis
-from rq import SimpleWorker
 from sqlalchemy import func, select
 
-from connectors.simulators.base import serve
-from connectors.simulators.dataset import Dataset, generate
-from connectors.simulators.greenhouse import GreenhouseSimulator, webhook_delivery
+from connectors.simulators.greenhouse import webhook_delivery
 from plugin.extension import get_state
 from plugin.models import AuditEvent, Base, Person, PersonLink, WriteBack
-from plugin.services import installations, sync
+
+from .ats_support import Connected, connect_greenhouse, run_sync, work
 
 SECRET = "whsec-erasure"
 NAME = ("Zyxwq", "Plomberud")
@@ -33,36 +30,14 @@ LINKEDIN = "https://www.linkedin.com/in/zyxwq-plomberud"
 PHONE = "+47 912 34 567"
 
 
-@dataclass
-class Connected:
-    data: Dataset
-    installation_id: uuid.UUID
-    webhook_url: str
-
-
 @pytest.fixture
 def greenhouse(app: Flask, tenant: Any) -> Iterator[Connected]:
-    data = generate(8, seed=3)
-    sim = GreenhouseSimulator(data, rate_limit=200, window_seconds=1)
-    state = get_state(app)
-    with serve(sim) as url, state.sessions() as session:
-        installation = installations.add(
-            session, state.vault, tenant.id, vendor="greenhouse", base_url=f"{url}/v3",
-            credentials={"client_id": sim.client_id, "client_secret": sim.client_secret, "token_url": f"{url}/token"},
-            webhook_secret=SECRET, settings={"write_back": True})
-        yield Connected(data, installation.id, f"/webhooks/greenhouse/{installation.id}")
+    with connect_greenhouse(app, tenant.id, candidates=8, seed=3, webhook_secret=SECRET, write_back=True) as connected:
+        yield connected
 
 
-def _sync(app: Flask, installation_id: uuid.UUID) -> sync.Counts:
-    state = get_state(app)
-    with state.sessions() as session:
-        return sync.run(session, state.vault, installation_id, full=True)
-
-
-def _work(app: Flask) -> None:
-    state = get_state(app)
-    with app.app_context():
-        SimpleWorker([state.queue], connection=state.redis).work(burst=True)
+_sync = run_sync
+_work = work
 
 
 def _linked_person(tenant: Any, candidate_id: int) -> dict:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -13,12 +12,12 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from connectors.simulators.base import serve
-from connectors.simulators.dataset import Dataset, SimCandidate, generate
-from connectors.simulators.greenhouse import GreenhouseSimulator
+from connectors.simulators.dataset import Dataset, SimCandidate
 from plugin.extension import get_state
 from plugin.models import Cadence, FollowUp, PersonLink, Role, Tenant, Touchpoint
-from plugin.services import installations, rules, sync, tenant_settings, workdays
+from plugin.services import rules, tenant_settings, workdays
+
+from .ats_support import Connected, connect_greenhouse, run_sync
 
 FRIDAY_EVENING = datetime(2026, 11, 13, 18, 30, tzinfo=UTC)  # 19:30 in Oslo
 MONDAY_NINE_OSLO = datetime(2026, 11, 16, 8, 0, tzinfo=UTC)
@@ -145,29 +144,14 @@ def test_synced_and_imported_touches_are_thanked_only_when_fresh(app: Flask, ten
 
 # --- the ATS sync: fresh interviews thanked, people let go get a proposed cadence --------------------------
 
-@dataclass
-class Connected:
-    data: Dataset
-    installation_id: uuid.UUID
-
-
 @pytest.fixture
 def greenhouse(app: Flask, tenant: Any) -> Iterator[Connected]:
-    data = generate(40, seed=11)
-    sim = GreenhouseSimulator(data, rate_limit=200, window_seconds=1)
-    state = get_state(app)
-    with serve(sim) as url, state.sessions() as session:
-        installation = installations.add(
-            session, state.vault, tenant.id, vendor="greenhouse", base_url=f"{url}/v3",
-            credentials={"client_id": sim.client_id, "client_secret": sim.client_secret, "token_url": f"{url}/token"},
-            webhook_secret="whsec", settings={})
-        yield Connected(data, installation.id)
+    with connect_greenhouse(app, tenant.id) as connected:
+        yield connected
 
 
 def _sync(app: Flask, installation_id: uuid.UUID) -> None:
-    state = get_state(app)
-    with state.sessions() as session:
-        sync.run(session, state.vault, installation_id, full=True)
+    run_sync(app, installation_id)
 
 
 def _in_process(data: Dataset, met: bool) -> list[SimCandidate]:

@@ -9,13 +9,11 @@ import subprocess
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from flask import Flask
-from rq import SimpleWorker
 from sqlalchemy import func, select
 
 from connectors.simulators.base import Fault, serve
@@ -35,30 +33,17 @@ from plugin.models import (
 )
 from plugin.services import installations, sync
 
+from .ats_support import Connected, connect_greenhouse, run_sync, work
 from .helpers import brobygger, child_env
 
 WEBHOOK_SECRET = "whsec-greenhouse-test"
 
 
-@dataclass
-class Connected:
-    data: Dataset
-    sim: GreenhouseSimulator
-    installation_id: uuid.UUID
-    webhook_url: str
-
-
 @pytest.fixture
 def greenhouse(request: pytest.FixtureRequest, app: Flask, tenant: Any) -> Iterator[Connected]:
-    data = generate(getattr(request, "param", 40), seed=11)
-    sim = GreenhouseSimulator(data, rate_limit=200, window_seconds=1)
-    state = get_state(app)
-    with serve(sim) as url, state.sessions() as session:
-        installation = installations.add(
-            session, state.vault, tenant.id, vendor="greenhouse", base_url=f"{url}/v3",
-            credentials={"client_id": sim.client_id, "client_secret": sim.client_secret, "token_url": f"{url}/token"},
-            webhook_secret=WEBHOOK_SECRET, settings={"write_back": True})
-        yield Connected(data, sim, installation.id, f"/webhooks/greenhouse/{installation.id}")
+    with connect_greenhouse(app, tenant.id, candidates=getattr(request, "param", 40), webhook_secret=WEBHOOK_SECRET,
+                            write_back=True) as connected:
+        yield connected
 
 
 def _count(app: Flask, model: Any, *where: Any) -> int:
@@ -67,15 +52,10 @@ def _count(app: Flask, model: Any, *where: Any) -> int:
 
 
 def _sync(app: Flask, installation_id: uuid.UUID, full: bool = False) -> sync.Counts:
-    state = get_state(app)
-    with state.sessions() as session:
-        return sync.run(session, state.vault, installation_id, full=full)
+    return run_sync(app, installation_id, full=full)
 
 
-def _work(app: Flask) -> None:
-    state = get_state(app)
-    with app.app_context():
-        SimpleWorker([state.queue], connection=state.redis).work(burst=True)
+_work = work
 
 
 def _snapshot(app: Flask) -> dict[str, int]:

@@ -257,8 +257,11 @@ def _shared_interests(session: Session, tenant_id: uuid.UUID, person: Person, me
     wanted = {str(i).strip().casefold(): str(i).strip() for i in person.interests or [] if str(i).strip()}
     if not wanted:
         return []
-    referrers = select(Reference.person_id).join(Referral, Referral.reference_id == Reference.id).where(
-        Reference.tenant_id == tenant_id, Reference.person_id.isnot(None))
+    # EXISTS, not a join: "has referred anyone" must not read every referral of every reference
+    has_referred = select(Referral.id).where(Referral.tenant_id == tenant_id,
+                                             Referral.reference_id == Reference.id).exists()
+    referrers = select(Reference.person_id).where(Reference.tenant_id == tenant_id, Reference.person_id.isnot(None),
+                                                  has_referred)
     rows = session.execute(
         select(Person.first_name, Person.last_name, Person.interests)
         .where(Person.tenant_id == tenant_id, Person.owner_id == me.id, Person.id != person.id,
