@@ -1,0 +1,1 @@
+"""Large-tenant benchmarks (`make bench`): not part of `make test`."""
