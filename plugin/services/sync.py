@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from connectors.base import Connector, Record
 from connectors.errors import ConnectorError, NotFound
-from connectors.types import Application, Candidate, Outcome, StageKind
+from connectors.types import Application, Candidate, Outcome, Referrer, StageKind
 
 from ..models import (
     AtsApplication,
@@ -163,6 +163,8 @@ class Upserter:
     installation: Installation
     connector: Connector
     _recruiters_by_ats_user: dict[str, uuid.UUID] | None = field(default=None, init=False)
+    # Referrers already resolved in this sync: a few people refer many, so each is looked up once.
+    _references: dict[tuple[str, ...], Reference] = field(default_factory=dict, init=False)
     _erased: set[str] = field(default_factory=set, init=False)  # candidates skipped: an erased person's
 
     @property
@@ -399,6 +401,12 @@ class Upserter:
         referrer = app.referrer
         assert referrer is not None
         recruiter_id = self._recruiter_for(referrer.ats_user_id)
+        key = (str(recruiter_id),) if recruiter_id else (referrer.name[:200], (referrer.email or "").lower())
+        if key not in self._references:
+            self._references[key] = self._find_or_add_reference(referrer, recruiter_id)
+        return self._references[key]
+
+    def _find_or_add_reference(self, referrer: Referrer, recruiter_id: uuid.UUID | None) -> Reference:
         query = select(Reference).where(Reference.tenant_id == self.tenant_id)
         if recruiter_id:
             found = self.session.scalars(query.where(Reference.recruiter_id == recruiter_id)).first()
