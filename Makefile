@@ -40,7 +40,11 @@ clean:
 
 # Benchmarks on a large tenant (not part of `make test`): generate it once, then time it; writes BENCHMARKS.md.
 BROBYGGER_BENCH_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/brobygger_bench
-.PHONY: bench
+.PHONY: bench drills
 bench: $(STAMP)
 	BROBYGGER_BENCH_DATABASE_URL=$(BROBYGGER_BENCH_DATABASE_URL) $(BIN)/python -m bench.generate
 	BROBYGGER_BENCH_DATABASE_URL=$(BROBYGGER_BENCH_DATABASE_URL) $(BIN)/python -m bench.run
+
+# Reliability drills (tests/drills): `make test` runs the fast ones; this runs them all and shows what each did.
+drills: $(STAMP)
+	$(BIN)/pytest tests/drills -m drill -s
