@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -199,6 +200,27 @@ def test_common_ground(app: Flask, client: Any, tenant: Any, kari: dict) -> None
                    "Shared employer Vipps:", "Hanne Hired (hire)", "Shared interest Orienteering with Frida Venn"):
         assert phrase in section
     assert "Stig Stranger" not in section and "Passiv" not in section
+
+
+def test_shared_interests_cache_holds_ids_only_and_ownership_is_read_live(
+        app: Flask, client: Any, tenant: Any, kari: dict) -> None:
+    candidate = tenant.create("/people", {"first_name": "Sofie", "interests": ["Jazz"]})
+    friend = tenant.create("/people", {"first_name": "Frida", "last_name": "Venn", "owner_id": kari["id"],
+                                       "interests": ["jazz"]})
+    stranger = tenant.create("/people", {"first_name": "Stig"})
+    tenant.create("/referrals", {"person_id": stranger["id"], "channel": "phone", "prompted": False,
+                                 "referrer": {"kind": "candidate", "person_id": friend["id"]}})
+    response, _ = open_sidebar(client, tenant, {"person_id": candidate["id"]})
+    assert "Shared interest Jazz with Frida Venn" in _text(response)
+    redis = get_state(app).redis
+    (key,) = redis.keys("brobygger:sidebar:strong:*")
+    assert redis.get(key) == UUID(friend["id"]).bytes and redis.ttl(key) > 0  # no names, no e-mails: ids
+    # Renamed, then handed to another recruiter: both show on the next render, whatever the cache holds.
+    tenant.patch(f"/people/{friend['id']}", json={"last_name": "Vennesen"})
+    assert "with Frida Vennesen" in _text(open_sidebar(client, tenant, {"person_id": candidate["id"]})[0])
+    other = tenant.create("/recruiters", {"email": "ola@acme.no", "name": "Ola", "language": "en"})
+    tenant.patch(f"/people/{friend['id']}", json={"owner_id": other["id"]})
+    assert "Shared interest" not in _text(open_sidebar(client, tenant, {"person_id": candidate["id"]})[0])
 
 
 @pytest.mark.parametrize("recruiter_lang, tenant_lang, browser, expected", [

@@ -128,7 +128,7 @@ def _refused(reason: Any, tenant: Tenant | None) -> Any:
 
 
 def _body(person_id: uuid.UUID, me: Recruiter) -> dict[str, Any]:
-    view = sidebar.view(db_session(), me.tenant_id, person_id, me.id)
+    view = sidebar.view(db_session(), me.tenant_id, person_id, me.id, cache=get_state().redis)
     return {"view": view, "queue_url": login.handoff_url(me), "snooze_presets": ("1w", "1m", "2m", "6m"),
             "followup_presets": schemas.FOLLOWUP_PRESETS}
 
