@@ -443,10 +443,12 @@ def write(path: Path, facts: dict[str, Any], figures: list[Figure], per_query: l
         "",
         "## Aims",
         "",
-        "| Benchmark | Median | p95 | Aim | Met |",
-        "|---|---|---|---|---|",
-        *[f"| {f.name} | {_ms(f.median)} | {_ms(f.p95)} | {f.aim} | {'yes' if f.met else 'no'} |" for f in figures],
-        *[f"| {r.name} | {r.value} | {r.measure} | {r.aim} | {'yes' if r.met else 'no'} |"
+        "| Benchmark | Result | Aim | Met |",
+        "|---|---|---|---|",
+        *[f"| {f.name} | median {_ms(f.median)}, p95 {_ms(f.p95)}"
+          + (f", {f.ratio:.2f}x its baseline" if f.ratio is not None else "")
+          + f" | {f.aim} | {'yes' if f.met else 'no'} |" for f in figures],
+        *[f"| {r.name} | {r.value} ({r.measure}) | {r.aim} | {'yes' if r.met else 'no'} |"
           for s in sections for r in s.rows if r.met is not None],
         "",
     ]
