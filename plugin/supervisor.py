@@ -47,10 +47,7 @@ def run_all(state: State, host: str, port: int, demo: bool, simulator_port: int 
 
     command = [sys.executable, "-m", "plugin"]
     commands = {
-        # gunicorn, as in production; the access log leaves out query strings (sidebar launch tokens)
-        "web": [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", "2", "--threads", "4",
-                "--graceful-timeout", "5", "--no-control-socket", "--access-logfile", "-",
-                "--access-logformat", '%(h)s "%(m)s %(U)s" %(s)s %(M)sms', "plugin:create_app()"],
+        "web": gunicorn_command(host, port),
         "worker": [*command, "worker", "--log-level", "warning"],
         "cron": [*command, "cron", "--log-level", "warning"],
     }
@@ -87,6 +84,15 @@ def run_all(state: State, host: str, port: int, demo: bool, simulator_port: int 
         _stop_children(list(children.values()))
     click.echo("Brobygger stopped.")
     return exit_code
+
+
+def gunicorn_command(host: str, port: int, app: str = "plugin:create_app()") -> list[str]:
+    """gunicorn as in production (the benchmarks serve their app with the same options): two processes of four
+    threads each, so the gthread worker (HTTP/1.1 keep-alive); the access log leaves out query strings (sidebar
+    launch tokens)."""
+    return [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", "2", "--threads", "4",
+            "--graceful-timeout", "5", "--no-control-socket", "--access-logfile", "-",
+            "--access-logformat", '%(h)s "%(m)s %(U)s" %(s)s %(M)sms', app]
 
 
 def _wait_until_ready(url: str, children: dict[str, subprocess.Popen[bytes]], timeout: float = 30) -> None:
