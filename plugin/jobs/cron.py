@@ -6,8 +6,12 @@ twice, and rows the database still shows as unfinished are enqueued again after 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
+from redis.exceptions import RedisError
+from rq import Queue
 from sqlalchemy import select
 
 from ..extension import get_state
@@ -22,17 +26,18 @@ from .pulse import pulse
 TICK_SECONDS = 60
 SYNC_TIMEOUT = 3600
 
+Wanted = tuple[Callable[..., Any], tuple[str, ...], str, dict[str, Any]]  # function, arguments, job id, options
+
 
 def tick(now: datetime | None = None) -> list[str]:
     """Enqueue this minute's work (`now` is for tests); returns the ids of the jobs it added."""
     state = get_state()
     queue = state.queue
     now = now or datetime.now(UTC)
-    added: list[str] = []
+    wanted: list[Wanted] = []
 
-    def add(func: object, *args: str, job_id: str, **options: object) -> None:
-        if enqueue_unique(queue, func, *args, job_id=job_id, **options):  # type: ignore[arg-type]
-            added.append(job_id)
+    def add(func: Callable[..., Any], *args: str, job_id: str, **options: Any) -> None:
+        wanted.append((func, args, job_id, options))
 
     add(pulse, job_id=f"pulse-{now:%Y%m%d%H%M}")
     # Notices, snooze wake-ups and today's digest rows; the job works from the database alone.
@@ -54,4 +59,19 @@ def tick(now: datetime | None = None) -> list[str]:
         # Once a day per tenant: consent renewal prompts and anonymisation of lapsed people.
         for func, args, job_id in privacy_jobs.daily_jobs(session, state.redis, now):
             add(func, *args, job_id=job_id, job_timeout=privacy_jobs.JOB_TIMEOUT)
-    return added
+    return [job_id for func, args, job_id, options in _not_enqueued(queue, wanted)
+            if enqueue_unique(queue, func, *args, job_id=job_id, **options)]
+
+
+def _not_enqueued(queue: Queue, wanted: list[Wanted]) -> list[Wanted]:
+    """Drop the jobs whose ids exist already, asking Redis about all of them in one round trip: most of a
+    tick's ids (the sync slot, rows still waiting for their job) are taken, and a full enqueue attempt
+    costs a round trip each. `enqueue_unique` still decides atomically for the rest."""
+    pipe = queue.connection.pipeline(transaction=False)
+    for _func, _args, job_id, _options in wanted:
+        pipe.exists(queue.job_class.key_for(job_id))
+    try:
+        taken = pipe.execute()
+    except RedisError:
+        return wanted  # enqueue_unique logs each one it cannot enqueue
+    return [job for job, exists in zip(wanted, taken, strict=True) if not exists]
