@@ -72,14 +72,20 @@ def installation_list(tenant_id: str | None, as_json: bool) -> None:
 @click.option("--full", is_flag=True, help="Read everything, not only what changed since the bookmark.")
 @with_appcontext
 def sync_command(installation_id: str, full: bool) -> None:
+    from ..jobs.ats import SyncBusy, close_interrupted, holding_sync_lock
     from ..services import sync
 
     state = get_state()
-    with open_session() as session, click.progressbar(length=0, label="Syncing", file=sys.stderr,
-                                                      show_pos=True, show_eta=False) as bar:
-        try:
-            counts = sync.run(session, state.vault, parse_uuid(installation_id, "--installation"), full=full,
-                              progress=bar.update)
-        except sync.SyncFailed as exc:
-            raise click.ClickException(f"sync failed, bookmark kept: {exc}") from None
+    target = parse_uuid(installation_id, "--installation")
+    # The worker's lock: never two syncs of one installation at once, and the cron tick can tell this run
+    # from one whose process died.
+    try:
+        with holding_sync_lock(state.redis, target), open_session() as session, click.progressbar(
+                length=0, label="Syncing", file=sys.stderr, show_pos=True, show_eta=False) as bar:
+            close_interrupted(session, target)
+            counts = sync.run(session, state.vault, target, full=full, progress=bar.update)
+    except SyncBusy as exc:
+        raise click.ClickException(f"{exc}; try again when it has finished") from None
+    except sync.SyncFailed as exc:
+        raise click.ClickException(f"sync failed, bookmark kept: {exc}") from None
     click.echo(", ".join(f"{value} {name.replace('_', ' ')}" for name, value in counts.as_dict().items()))

@@ -19,7 +19,7 @@ from ..models import Installation
 from ..queueing import enqueue_unique
 from ..services import deliveries, webhooks, writeback
 from . import privacy as privacy_jobs
-from .ats import process_webhook, sync_installation, write_back
+from .ats import interrupted_runs, process_webhook, sync_installation, write_back
 from .notify import collect, collect_people, send_delivery
 from .pulse import pulse
 
@@ -48,6 +48,11 @@ def tick(now: datetime | None = None) -> list[str]:
         # The safety net for missed webhooks (Teamtailor never retries one).
         for installation_id in session.scalars(select(Installation.id).where(Installation.active.is_(True))):
             add(sync_installation, str(installation_id), job_id=f"sync-{installation_id}-{slot}",
+                job_timeout=SYNC_TIMEOUT)
+        # A sync whose process died (its run still says running, its lock lapsed): resume it now rather
+        # than at the next slot, and as full as it was; the resuming sync closes the dead run.
+        for installation_id, run_id, full in interrupted_runs(session, state.redis):
+            add(sync_installation, str(installation_id), full, job_id=f"sync-{installation_id}-resume-{run_id}",
                 job_timeout=SYNC_TIMEOUT)
         for delivery_id in webhooks.unprocessed(session):
             add(process_webhook, str(delivery_id), job_id=f"webhook-{delivery_id}", retry=webhooks.RETRY)
