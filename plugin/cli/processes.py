@@ -19,10 +19,23 @@ def worker(burst: bool, log_level: str) -> None:
     from rq import Queue, Worker
 
     state = get_state()
+    _warm_up_for_work_horses()
     queue = Queue(state.setting("QUEUE_NAME"), connection=state.redis)
     # A short TTL makes an idle worker heartbeat every 45 s, well inside /readyz's two minutes.
     Worker([queue], connection=state.redis, worker_ttl=60).work(burst=burst, with_scheduler=True,
                                                                 logging_level=log_level.upper())
+
+
+def _warm_up_for_work_horses() -> None:
+    """RQ forks a work horse per job, and whatever the horse loads dies with it: import every job's modules
+    and configure the ORM mappers here, once, so each horse inherits them instead of redoing them."""
+    from sqlalchemy.orm import configure_mappers
+
+    from ..jobs import ats, cron, notify, privacy, pulse  # noqa: F401
+    from ..services import installations
+
+    installations.registry()
+    configure_mappers()
 
 
 @click.command("cron", help="Run the RQ cron scheduler (exactly one per deployment).")
