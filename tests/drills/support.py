@@ -87,7 +87,6 @@ def _count(session: Session, model: Any, *where: Any) -> int:
 
 
 def census(session: Session, tenant_id: uuid.UUID, installation_id: uuid.UUID) -> Census:
-    session.expire_all()
     people = _count(session, Person, Person.tenant_id == tenant_id)
     linked_people = session.scalar(select(func.count(func.distinct(PersonLink.person_id))).where(
         PersonLink.installation_id == installation_id)) or 0
@@ -102,9 +101,8 @@ def census(session: Session, tenant_id: uuid.UUID, installation_id: uuid.UUID) -
 
 def runs(session: Session, installation_id: uuid.UUID) -> list[SyncRun]:
     """The installation's sync runs, oldest first."""
-    session.expire_all()
     return list(session.scalars(select(SyncRun).where(SyncRun.installation_id == installation_id)
-                                .order_by(SyncRun.started_at)))
+                                .order_by(SyncRun.started_at).execution_options(populate_existing=True)))
 
 
 def records_so_far(app: Flask, installation_id: uuid.UUID) -> int:
