@@ -27,9 +27,9 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
@@ -37,7 +37,7 @@ from typing import Any
 from flask import Flask
 from redis import Redis
 from rq import Queue
-from sqlalchemy import event, select
+from sqlalchemy import Engine, event, select, text
 
 from connectors.simulators.dataset import generate
 from connectors.simulators.greenhouse import webhook_delivery
@@ -75,6 +75,9 @@ class Run:
     latencies: list[float]
     statuses: Counter[int]
     generator_cpu: float  # CPU seconds the generator itself spent
+    worker_cpu: list[float] = field(default_factory=list)  # CPU seconds of each gunicorn worker
+    database_cpu: float = 0.0  # CPU seconds of the PostgreSQL backends serving the bench database
+    redis_cpu: float = 0.0  # CPU seconds of the Redis server (shared with whatever else uses it)
 
     @property
     def count(self) -> int:
@@ -234,6 +237,59 @@ def _request_size(buffer: bytearray) -> int | None:
     return total if len(buffer) >= total else None
 
 
+# --- server-side CPU -----------------------------------------------------------------------------------------
+
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of one process from /proc (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return sorted(found)
+
+
+def database_backends(engine: Engine) -> list[int]:
+    with engine.connect() as conn:
+        return list(conn.scalars(text("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                                      "AND pid <> pg_backend_pid()")))
+
+
+@dataclass
+class Server:
+    """What to sample around a run: gunicorn's workers, the PostgreSQL backends of the bench database and the
+    Redis server (on this machine, so /proc shows its process)."""
+
+    master: int
+    engine: Engine
+    redis_pid: int
+
+    def sample(self) -> tuple[dict[int, float], float, float]:
+        workers = {pid: cpu_seconds(pid) for pid in children(self.master)}
+        return (workers, sum(cpu_seconds(pid) for pid in database_backends(self.engine)),
+                cpu_seconds(self.redis_pid))
+
+    def run(self, address: tuple[str, int], requests: Sequence[bytes], label: str, keep_alive: bool = True) -> Run:
+        workers, database, redis = self.sample()
+        result = require_ok(drive(address, requests, CONNECTIONS, label, keep_alive=keep_alive))
+        after, database_after, redis_after = self.sample()
+        result.worker_cpu = [after[pid] - workers.get(pid, 0.0) for pid in after]
+        result.database_cpu = database_after - database
+        result.redis_cpu = redis_after - redis
+        return result
+
+
 # --- setup ----------------------------------------------------------------------------------------------------
 
 def server_env(url: str, instance_path: str) -> dict[str, str]:
@@ -333,7 +389,7 @@ class Measured:
     events_sent: int
 
 
-def measure(target: Target, per_run: int, log_path: Path) -> Measured:
+def measure(target: Target, engine: Engine, per_run: int, log_path: Path) -> Measured:
     port = free_port()
     address = ("127.0.0.1", port)
     path = webhook_path(target.installation_id)
@@ -349,14 +405,14 @@ def measure(target: Target, per_run: int, log_path: Path) -> Measured:
     fresh = build(RUNS + 1, per_run // 2)
     bare = build(1, per_run, BARE_PATH)  # the same bytes as the first subject run, to the bare route
     subject_runs, bare_runs = [], []
-    with gunicorn(target.url, port, log_path):
+    with gunicorn(target.url, port, log_path) as process:
+        server = Server(process.pid, engine, int(Redis.from_url(REDIS_URL).info("server")["process_id"]))
         for requests in (warmup, bare[:WARMUP]):
-            require_ok(drive(address, requests, CONNECTIONS, "warm-up"))
+            server.run(address, requests, "warm-up")
         for requests in runs:
-            subject_runs.append(require_ok(drive(address, requests, CONNECTIONS, "webhook")))
-            bare_runs.append(require_ok(drive(address, bare, CONNECTIONS, "bare")))
-        fresh_run = require_ok(drive(address, fresh, CONNECTIONS, "webhook, new connection each",
-                                     keep_alive=False))
+            subject_runs.append(server.run(address, requests, "webhook"))
+            bare_runs.append(server.run(address, bare, "bare"))
+        fresh_run = server.run(address, fresh, "webhook, new connection each", keep_alive=False)
     trivial_runs = measure_trivial(bare)
     return Measured(subject_runs, bare_runs, trivial_runs, fresh_run, worker_class(log_path),
                     WARMUP + RUNS * per_run + len(fresh))
@@ -446,17 +502,30 @@ def limit_probe(url: str, target: Target, instance_path: str) -> Probe:
     return Probe(sent, refused, first, defaults["RATE_LIMIT_WEBHOOKS"], defaults["RATE_LIMIT_WINDOW"])
 
 
+# Where a request's CPU goes: (file, function) of each step in a cProfile; the outermost match counts.
+PHASES = (
+    ("rate limit", "plugin/web/security.py", "limit_webhook_source"),
+    ("installation lookup", "sqlalchemy/orm/session.py", "get"),
+    ("signature check and parse", "connectors/greenhouse.py", "verify_webhook"),
+    ("insert", "plugin/services/webhooks.py", "_record"),
+    ("commit", "sqlalchemy/orm/session.py", "commit"),
+    ("of which enqueue", "plugin/queueing.py", "enqueue_unique"),
+    ("security headers", "plugin/web/security.py", "add_headers"),
+)
+
+
 @dataclass
 class Breakdown:
-    ms: float
+    cpu_ms: float  # CPU per request, unprofiled
+    wall_ms: float
     statements: float
     redis_round_trips: float
-    top: list[tuple[str, float]]  # (function, cumulative ms per request) of the product's own code
+    phases: list[tuple[str, float]]  # (step, share of the request's CPU)
 
 
 def breakdown(url: str, target: Target, instance_path: str, count: int) -> Breakdown:
-    """In-process requests through the test client: time, SQL statements (engine events), Redis round trips
-    (connection-level commands; a pipeline is one), and a cProfile of the product's functions."""
+    """In-process requests through the test client: CPU and wall time, SQL statements (engine events), Redis round
+    trips (commands sent on a connection; a pipeline is one), and a cProfile on the CPU clock."""
     app = in_process_app(url, instance_path, RATE_LIMIT)
     state = get_state(app)
     client = app.test_client()
@@ -483,30 +552,32 @@ def breakdown(url: str, target: Target, instance_path: str, count: int) -> Break
     event.listen(state.engine, "after_cursor_execute", count_statement)
     type(connection).send_packed_command = counting_send
     try:
-        started = time.perf_counter()
+        cpu_started, started = time.process_time(), time.perf_counter()
         for body, headers in events[20:]:
             assert client.post(path, data=body, headers=headers).status_code == 200
-        seconds = time.perf_counter() - started
-        statements_per_request, trips = statements / count, round_trips / count
-        profile = cProfile.Profile()
-        profile.enable()
-        for body, headers in signed_events(count, seed=701):
-            client.post(path, data=body, headers=headers)
-        profile.disable()
+        cpu, wall = time.process_time() - cpu_started, time.perf_counter() - started
     finally:
         event.remove(state.engine, "after_cursor_execute", count_statement)
         type(connection).send_packed_command = original_send
-    return Breakdown(seconds / count * 1000, statements_per_request, trips, product_hotspots(profile, count))
+    profile = cProfile.Profile(time.process_time)
+    profile.enable()
+    for body, headers in signed_events(count, seed=701):
+        client.post(path, data=body, headers=headers)
+    profile.disable()
+    return Breakdown(cpu / count * 1000, wall / count * 1000, statements / count, round_trips / count,
+                     phase_shares(profile))
 
 
-def product_hotspots(profile: cProfile.Profile, count: int, limit: int = 6) -> list[tuple[str, float]]:
+def phase_shares(profile: cProfile.Profile) -> list[tuple[str, float]]:
     stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
-    rows = []
-    for (filename, line, name), (_, _, _, cumulative, _) in stats.items():
-        if f"{os.sep}plugin{os.sep}" in filename and f"{os.sep}site-packages{os.sep}" not in filename:
-            short = filename.split(f"{os.sep}plugin{os.sep}", 1)[1]
-            rows.append((f"plugin/{short}:{line} {name}", cumulative / count * 1000))
-    return sorted(rows, key=lambda row: -row[1])[:limit]
+
+    def cumulative(path: str, function: str) -> float:
+        suffix = path.replace("/", os.sep)
+        return max((row[3] for (filename, _, name), row in stats.items()
+                    if name == function and filename.endswith(suffix)), default=0.0)
+
+    total = cumulative("flask/app.py", "wsgi_app")
+    return [(label, cumulative(path, function) / total) for label, path, function in PHASES]
 
 
 # --- the section ----------------------------------------------------------------------------------------------
@@ -527,15 +598,48 @@ def run(quick: bool = False) -> Section:
     instance_path = tempfile.mkdtemp(prefix="brobygger-bench-ingest-")
     setup_app = in_process_app(url, instance_path, RATE_LIMIT)
     target = prepare(setup_app, url)
-    log_path = Path(instance_path) / "gunicorn.log"
-    measured = measure(target, per_run, log_path)
+    load_before = os.getloadavg()[0]
+    measured = measure(target, get_state(setup_app).engine, per_run, Path(instance_path) / "gunicorn.log")
+    load = (load_before, os.getloadavg()[0])
     stored = check_stored(setup_app, target)
     probe = limit_probe(url, target, instance_path)
     profile = breakdown(url, target, instance_path, 300 if quick else 1000)
-    return section(measured, stored, probe, profile, per_run, quick)
+    return section(measured, stored, probe, profile, per_run, quick, load)
 
 
-def section(m: Measured, stored: Stored, probe: Probe, profile: Breakdown, per_run: int, quick: bool) -> Section:
+@dataclass
+class CpuCost:
+    """Median over runs of CPU ms per request, by process."""
+
+    workers: float
+    database: float
+    redis: float
+    generator: float
+
+    @property
+    def total(self) -> float:
+        return self.workers + self.database + self.redis + self.generator
+
+    @property
+    def capacity(self) -> float:
+        """Requests/s the 2 cores would carry at this cost if nothing else ran on them."""
+        return 2000 / self.total
+
+
+def cpu_cost(runs: Sequence[Run]) -> CpuCost:
+    def per_request(seconds: Callable[[Run], float]) -> float:
+        return statistics.median(seconds(r) / r.count for r in runs) * 1000
+
+    return CpuCost(per_request(lambda r: sum(r.worker_cpu)), per_request(lambda r: r.database_cpu),
+                   per_request(lambda r: r.redis_cpu), per_request(lambda r: r.generator_cpu))
+
+
+def busiest_worker_share(runs: Sequence[Run]) -> float:
+    return statistics.median(max(r.worker_cpu) / sum(r.worker_cpu) for r in runs if sum(r.worker_cpu) > 0)
+
+
+def section(m: Measured, stored: Stored, probe: Probe, profile: Breakdown, per_run: int, quick: bool,
+            load: tuple[float, float]) -> Section:
     subject = statistics.median(r.rate for r in m.subject)
     bare = statistics.median(r.rate for r in m.bare)
     share = subject / bare
@@ -544,6 +648,7 @@ def section(m: Measured, stored: Stored, probe: Probe, profile: Breakdown, per_r
     trivial = statistics.median(r.rate for r in m.trivial)
     generator_cpu = statistics.median(r.generator_cpu / r.seconds for r in m.subject)
     generator_cost_us = statistics.median(r.generator_cpu / r.count for r in m.trivial) * 1e6
+    cost, bare_cost = cpu_cost(m.subject), cpu_cost(m.bare)
     intact = stored.deliveries == stored.distinct_events == m.events_sent == stored.queued == stored.matching_jobs
     command = "python -m bench.ingest" + (" --quick" if quick else "")
     rows = [
@@ -557,11 +662,17 @@ def section(m: Measured, stored: Stored, probe: Probe, profile: Breakdown, per_r
             f"{percentile(all_latencies(m.subject), 0.95) * 1000:.1f} ms "
             f"(median {statistics.median(all_latencies(m.subject)) * 1000:.1f} ms; "
             f"bare p95 {percentile(all_latencies(m.bare), 0.95) * 1000:.1f} ms)", "-", None),
+        Row("webhook ingest CPU", "CPU ms per request: gunicorn workers + PostgreSQL + Redis + generator",
+            f"{cost.workers:.2f} + {cost.database:.2f} + {cost.redis:.2f} + {cost.generator:.2f} = "
+            f"{cost.total:.2f} ms (bare {bare_cost.total:.2f} ms)", "-", None),
+        Row("webhook ingest on idle cores", "2 cores ÷ CPU per request: requests/s, share of bare's",
+            f"{cost.capacity:,.0f} req/s, {cost.capacity / bare_cost.capacity:.0%} of bare "
+            f"({bare_cost.capacity:,.0f} req/s)", "-", None),
         Row("webhook ingest, a new connection per request", f"requests/s (one run of {m.fresh_connections.count:,})",
             f"{m.fresh_connections.rate:,.0f} req/s", "-", None),
-        Row("webhook intake in process", "test client, ms per request; SQL statements; Redis round trips",
-            f"{profile.ms:.2f} ms; {profile.statements:g} statements; {profile.redis_round_trips:g} round trips",
-            "-", None),
+        Row("webhook intake in process", "test client: CPU (wall) ms per request; SQL statements; Redis round trips",
+            f"{profile.cpu_ms:.2f} ({profile.wall_ms:.2f}) ms; {profile.statements:g} statements; "
+            f"{profile.redis_round_trips:g} round trips", "-", None),
         Row("deliveries stored and queued", "deliveries = distinct events sent = queued jobs",
             f"{stored.deliveries:,} = {stored.distinct_events:,} = {m.events_sent:,} = {stored.queued:,}",
             "all equal", intact),
@@ -572,14 +683,17 @@ def section(m: Measured, stored: Stored, probe: Probe, profile: Breakdown, per_r
         f"(plugin/supervisor.py: 2 processes of 4 threads, worker class `{m.worker_class}`, access log on); "
         f"`{BARE_PATH}` on the same server reads the same request bytes and answers a small JSON document "
         "without touching PostgreSQL or Redis. No RQ worker runs: the figure is intake (verify, dedupe, store, "
-        "enqueue) alone.",
+        "enqueue) alone. PostgreSQL commits durably (its defaults: fsync, synchronous_commit on).",
         f"- Load: {WARMUP} warm-up requests to each endpoint, then {RUNS} runs alternating subject and bare, "
         f"{per_run:,} requests per run over {CONNECTIONS} concurrent HTTP/1.1 connections from 127.0.0.1. Every "
         "request is a distinct Greenhouse delivery (its own `Greenhouse-Event-ID`, `Signature: sha256 <HMAC of "
         "the raw body>` as Greenhouse signs it), encoded to bytes before timing; the bare runs send the same "
         "bytes to the bare route. The gthread worker keeps connections alive, so the generator reuses them; one "
         "extra run opens a new connection per request. A run is requests ÷ time from first byte sent to last "
-        "byte read; latency is per request. Any non-200 response fails the run.",
+        "byte read; latency is per request. Any non-200 response fails the run. CPU is read from /proc around "
+        "each run for gunicorn's workers, the bench database's PostgreSQL backends and the Redis server (shared "
+        "with other users of it, so an upper bound), and from the generator's own clock. Load average (1 min) "
+        f"{load[0]:.1f} before the runs and {load[1]:.1f} after: other work on the machine shares the 2 cores.",
         f"- Rate limit: `BROBYGGER_RATE_LIMIT_WEBHOOKS` is set to {RATE_LIMIT:,} per "
         f"{probe.window} s, so the limiter's Redis round trip is paid on every request but never refuses one. "
         f"With the default ({probe.limit} per {probe.window} s per installation and sender address) one sender at "
@@ -595,9 +709,10 @@ def section(m: Measured, stored: Stored, probe: Probe, profile: Breakdown, per_r
         f"- Reproduce: `{command}` (`--quick`: {REQUESTS[True]:,} requests per run).",
     ]
     found = [
-        f"- In process (test client, same database): {profile.ms:.2f} ms per request, {profile.statements:g} SQL "
-        f"statements and {profile.redis_round_trips:g} Redis round trips. Product functions by cumulative time: "
-        + "; ".join(f"`{name}` {ms:.2f} ms" for name, ms in profile.top) + ".",
+        "- Where intake CPU goes (in process, cProfile on the CPU clock, share of the request): "
+        + "; ".join(f"{label} {part:.0%}" for label, part in profile.phases) + ".",
+        f"- The busiest gunicorn worker did {busiest_worker_share(m.subject):.0%} of the workers' CPU in the "
+        "median webhook run: keep-alive connections stay with the process that accepted them.",
     ]
     return Section("Webhook ingest", rows, method, found)
 
