@@ -182,6 +182,10 @@ class HttpClient:
         self._session = session or requests.Session()
         self._sleep = sleep or time.sleep
         self._paused_until = 0.0
+        # The quota window's end as tightly as the headers bound it (monotonic clock), and the last remaining
+        # count seen, which tells a new window (remaining went up) from the current one.
+        self._window_ends: float | None = None
+        self._last_remaining: float | None = None
         self.stats = {"requests": 0, "retries": 0, "rate_limited": 0, "throttled": 0}
 
     def __repr__(self) -> str:
@@ -262,15 +266,30 @@ class HttpClient:
         return random.uniform(0, min(self.policy.backoff_cap, self.policy.backoff_base * 2 ** attempt))
 
     def _note_quota(self, response: requests.Response) -> None:
-        """Pause before the next call when the vendor says the window's quota is spent."""
+        """Pause before the next call when the vendor says the window's quota is spent, until the window ends.
+
+        A reset given in whole seconds is rounded up, so one answer alone can overstate the wait by up to a
+        second: a tenth of a 10-second window. Every answer in the same window bounds its end from above
+        (time received + reset), so the client waits until the tightest of those bounds — never before the
+        vendor's own reset, and without idling most of a second per window."""
         if self.rate_limit is None:
             return
         remaining = _number(response.headers.get(self.rate_limit.remaining))
-        if remaining is None or remaining > 0:
+        if remaining is None:
             return
+        if self._last_remaining is None or remaining > self._last_remaining:
+            self._window_ends = None  # the quota was renewed: a new window
+        self._last_remaining = remaining
+        now = time.monotonic()
         reset = _number(response.headers.get(self.rate_limit.reset))
-        wait = _seconds_until(reset) if reset is not None else 1.0
-        self._paused_until = max(self._paused_until, time.monotonic() + min(wait, self.policy.max_wait))
+        if reset is not None:
+            bound, current = now + _seconds_until(reset), self._window_ends
+            # a bound already past belongs to a window that ended unnoticed
+            self._window_ends = bound if current is None or current <= now else min(current, bound)
+        if remaining > 0:
+            return
+        ends = self._window_ends if self._window_ends is not None else now + 1.0
+        self._paused_until = max(self._paused_until, min(ends, now + self.policy.max_wait))
 
     def _respect_pause(self) -> None:
         delay = self._paused_until - time.monotonic()

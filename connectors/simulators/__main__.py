@@ -5,12 +5,24 @@ candidate the way a recruiter in the ATS would and sends the signed webhook to t
     curl -X POST http://127.0.0.1:8351/_control/webhook -d '{"change": "reject", "candidate_id": 5}'
 
 `change` is reject, hire or update. The answer says which event was sent and what the app replied.
+
+Control endpoints for benchmarks and drills (no webhook is sent):
+
+    POST /_control/touch     {"candidate_ids": [1, 2]} or {"count": 1000, "seed": 3}, optional "at" (ISO 8601):
+                             edit those candidates (or `count` distinct random live ones) at `at` (default now)
+    GET  /_control/requests  the request log summed up: count, statuses, requests per path, 429s, the arrival
+                             times (Unix) of successful rate-limited requests and, per quota window, its first
+                             arrival and how many it served; the first and last rate-limited arrival; answer
+                             time of successful requests (median, p95)
+    POST /_control/requests/clear   empty the request log
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import random
+import statistics
 import sys
 import threading
 from collections.abc import Callable, Iterable
@@ -20,7 +32,7 @@ from typing import Any
 from werkzeug.serving import run_simple
 from werkzeug.wrappers import Request, Response
 
-from .base import QuietHandler, Simulator, deliver_webhook
+from .base import LoggedRequest, QuietHandler, Simulator, deliver_webhook
 from .dataset import SimCandidate, generate
 from .greenhouse import GreenhouseSimulator
 from .greenhouse import webhook_delivery as greenhouse_delivery
@@ -47,17 +59,48 @@ def _sign(vendor: str, sim: Simulator, secret: str, event: str, candidate: SimCa
 
 
 class ControlledSimulator:
-    """The simulator's WSGI app plus POST /_control/webhook, which is not part of any vendor's API."""
+    """The simulator's WSGI app plus the /_control/ endpoints, which are not part of any vendor's API."""
 
     def __init__(self, vendor: str, sim: Simulator, webhook_url: str | None, secret: str | None) -> None:
         self.vendor, self.sim, self.webhook_url, self.secret = vendor, sim, webhook_url, secret
         self._lock = threading.Lock()
+        self._routes: dict[tuple[str, str], Callable[[Request], Response]] = {
+            ("POST", "/_control/webhook"): self._control, ("POST", "/_control/touch"): self._touch,
+            ("GET", "/_control/requests"): self._requests, ("POST", "/_control/requests/clear"): self._clear}
 
     def __call__(self, environ: dict, start_response: Callable[..., Any]) -> Iterable[bytes]:
         request = Request(environ)
-        if request.path != "/_control/webhook":
+        if not request.path.startswith("/_control/"):
             return self.sim(environ, start_response)
-        return self._control(request)(environ, start_response)
+        handler = self._routes.get((request.method, request.path))
+        if handler is None:
+            known = ", ".join(f"{method} {path}" for method, path in self._routes)
+            return _json({"error": f"no control {request.method} {request.path}; known: {known}"}, 404)(
+                environ, start_response)
+        return handler(request)(environ, start_response)
+
+    def _touch(self, request: Request) -> Response:
+        try:
+            order = json.loads(request.get_data() or b"{}")
+            at = datetime.fromisoformat(order["at"].replace("Z", "+00:00")) if "at" in order else datetime.now(UTC)
+            if at.tzinfo is None:
+                raise ValueError("at needs a time zone")
+            with self._lock:
+                ids = _chosen_candidates(self.sim, order)
+                self.sim.data.touch(ids, at)
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            return _json({"error": f'send {{"candidate_ids": [N, ...]}} or {{"count": N, "seed": S}}, '
+                                   f'optional "at": ISO 8601 with a zone ({exc})'}, 400)
+        return _json({"touched": len(ids), "candidate_ids": ids, "at": at.isoformat()})
+
+    def _requests(self, request: Request) -> Response:
+        return _json(request_summary(list(self.sim.requests), self.sim.over_quota))
+
+    def _clear(self, request: Request) -> Response:
+        with self._lock:
+            self.sim.requests.clear()
+            self.sim.over_quota = 0
+        return _json({"cleared": True})
 
     def _control(self, request: Request) -> Response:
         if request.method != "POST" or not self.webhook_url or not self.secret:
@@ -85,6 +128,46 @@ class ControlledSimulator:
             body, headers = _sign(self.vendor, self.sim, self.secret, event, candidate)
         status = deliver_webhook(self.webhook_url, body, headers)
         return _json({"sent": event, "candidate_id": candidate_id, "app_answered": status})
+
+
+def _chosen_candidates(sim: Simulator, order: dict[str, Any]) -> list[int]:
+    """The live candidates an order names, or `count` distinct random ones (repeatable with `seed`)."""
+    if "candidate_ids" in order:
+        ids = [int(i) for i in order["candidate_ids"]]
+        missing = [i for i in ids if sim.data.candidate(i) is None]
+        if missing:
+            raise ValueError(f"no candidates {missing[:5]}")
+        return ids
+    live = [c.id for c in sim.data.candidates if not c.deleted]
+    count = int(order["count"])
+    if not 0 < count <= len(live):
+        raise ValueError(f"count must be between 1 and {len(live)}")
+    return sorted(random.Random(order.get("seed")).sample(live, count))
+
+
+def request_summary(requests: list[LoggedRequest], over_quota: int) -> dict[str, Any]:
+    """What a benchmark reads from the simulator's side: how many requests, how they were answered, when."""
+    statuses: dict[str, int] = {}
+    paths: dict[str, int] = {}
+    for logged in requests:
+        statuses[str(logged.status)] = statuses.get(str(logged.status), 0) + 1
+        paths[logged.path] = paths.get(logged.path, 0) + 1
+    answered = sorted(logged.seconds for logged in requests if 200 <= logged.status < 300)
+    metered = [logged for logged in requests if logged.metered]
+    windows: dict[int, list[float]] = {}
+    for logged in metered:
+        if 200 <= logged.status < 300 and logged.window is not None:
+            windows.setdefault(logged.window, []).append(logged.at)
+    return {
+        "requests": len(requests), "statuses": statuses, "paths": paths, "over_quota": over_quota,
+        "failed": sum(1 for logged in requests if not 200 <= logged.status < 300 and logged.status != 429),
+        "metered_ok_at": sorted(logged.at for logged in metered if 200 <= logged.status < 300),
+        "windows": [[min(arrivals), len(arrivals)] for _, arrivals in sorted(windows.items())],
+        "first_at": min((logged.at for logged in metered), default=None),
+        "last_at": max((logged.at for logged in metered), default=None),
+        "answer_seconds": {"median": statistics.median(answered) if answered else None,
+                           "p95": answered[max(0, -(-len(answered) * 95 // 100) - 1)] if answered else None},
+    }
 
 
 def _json(body: dict[str, Any], status: int = 200) -> Response:

@@ -25,6 +25,8 @@ from werkzeug.wrappers import Request, Response
 
 from .dataset import Dataset
 
+_WINDOW_KEY = "brobygger.simulator.window"  # where _respond leaves the request's quota window for the log
+
 
 class Fault(StrEnum):
     SERVER_ERROR = "5xx"  # answer 503
@@ -46,6 +48,10 @@ class LoggedRequest:
     path: str
     query: list[tuple[str, str]]
     status: int = 0
+    at: float = field(default_factory=time.time)  # arrival, Unix time
+    seconds: float = 0.0  # time spent answering it
+    metered: bool = False  # counted against the rate limit (not a public route such as a token endpoint)
+    window: int | None = None  # which quota window it fell in (Window.opened), when metered
 
 
 @dataclass
@@ -56,11 +62,13 @@ class Window:
     seconds: float
     started: float = field(default_factory=time.monotonic)
     used: int = 0
+    opened: int = 0  # windows opened after the first: numbers each window for the request log
 
     def take(self) -> tuple[bool, int, float]:
         now = time.monotonic()
         if now - self.started >= self.seconds:
             self.started, self.used = now, 0
+            self.opened += 1
         reset = self.started + self.seconds - now
         if self.used >= self.limit:
             return False, 0, reset
@@ -111,11 +119,14 @@ class Simulator(ABC):
 
     def __call__(self, environ: dict, start_response: Callable[..., Any]) -> Iterable[bytes]:
         request = Request(environ)
-        logged = LoggedRequest(request.method, request.path, list(request.args.items(multi=True)))
+        logged = LoggedRequest(request.method, request.path, list(request.args.items(multi=True)),
+                               metered=not self.is_public(request))
         with self._lock:
             self.requests.append(logged)
         response = self._respond(request)
         logged.status = response.status_code
+        logged.window = request.environ.get(_WINDOW_KEY)
+        logged.seconds = time.time() - logged.at
         return response(environ, start_response)
 
     def _respond(self, request: Request) -> Response:
@@ -123,6 +134,7 @@ class Simulator(ABC):
             return self._dispatch(request)
         with self._lock:
             allowed, remaining, reset = self.window.take()
+            request.environ[_WINDOW_KEY] = self.window.opened
             if not allowed:
                 self.over_quota += 1
         headers = {self.quota_headers.limit: str(self.window.limit),

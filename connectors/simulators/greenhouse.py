@@ -27,12 +27,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import bisect
 import hashlib
 import hmac
 import itertools
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -88,6 +89,29 @@ class _Invalid(Exception):
     """A request v3 refuses with 422."""
 
 
+class _Table:
+    """A lookup table (stage names, sources, referrers, ...) whose ids are positions, read from the dataset once
+    rather than for every row rendered. A key it does not hold rebuilds it, so names the dataset gains later are
+    still found; listing the table rebuilds it too."""
+
+    def __init__(self, build: Callable[[], list[Any]]) -> None:
+        self._build = build
+        self._positions: dict[Hashable, int] | None = None
+
+    def keys(self) -> list[Any]:
+        keys = self._build()
+        self._positions = {}
+        for position, key in enumerate(keys):
+            self._positions.setdefault(key, position)
+        return keys
+
+    def position(self, key: Hashable) -> int:
+        if self._positions is None or key not in self._positions:
+            self.keys()
+        assert self._positions is not None
+        return self._positions[key]
+
+
 CLIENT_ID = "brobygger-client"  # the simulator's default OAuth client (demo and tests)
 CLIENT_SECRET = "brobygger-secret"
 
@@ -102,6 +126,11 @@ class GreenhouseSimulator(Simulator):
         self._tag_names: list[str] = []  # the tag catalogue; a tag's id is its index + 1
         self._subjects: dict[str, int | None] = {}  # token -> acting user (`sub`)
         self._note_ids = itertools.count(1)
+        self._stage_table = _Table(self._stage_names)
+        self._sources = _Table(self._source_table)
+        self._referrers = _Table(self._referrer_table)
+        self._rejections = _Table(self._rejection_names)
+        self._by_id: tuple[int, dict[int, SimApplication], list[int]] | None = None
 
     # --- base-class hooks -------------------------------------------------------------------------
 
@@ -154,17 +183,70 @@ class GreenhouseSimulator(Simulator):
             per_page, filters = _parse_filters(query, _LIST_FILTERS[name])
         except _Invalid as exc:
             return self.json({"errors": [str(exc)]}, 422)
-        rows = [row for row in getattr(self, f"_{name}_rows")() if _matches(row, filters)]
+        rows = (row for row in self._descending(name, filters, after) if _matches(row, filters))
+        page = list(itertools.islice(rows, per_page + 1))
+        headers = {"Link": _next_link(request, query, page[per_page - 1]["id"])} if len(page) > per_page else {}
+        return self.json(page[:per_page], 200, headers)
+
+    def _descending(self, name: str, filters: dict[str, Any], after: int | None) -> Iterator[dict[str, Any]]:
+        """Rows by id descending, below the cursor. The large collections render only the rows a page reaches
+        (and only those an id or date filter can match), so a page costs the same on the last page of 100,000
+        candidates as on the first."""
+        if name == "candidates":
+            return self._candidates_descending(filters, after)
+        if name == "applications":
+            return self._applications_descending(filters, after)
+        if name == "application_stages" and "application_ids" in filters:
+            applications = self._applications_by_id(filters["application_ids"])
+            rows = [row for application in applications for row in self._stage_rows(application)]
+        else:
+            rows = getattr(self, f"_{name}_rows")()
         rows.sort(key=lambda row: row["id"], reverse=True)
-        if after is not None:
-            rows = [row for row in rows if row["id"] < after]
-        page = rows[:per_page]
-        headers = {"Link": _next_link(request, query, page[-1]["id"])} if len(rows) > per_page else {}
-        return self.json(page, 200, headers)
+        return (row for row in rows if after is None or row["id"] < after)
+
+    def _candidates_descending(self, filters: dict[str, Any], after: int | None) -> Iterator[dict[str, Any]]:
+        if "ids" in filters:
+            chosen: Iterable[SimCandidate] = sorted(
+                (c for c in map(self.data.candidate, filters["ids"]) if c is not None), key=lambda c: -c.id)
+        else:  # a candidate's id is its position + 1 (Dataset.candidate relies on it too)
+            top = len(self.data.candidates) if after is None else min(after - 1, len(self.data.candidates))
+            chosen = (self.data.candidates[index] for index in range(top - 1, -1, -1))
+        for candidate in chosen:
+            if (after is None or candidate.id < after) and not candidate.deleted \
+                    and _dates_allow(candidate.updated_at, filters.get("updated_at")):
+                yield _candidate_row(candidate)
+
+    def _applications_descending(self, filters: dict[str, Any], after: int | None) -> Iterator[dict[str, Any]]:
+        if "ids" in filters:
+            chosen: Iterable[SimApplication] = sorted(self._applications_by_id(filters["ids"]), key=lambda a: -a.id)
+        elif "candidate_ids" in filters:
+            chosen = sorted((a for c in map(self.data.candidate, filters["candidate_ids"]) if c is not None
+                             for a in c.applications), key=lambda a: -a.id)
+        else:
+            _, by_id, ids = self._application_index()
+            top = len(ids) if after is None else bisect.bisect_left(ids, after)
+            chosen = (by_id[ids[index]] for index in range(top - 1, -1, -1))
+        for application in chosen:
+            if (after is None or application.id < after) and self.data.candidate(application.candidate_id) \
+                    and _dates_allow(application.updated_at, filters.get("updated_at")):
+                yield self._application_row(application)
+
+    def _application_index(self) -> tuple[int, dict[int, SimApplication], list[int]]:
+        """Applications by id and their ids in order, built once: a dataset gains no applications after it is
+        generated (candidates' applications change state, never number), so the candidate count keys it."""
+        if self._by_id is None or self._by_id[0] != len(self.data.candidates):
+            by_id = {a.id: a for c in self.data.candidates for a in c.applications}
+            self._by_id = (len(self.data.candidates), by_id, sorted(by_id))
+        return self._by_id
+
+    def _applications_by_id(self, ids: Iterable[int]) -> list[SimApplication]:
+        by_id = self._application_index()[1]
+        found = (by_id.get(i) for i in ids)
+        return [a for a in found if a is not None and self.data.candidate(a.candidate_id) is not None]
 
     def _candidate(self, request: Request, item_id: int) -> Response:
-        found = next((row for row in self._candidates_rows() if row["id"] == item_id), None)
-        return self.json(found) if found else self.error(404, "Resource not found")
+        found = self.data.candidate(item_id)
+        return self.json(_candidate_row(found)) if found else self.error(404, "Resource not found")
 
     # --- rendering ----------------------------------------------------------------------------------
 
@@ -197,18 +279,20 @@ class GreenhouseSimulator(Simulator):
         }
 
     def _application_stages_rows(self) -> list[dict[str, Any]]:
+        return [row for application in self.data.applications() for row in self._stage_rows(application)]
+
+    def _stage_rows(self, application: SimApplication) -> list[dict[str, Any]]:
         rows = []
-        for application in self.data.applications():
-            closed = application.status != "active"
-            for index, stage in enumerate(application.stages):
-                last = index == len(application.stages) - 1
-                exited = application.stages[index + 1].reached_at if not last else (
-                    application.closed_at if closed else None)
-                rows.append({"id": stage.id, "application_id": application.id,
-                             "job_interview_stage_id": self._job_stage_id(application.job_id, stage.name),
-                             "entered_at": _ts(stage.reached_at), "exited_at": _ts(exited) if exited else None,
-                             "current": last and not closed, "created_at": _ts(stage.reached_at),
-                             "updated_at": _ts(application.updated_at)})
+        closed = application.status != "active"
+        for index, stage in enumerate(application.stages):
+            last = index == len(application.stages) - 1
+            exited = application.stages[index + 1].reached_at if not last else (
+                application.closed_at if closed else None)
+            rows.append({"id": stage.id, "application_id": application.id,
+                         "job_interview_stage_id": self._job_stage_id(application.job_id, stage.name),
+                         "entered_at": _ts(stage.reached_at), "exited_at": _ts(exited) if exited else None,
+                         "current": last and not closed, "created_at": _ts(stage.reached_at),
+                         "updated_at": _ts(application.updated_at)})
         return rows
 
     def _stage_names(self) -> list[str]:
@@ -218,10 +302,10 @@ class GreenhouseSimulator(Simulator):
         return names
 
     def _job_stage_id(self, job_id: int, name: str) -> int:
-        return job_id * 100 + self._stage_names().index(name)
+        return job_id * 100 + self._stage_table.position(name)
 
     def _job_interview_stages_rows(self) -> list[dict[str, Any]]:
-        names = self._stage_names()
+        names = self._stage_table.keys()
         return [{"id": job["id"] * 100 + index, "job_id": job["id"], "name": name, "sort_order": index,
                  "active": True, "created_at": job["created_at"], "updated_at": job["updated_at"]}
                 for job in self._jobs_rows() for index, name in enumerate(names)]
@@ -241,13 +325,13 @@ class GreenhouseSimulator(Simulator):
         return table
 
     def _source_id(self, name: str, kind: str) -> int:
-        return self._source_table().index((name, kind)) + 1
+        return self._sources.position((name, kind)) + 1
 
     def _sources_rows(self) -> list[dict[str, Any]]:
         stamp = _ts(self.data.now)
         return [{"id": index, "name": name, "created_at": stamp, "updated_at": stamp,
                  "type": dict(zip(("id", "name"), _STRATEGIES.get(kind, (9, "Other")), strict=True))}
-                for index, (name, kind) in enumerate(self._source_table(), start=1)]
+                for index, (name, kind) in enumerate(self._sources.keys(), start=1)]
 
     def _referrer_table(self) -> list[tuple[str, int | None]]:
         table: list[tuple[str, int | None]] = []
@@ -257,12 +341,12 @@ class GreenhouseSimulator(Simulator):
         return table
 
     def _referrer_id(self, referrer: Any) -> int:
-        return self._referrer_table().index((referrer.name, referrer.user_id)) + 1
+        return self._referrers.position((referrer.name, referrer.user_id)) + 1
 
     def _referrers_rows(self) -> list[dict[str, Any]]:
         stamp = _ts(self.data.now)
         return [{"id": index, "name": name, "user_id": user_id, "created_at": stamp, "updated_at": stamp}
-                for index, (name, user_id) in enumerate(self._referrer_table(), start=1)]
+                for index, (name, user_id) in enumerate(self._referrers.keys(), start=1)]
 
     def _users_rows(self) -> list[dict[str, Any]]:
         stamp = _ts(self.data.now)
@@ -282,13 +366,13 @@ class GreenhouseSimulator(Simulator):
         return names
 
     def _rejection_id(self, name: str | None) -> int | None:
-        return self._rejection_names().index(name) + 1 if name else None
+        return self._rejections.position(name) + 1 if name else None
 
     def _rejection_reasons_rows(self) -> list[dict[str, Any]]:
         stamp = _ts(self.data.now)
         return [{"id": index, "name": name, "created_at": stamp, "updated_at": stamp,
                  "type": _THEY_REJECTED if "withdr" in name.casefold() else _WE_REJECTED}
-                for index, name in enumerate(self._rejection_names(), start=1)]
+                for index, name in enumerate(self._rejections.keys(), start=1)]
 
     def _tag_catalogue(self) -> list[str]:
         for candidate in self.data.candidates:
@@ -439,6 +523,14 @@ def _date_filter(key: str, value: str) -> list[tuple[str, datetime]]:
         except ValueError:
             raise _Invalid(f"{key}: {moment!r} is not an ISO 8601 datetime") from None
     return bounds
+
+
+def _dates_allow(moment: datetime, bounds: list[tuple[str, datetime]] | None) -> bool:
+    """A date filter checked on the dataset's own time (at the millisecond a row shows) before rendering."""
+    if not bounds:
+        return True
+    shown = moment.astimezone(UTC).replace(microsecond=moment.microsecond // 1000 * 1000)
+    return all(_OPERATORS[op](shown, bound) for op, bound in bounds)
 
 
 def _matches(row: dict[str, Any], filters: dict[str, Any]) -> bool:
