@@ -367,6 +367,8 @@ class Upserter:
         credited = set(self.session.scalars(select(Referral.person_id).where(
             Referral.tenant_id == self.tenant_id, Referral.credited.is_(True),
             Referral.person_id.in_({people[a.candidate_id] for a in referred}))))
+        pairs = self._referrals_by_pair([a for a in referred if self._external_id("referral", a.ats_id)
+                                         not in by_external], people)
         created = 0
         for app in referred:
             external_id = self._external_id("referral", app.ats_id)
@@ -377,9 +379,7 @@ class Upserter:
                 person_id = people[app.candidate_id]
                 if reference.person_id == person_id:
                     continue  # the ATS credits the candidate themself: not a referral we can keep
-                referral = self.session.scalars(select(Referral).where(
-                    Referral.tenant_id == self.tenant_id, Referral.reference_id == reference.id,
-                    Referral.person_id == person_id)).first()
+                referral = pairs.get((reference.id, person_id))
                 if referral is None:
                     referral = Referral(tenant_id=self.tenant_id, reference_id=reference.id, person_id=person_id,
                                         channel=ReferralChannel.OTHER, prompted=True, status=status,
@@ -389,12 +389,24 @@ class Upserter:
                                         note=f"Via {self.installation.vendor.value}: {app.job_name or 'no job'}")
                     credited.add(person_id)
                     self.session.add(referral)
-                    self.session.flush()
+                    pairs[(reference.id, person_id)] = referral
                     created += 1
                 by_external[external_id] = referral
             if referral.status != status:
                 referral.status, referral.status_changed_at = status, utcnow()
         return created
+
+    def _referrals_by_pair(self, applications: list[Application], people: dict[str, uuid.UUID]
+                           ) -> dict[tuple[uuid.UUID, uuid.UUID], Referral]:
+        """Referrals already kept for these applications' (referrer, person) pairs: one query per page, not one
+        per referred application."""
+        references = {self._reference(app).id for app in applications}
+        persons = {people[app.candidate_id] for app in applications}
+        if not references:
+            return {}
+        return {(r.reference_id, r.person_id): r for r in self.session.scalars(select(Referral).where(
+            Referral.tenant_id == self.tenant_id, Referral.reference_id.in_(references),
+            Referral.person_id.in_(persons)))}
 
     def _reference(self, app: Application) -> Reference:
         """The referrer: one of our recruiters when the ATS user is known, otherwise a named reference."""
