@@ -34,6 +34,7 @@ from .common import ENCRYPTION_KEY, MARKER_DDL, SECRET_KEY, read_marker
 from .generate import pick
 
 REDIS_URL = "redis://127.0.0.1:6379/10"
+DATA_VERSION = 2  # raised whenever the generated data changes: an older data set is rebuilt
 TENANT_PREFIX = "Tick bench tenant"
 FULL = {"tenants": 20, "recruiters_per_tenant": 25, "people": 200_000, "followups": 1_000_000,
         "webhook_deliveries": 300_000, "writebacks": 100_000, "cadences": 100_000, "references": 2_000,
@@ -115,7 +116,7 @@ def steps(n: dict[str, int], anchor: datetime) -> list[tuple[str, str]]:
                                    note, completed_at, created_at, updated_at)
             SELECT gen_random_uuid(), p.tenant_id, p.id, rc.id, 'Tick bench follow-up ' || q.g,
                    (ARRAY['manual','connect_and_thank','cadence','role_opening'])[1 + q.g % 4], s.due, s.status,
-                   CASE WHEN s.status = 'snoozed' THEN {a} + q.r3 * interval '21 days' END, '',
+                   CASE WHEN s.status = 'snoozed' THEN s.due END, '',  -- snoozing sets both (followups.snooze)
                    CASE WHEN s.status = 'done' THEN s.due + q.r3 * interval '3 days' END,
                    s.due - interval '14 days', s.due - interval '14 days'
             FROM (SELECT g, floor(random() * {P})::int AS pidx, random() AS r0, random() AS r1, random() AS r2,
@@ -123,7 +124,7 @@ def steps(n: dict[str, int], anchor: datetime) -> list[tuple[str, str]]:
             JOIN LATERAL (SELECT {fu_status} AS status) st ON true
             JOIN LATERAL (SELECT st.status,
                                  CASE st.status WHEN 'open' THEN {a} + (q.r2 * 240 - 180) * interval '1 day'
-                                                WHEN 'snoozed' THEN {a} - q.r2 * interval '30 days'
+                                                WHEN 'snoozed' THEN {a} + q.r3 * interval '21 days'
                                                 ELSE {a} - q.r2 * interval '730 days' END AS due) s ON true
             JOIN (SELECT bp.idx, bp.id, t.id AS tenant_id FROM bp JOIN bt t ON t.idx = bp.tidx) p ON p.idx = q.pidx
             JOIN brec rc ON rc.idx = {owner}"""),
@@ -211,15 +212,17 @@ def steps(n: dict[str, int], anchor: datetime) -> list[tuple[str, str]]:
 
 def _arm_sql(anchor: datetime, recruiters: int) -> str:
     """Per minute m after the anchor: follow-ups that enter the one-day window at m, snoozes that end at
-    m (woken), snoozes whose end enters the wake-up horizon (3 days) at m. Owners and people rotate."""
+    m (woken), snoozes whose end enters the wake-up horizon (3 days) at m. Owners and people rotate.
+    A snoozed follow-up is due when its snooze ends, as `followups.snooze` sets it."""
     a = _ts(anchor)
     parts = []
     for label, per, status, due, until in (
             ("entering", ARM_PER_MINUTE["entering"], "open",
              f"{a} + interval '1 day' + (m - 0.5) * interval '1 minute'", "NULL"),
-            ("waking", ARM_PER_MINUTE["waking"], "snoozed", f"{a} - interval '2 days'",
+            ("waking", ARM_PER_MINUTE["waking"], "snoozed", f"{a} + (m - 0.5) * interval '1 minute'",
              f"{a} + (m - 0.5) * interval '1 minute'"),
-            ("wake notice", ARM_PER_MINUTE["wake_notice"], "snoozed", f"{a} - interval '1 day'",
+            ("wake notice", ARM_PER_MINUTE["wake_notice"], "snoozed",
+             f"{a} + interval '3 days' + (m - 0.5) * interval '1 minute'",
              f"{a} + interval '3 days' + (m - 0.5) * interval '1 minute'")):
         parts.append(f"""
             INSERT INTO followups (id, tenant_id, person_id, owner_id, reason, kind, due_at, status, snoozed_until,
@@ -286,7 +289,7 @@ def generate(app: Flask, n: dict[str, int], scale: float, log: Any = print) -> d
                                 "deliveries", "webhook_deliveries", "writebacks", "cadences", "referrals")}
         actual["followups_by_status"] = dict(conn.execute(text(
             "SELECT status::text, count(*) FROM followups GROUP BY status")).all())
-        facts = {"anchor": anchor.isoformat(), "scale": scale, "counts": n, "actual": actual,
+        facts = {"anchor": anchor.isoformat(), "scale": scale, "version": DATA_VERSION, "counts": n, "actual": actual,
                  "build_seconds": round(time.perf_counter() - started, 1)}
         conn.execute(text(MARKER_DDL))
         conn.execute(text("INSERT INTO bench_marker (key, value) VALUES ('tick', CAST(:v AS jsonb))"),
