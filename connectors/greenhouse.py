@@ -348,7 +348,7 @@ class GreenhouseConnector(Connector):
         payload = document.get("payload")
         payload = payload if isinstance(payload, dict) else {}
         is_ping = action == "ping" or (action is None and ("web_hook_id" in document or "web_hook_id" in payload))
-        if not is_ping and not isinstance(action, str):
+        if not is_ping and not (isinstance(action, str) and action):
             raise WebhookRejected("the body names no action")
         event_id = lowered.get("greenhouse-event-id") or f"sha256:{hashlib.sha256(body).hexdigest()}"
         return WebhookEvent(event_id=event_id, action=action if isinstance(action, str) else "ping",

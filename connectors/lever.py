@@ -316,8 +316,11 @@ class LeverConnector(Connector):
             raise WebhookRejected("no signature token is configured for this webhook")
         delivery = _delivery(body)
         token, triggered_at, signature = delivery["token"], delivery["triggeredAt"], delivery["signature"]
-        expected = hmac.new(secret.encode(), f"{token}{triggered_at}".encode(), hashlib.sha256).hexdigest()
-        if not hmac.compare_digest(expected.encode(), signature.encode()):
+        # `surrogatepass`: a lone surrogate (from a \u escape) is no UTF-8 Lever signed; it must fail to match,
+        # not fail to encode
+        signed = f"{token}{triggered_at}".encode("utf-8", "surrogatepass")
+        expected = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(expected.encode(), signature.encode("utf-8", "surrogatepass")):
             raise WebhookRejected("the signature does not match token + triggeredAt")
         age = (time.time() if now is None else now) - int(triggered_at) / 1000
         if age > WEBHOOK_TOLERANCE:
@@ -343,8 +346,12 @@ def _delivery(body: bytes) -> dict[str, Any]:
         if not isinstance(delivery.get(name), str) or not delivery[name]:
             raise WebhookRejected(f"the delivery has no {name}")
     triggered_at = delivery.get("triggeredAt")
+    # ASCII digits only (str.isdigit also takes '²', which int() refuses) and at most 16 of them, so that
+    # int() and the age in seconds (a float) cannot overflow
     if isinstance(triggered_at, bool) or not (
-            isinstance(triggered_at, int) or (isinstance(triggered_at, str) and triggered_at.isdigit())):
+            (isinstance(triggered_at, int) and 0 <= triggered_at < 10 ** 16)
+            or (isinstance(triggered_at, str) and triggered_at.isascii() and triggered_at.isdigit()
+                and len(triggered_at) <= 16)):
         raise WebhookRejected("the delivery has no triggeredAt in epoch milliseconds")
     if delivery.get("data") is not None and not isinstance(delivery["data"], dict):
         raise WebhookRejected("the delivery's data is not an object")

@@ -307,13 +307,20 @@ def _resource(value: Any, what: str) -> dict[str, Any]:
     return {**value, "id": str(value["id"]), "attributes": attributes}
 
 
+def _relationship_data(resource: Mapping[str, Any], name: str) -> Any:
+    """`relationships.<name>.data`, or None where any level is missing or not an object."""
+    relationships = resource.get("relationships")
+    relationship = relationships.get(name) if isinstance(relationships, dict) else None
+    return relationship.get("data") if isinstance(relationship, dict) else None
+
+
 def _linkage(resource: Mapping[str, Any], name: str) -> dict[str, Any] | None:
-    data = ((resource.get("relationships") or {}).get(name) or {}).get("data")
+    data = _relationship_data(resource, name)
     return data if isinstance(data, dict) else None
 
 
 def _linkages(resource: Mapping[str, Any], name: str) -> list[dict[str, Any]]:
-    data = ((resource.get("relationships") or {}).get(name) or {}).get("data")
+    data = _relationship_data(resource, name)
     return [item for item in data if isinstance(item, dict)] if isinstance(data, list) else []
 
 
@@ -501,7 +508,10 @@ def _raw_member(text: str, name: str, expected: Any) -> str | None:
 
 
 def _sign(secret: str, timestamp: int, signed: str) -> str:
-    return hmac.new(secret.encode(), f"{timestamp}.{signed}".encode(), hashlib.sha256).hexdigest()
+    """`surrogatepass`: re-serialised, a lone surrogate (a \\u escape in the body) is text Teamtailor never
+    signed; it must fail to match, not fail to encode."""
+    message = f"{timestamp}.{signed}".encode("utf-8", "surrogatepass")
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
 def _webhook_event(payload: dict[str, Any], timestamp: int) -> WebhookEvent:
@@ -521,6 +531,7 @@ def _application_candidate(data: Mapping[str, Any]) -> str | None:
     linked = _linked_id(data, "candidate")
     if linked is not None:
         return linked
-    attributes = data.get("attributes") or {}
+    attributes = data.get("attributes")
+    attributes = attributes if isinstance(attributes, dict) else {}
     value = attributes.get("candidate-id", attributes.get("candidate_id"))
     return str(value) if value not in (None, "") else None

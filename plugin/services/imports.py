@@ -183,8 +183,9 @@ def _plan(header: list[str], mapping: Iterable[tuple[str, str]]) -> list[tuple[i
         else:
             plan.append((index, name))
     if missing:
+        # whitespace folded: a quoted header cell may hold line breaks, and the message is one line
         raise ImportFileError(f"The header has no column {', '.join(map(repr, missing))} "
-                              f"(it has {', '.join(cell.strip() for cell in header)}).")
+                              f"(it has {', '.join(' '.join(cell.split()) for cell in header)}).")
     return plan
 
 
@@ -214,9 +215,13 @@ class _Clean:
 
 
 def normalise_linkedin_url(url: str) -> str:
-    """One spelling per profile: lower-case scheme and host, no query or fragment, no trailing slash."""
+    """One spelling per profile: lower-case scheme and host, no query or fragment, no trailing slash. Text
+    urlsplit cannot read (an unclosed '[' in the host) stays as typed, so matching never fails on it."""
     text = url.strip()
-    parts = urlsplit(text if "://" in text else "https://" + text)
+    try:
+        parts = urlsplit(text if "://" in text else "https://" + text)
+    except ValueError:
+        return text
     return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path.rstrip("/"), "", ""))
 
 
@@ -263,7 +268,10 @@ def _linkedin_url(value: str) -> str | None:
     if not value:
         return None
     url = normalise_linkedin_url(value)
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. 'http://[': an unclosed IPv6 bracket
+        raise _Bad(f"malformed LinkedIn URL {_show(value)}") from None
     if parts.scheme not in {"http", "https"} or not parts.hostname or " " in url:
         raise _Bad(f"malformed LinkedIn URL {_show(value)}")
     if len(url) > _LENGTHS["linkedin_url"]:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from connectors.errors import ConnectorError, WebhookRejected
 
-from ..errors import NotFoundError, UnauthorizedError
+from ..errors import DomainError, NotFoundError, UnauthorizedError
 from ..models import Installation, WebhookDelivery, utcnow
 from ..queueing import enqueue_after_commit
 from ..security import Vault
@@ -49,6 +49,9 @@ def receive(session: Session, vault: Vault, vendor: str, installation_id: uuid.U
         raise UnauthorizedError(f"Webhook refused: {exc}") from None
     if event.is_ping:
         return Receipt.PING
+    if not all(_storable(text) for text in (event.event_id, event.action, event.candidate_id)):
+        raise DomainError("Webhook refused: its event id, action or candidate id holds a NUL character or a "
+                          "lone surrogate, which no ATS sends and the database cannot store.")
     delivery = WebhookDelivery(id=uuid.uuid4(), tenant_id=installation.tenant_id, installation_id=installation.id,
                                event_id=event.event_id[:200], action=event.action[:64],
                                candidate_ats_id=(event.candidate_id or None) and event.candidate_id[:64])
@@ -63,6 +66,11 @@ def receive(session: Session, vault: Vault, vendor: str, installation_id: uuid.U
     enqueue_after_commit(session, process_webhook, str(delivery.id), job_id=f"webhook-{delivery.id}", retry=RETRY)
     session.commit()
     return Receipt.ACCEPTED
+
+
+def _storable(text: str | None) -> bool:
+    """PostgreSQL text holds no NUL, and a lone surrogate (a \\u escape in the JSON) has no UTF-8 encoding."""
+    return text is None or ("\x00" not in text and not any("\ud800" <= c <= "\udfff" for c in text))
 
 
 def process(session: Session, vault: Vault, delivery_id: uuid.UUID) -> str:
