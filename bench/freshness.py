@@ -346,17 +346,25 @@ def section(trials: list[Trial], split: JobSplit, ats_side: dict[str, Any], quic
              f"part is {dominant}: {medians[dominant] * 1000:,.0f} ms of it "
              f"({', '.join(f'{k} {v * 1000:,.0f} ms' for k, v in medians.items())}).",
              f"2. The job's steps, replayed in-process for 10 unchanged candidates (medians): a new database "
-             f"connection {split.connect * 1000:.0f} ms, a new connector's OAuth token plus the candidate and "
-             f"applications requests to the simulator {split.fetch * 1000:.0f} ms, upsert and commit "
+             f"connection {split.connect * 1000:.0f} ms, a new connector's requests to the simulator (token, "
+             f"candidate, applications, lookups) {split.fetch * 1000:.0f} ms, upsert and commit "
              f"{split.upsert * 1000:.0f} ms.",
-             f"3. The simulator saw {ats_side['requests']} requests during the {len(trials) + 1} trials "
-             f"({', '.join(f'{path} {n}' for path, n in sorted(ats_side['paths'].items()))}), "
-             f"{ats_side['over_quota']} over its quota, at most {max((n for _, n in ats_side['windows']), default=0)} "
-             f"in one 10 s window; it answered in {(ats_side['answer_seconds']['median'] or 0) * 1000:.1f} ms "
-             "(median). Each job builds a new connector, so each fetches a new OAuth token first. Slowest trials: "
+             f"3. Each job sends {ats_side['requests'] / (len(trials) + 1):.1f} requests to the ATS on average "
+             f"({', '.join(f'{path} {n}' for path, n in sorted(ats_side['paths'].items()))} over "
+             f"{len(trials) + 1} trials): a new OAuth token, the candidate, the applications and the lookup lists "
+             "(stages, jobs, sources, users, referrers, rejection reasons), because every job builds a new connector "
+             "and its lookups die with the work horse. At one webhook every ~1.5 s that is up to "
+             f"{max((n for _, n in ats_side['windows']), default=0)} requests in one 10 s window against a quota of "
+             f"50; {ats_side['over_quota']} went over it, because the HTTP client waits the window out when the "
+             "quota is spent. That wait (up to the rest of the window) is the likely cause of the slowest trials: "
              + ", ".join(f"{t.total * 1000:,.0f} ms (job {t.job * 1000:,.0f} ms)"
-                         for t in sorted(trials, key=lambda t: t.total)[-3:]) + ".",
-             f"4. A poll every {POLL_S * 1000:.0f} ms means the last part includes up to {POLL_S * 1000:.0f} ms of "
+                         for t in sorted(trials, key=lambda t: t.total)[-3:])
+             + ". Keeping a connector (token and lookups) per installation across jobs for a few minutes would "
+               "bring a job down to its 2 record requests.",
+             "4. The wait part is RQ's dequeue plus the fork of a work horse. The worker now imports every "
+             "job module and configures the ORM mappers before it forks (`plugin/cli/processes.py`); before, each "
+             "horse redid that, and a job took 600-800 ms median on this machine instead of the figure above.",
+             f"5. A poll every {POLL_S * 1000:.0f} ms means the last part includes up to {POLL_S * 1000:.0f} ms of "
              f"polling granularity; {statistics.median([t.polls for t in trials]):.0f} polls per trial (median)."]
     return Section("Webhook-to-sidebar freshness", rows, method, found)
 
