@@ -20,7 +20,7 @@ from sqlalchemy import update
 
 from plugin.extension import get_state
 from plugin.jobs import notify
-from plugin.models import Delivery, FollowUp, FollowUpStatus, Person, ReferralStatus, Tenant, utcnow
+from plugin.models import Delivery, FollowUp, FollowUpStatus, Person, Recruiter, ReferralStatus, Tenant, utcnow
 from plugin.services import deliveries, followups, notices
 from plugin.services.actors import Actor
 
@@ -146,10 +146,24 @@ def test_wake_notice_days_comes_from_the_tenant(app: Flask, world: World) -> Non
     world.session.commit()
     me = world.recruiter("Wilma Week")
     now = utcnow()
-    until = now + timedelta(days=6)
+    until = now + timedelta(days=6, hours=12)  # inside 7 days, not inside the default 3
     world.followup(world.person("Wakes", "InSix", me), until, "Back from travel", status=FollowUpStatus.SNOOZED,
                    snoozed_until=until)
     assert _collect(app, now).waking_up == 1
+
+
+def test_the_minute_pass_wakes_snoozes_entering_the_horizon_and_the_sweep_the_rest(app: Flask, world: World) -> None:
+    """The minute pass looks at snoozes that came within the notice horizon in the last day (so a million
+    follow-ups cost it a day's worth of rows); the recruiter's digest sweep catches a snooze set closer."""
+    me = world.recruiter("Sara Sweep")
+    now = utcnow()
+    close = now + timedelta(hours=30)  # snoozed to end in 30 hours: inside 3 days since more than a day
+    world.followup(world.person("Kort", "Snooze", me), close, "Soon back", status=FollowUpStatus.SNOOZED,
+                   snoozed_until=close)
+    assert _collect(app, now).waking_up == 0
+    with get_state(app).sessions() as session:
+        recruiter = session.get(Recruiter, me.id)
+        assert notices.sweep(session, recruiter, now, now + timedelta(hours=12)).waking_up == 1
 
 
 # Exactly once

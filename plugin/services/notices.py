@@ -166,13 +166,16 @@ def _due(sql: _Sql, now: datetime, *, since: datetime | None, until: datetime, s
     return sql.insert("due", "followup", now, FollowUp.tenant_id, FollowUp.owner_id, FollowUp.id, key, query)
 
 
-def _waking_up(sql: _Sql, now: datetime, tenant_ids: list[uuid.UUID], days: int) -> int:
-    """Snoozes ending within `days`. A snooze never ends before its follow-up's due time (the snooze
-    service sets both), so `due_at <= snoozed_until` lets the range run on ix_followups_tick."""
+def _waking_up(sql: _Sql, now: datetime, tenant_ids: list[uuid.UUID], days: int, *, since: datetime | None) -> int:
+    """Snoozes ending within `days` (with `since`: only those that came within `days` after `since`, as the
+    minute pass asks; the recruiter's sweep asks for all). A snooze never ends before its follow-up's due
+    time (the snooze service sets both), so `due_at <= snoozed_until` lets the range run on ix_followups_tick."""
     horizon = now + timedelta(days=days)
     query = select(FollowUp.id).where(
         FollowUp.status == FollowUpStatus.SNOOZED, FollowUp.due_at <= horizon, FollowUp.owner_id.is_not(None),
         FollowUp.snoozed_until > now, FollowUp.snoozed_until <= horizon, FollowUp.tenant_id.in_(tenant_ids))
+    if since is not None:
+        query = query.where(FollowUp.snoozed_until > since + timedelta(days=days))
     key = sql.key("wake", FollowUp.id, FollowUp.owner_id, FollowUp.snoozed_until)
     return sql.insert("waking_up", "followup", now, FollowUp.tenant_id, FollowUp.owner_id, FollowUp.id, key, query)
 
@@ -239,7 +242,8 @@ def collect(session: Session, now: datetime) -> Counts:
     sql = _Sql(session)
     counts = Counts(woken=wake_ended_snoozes(session, now))
     counts.due = _due(sql, now, since=now - WINDOW, until=now + WINDOW, scope=None)
-    counts.waking_up = sum(_waking_up(sql, now, ids, days) for days, ids in _wake_days(session).items())
+    counts.waking_up = sum(_waking_up(sql, now, ids, days, since=now - WINDOW)
+                           for days, ids in _wake_days(session).items())
     session.commit()
     return counts
 
@@ -263,7 +267,7 @@ def sweep(session: Session, recruiter: Recruiter, now: datetime, until: datetime
     days = tenant_settings.load(session, recruiter.tenant_id).wake_notice_days
     counts = Counts(woken=wake_ended_snoozes(session, now, scope))
     counts.due = _due(sql, now, since=None, until=until, scope=scope)
-    counts.waking_up = _waking_up(sql, now, [recruiter.tenant_id], days)
+    counts.waking_up = _waking_up(sql, now, [recruiter.tenant_id], days, since=None)
     counts.losing_touch = _losing_touch(sql, now, since=None, scope=scope)
     counts.referral_status = _referral_changes(sql, now, since=now - REFERRAL_SWEEP, scope=scope)
     session.commit()
