@@ -42,6 +42,7 @@ from sqlalchemy import Engine, event, select, text
 from connectors.simulators.dataset import generate
 from connectors.simulators.greenhouse import webhook_delivery
 from plugin import create_app, migrate
+from plugin.config import SETTINGS
 from plugin.extension import get_state
 from plugin.models import WebhookDelivery
 from plugin.services import installations, tenants
@@ -65,6 +66,7 @@ RATE_LIMIT = 10_000_000
 ACTIONS = ("update_candidate", "reject_candidate", "candidate_stage_change", "hire_candidate")
 AIM_RATE, AIM_SHARE = 500, 0.5
 PROBE_MARGIN = 20  # seconds the rate-limit probe wants left in its window
+DEFAULT_RATE_LIMIT = next(s.default for s in SETTINGS if s.name == "RATE_LIMIT_WEBHOOKS")
 
 
 @dataclass
@@ -346,11 +348,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(url: str, port: int, log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
-    instance = tempfile.mkdtemp(prefix="brobygger-bench-ingest-")
+def gunicorn(url: str, port: int, instance: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """gunicorn serving bench.wsgi with the production options; its log in the instance folder."""
+    log_path = instance / "gunicorn.log"
     with log_path.open("wb") as log:
         server = subprocess.Popen(gunicorn_command("127.0.0.1", port, "bench.wsgi:create_app()"), cwd=ROOT,
-                                  env=server_env(url, instance), stdout=log, stderr=subprocess.STDOUT,
+                                  env=server_env(url, str(instance)), stdout=log, stderr=subprocess.STDOUT,
                                   start_new_session=True)
         try:
             wait_for(("127.0.0.1", port), server, log_path)
@@ -390,7 +393,7 @@ class Measured:
     events_sent: int
 
 
-def measure(target: Target, engine: Engine, per_run: int, log_path: Path) -> Measured:
+def measure(target: Target, engine: Engine, per_run: int, instance: Path) -> Measured:
     port = free_port()
     address = ("127.0.0.1", port)
     path = webhook_path(target.installation_id)
@@ -406,7 +409,7 @@ def measure(target: Target, engine: Engine, per_run: int, log_path: Path) -> Mea
     fresh = build(RUNS + 1, per_run // 2)
     bare = build(1, per_run, BARE_PATH)  # the same bytes as the first subject run, to the bare route
     subject_runs, bare_runs = [], []
-    with gunicorn(target.url, port, log_path) as process:
+    with gunicorn(target.url, port, instance) as process:
         server = Server(process.pid, engine, int(Redis.from_url(REDIS_URL).info("server")["process_id"]))
         for requests in (warmup, bare[:WARMUP]):
             server.run(address, requests, "warm-up")
@@ -415,7 +418,7 @@ def measure(target: Target, engine: Engine, per_run: int, log_path: Path) -> Mea
             bare_runs.append(server.run(address, bare, "bare"))
         fresh_run = server.run(address, fresh, "webhook, new connection each", keep_alive=False)
     trivial_runs = measure_trivial(bare)
-    return Measured(subject_runs, bare_runs, trivial_runs, fresh_run, worker_class(log_path),
+    return Measured(subject_runs, bare_runs, trivial_runs, fresh_run, worker_class(instance / "gunicorn.log"),
                     WARMUP + RUNS * per_run + len(fresh))
 
 
@@ -483,17 +486,14 @@ class Probe:
     window: int
 
 
-def limit_probe(url: str, target: Target, instance_path: str) -> Probe:
-    """The default per-source limit under this load: one sender address, one installation, full speed. The
-    windows are fixed, so the probe starts early in one, well clear of its end."""
-    from plugin.config import SETTINGS
-
-    defaults = {s.name: s.default for s in SETTINGS}
-    window = defaults["RATE_LIMIT_WINDOW"]
-    app = in_process_app(url, instance_path, defaults["RATE_LIMIT_WEBHOOKS"])
+def limit_probe(app: Flask, target: Target) -> Probe:
+    """The per-source limit of `app` (made with the default) under this load: one sender address, one
+    installation, full speed. The windows are fixed, so the probe starts early in one, well clear of its end."""
+    state = get_state(app)
+    limit, window = state.setting("RATE_LIMIT_WEBHOOKS"), state.setting("RATE_LIMIT_WINDOW")
     client = app.test_client()
     path = webhook_path(target.probe_installation_id)
-    sent = defaults["RATE_LIMIT_WEBHOOKS"] + 50
+    sent = limit + 50
     requests = list(signed_events(sent, seed=900))
     if (left := window - time.time() % window) < PROBE_MARGIN:
         time.sleep(left + 0.5)
@@ -508,7 +508,7 @@ def limit_probe(url: str, target: Target, instance_path: str) -> Probe:
             raise SystemExit(f"rate-limit probe: unexpected status {status}")
     if time.time() // window != started // window:
         raise SystemExit(f"rate-limit probe: {sent} requests outlasted its {window} s window")
-    return Probe(sent, refused, first, defaults["RATE_LIMIT_WEBHOOKS"], defaults["RATE_LIMIT_WINDOW"])
+    return Probe(sent, refused, first, limit, window)
 
 
 # Where a request's CPU goes: (file, function) of each step in a cProfile; the outermost match counts.
@@ -533,10 +533,9 @@ class Breakdown:
     phases: list[tuple[str, float]]  # (step, share of the request's CPU)
 
 
-def breakdown(url: str, target: Target, instance_path: str, count: int) -> Breakdown:
+def breakdown(app: Flask, target: Target, count: int) -> Breakdown:
     """In-process requests through the test client: CPU and wall time, SQL statements (engine events), Redis round
     trips (commands sent on a connection; a pipeline is one), and a cProfile on the CPU clock."""
-    app = in_process_app(url, instance_path, RATE_LIMIT)
     state = get_state(app)
     client = app.test_client()
     path = webhook_path(target.installation_id)
@@ -608,15 +607,20 @@ def run(quick: bool = False) -> Section:
     per_run = REQUESTS[quick]
     url = with_database(database_url(), DATABASE)
     ensure_database(url, drop=True)
-    instance_path = tempfile.mkdtemp(prefix="brobygger-bench-ingest-")
-    setup_app = in_process_app(url, instance_path, RATE_LIMIT)
-    target = prepare(setup_app, url)
-    load_before = os.getloadavg()[0]
-    measured = measure(target, get_state(setup_app).engine, per_run, Path(instance_path) / "gunicorn.log")
-    load = (load_before, os.getloadavg()[0])
-    stored = check_stored(setup_app, target)
-    probe = limit_probe(url, target, instance_path)
-    profile = breakdown(url, target, instance_path, 300 if quick else 1000)
+    with tempfile.TemporaryDirectory(prefix="brobygger-bench-ingest-") as instance_path:
+        app = in_process_app(url, instance_path, RATE_LIMIT)
+        default_limit_app = in_process_app(url, instance_path, DEFAULT_RATE_LIMIT)
+        try:
+            target = prepare(app, url)
+            load_before = os.getloadavg()[0]
+            measured = measure(target, get_state(app).engine, per_run, Path(instance_path))
+            load = (load_before, os.getloadavg()[0])
+            stored = check_stored(app, target)
+            probe = limit_probe(default_limit_app, target)
+            profile = breakdown(app, target, 300 if quick else 1000)
+        finally:
+            for each in (app, default_limit_app):
+                get_state(each).engine.dispose()
     return section(measured, stored, probe, profile, per_run, quick, load)
 
 
