@@ -697,7 +697,8 @@ def section(m: Measured, stored: Stored, probe: Probe, profile: Breakdown, per_r
     method = [
         f"- Setup: PostgreSQL database `{DATABASE}` (dropped, migrated), Redis db 11 (flushed), one tenant with a "
         "Greenhouse installation. gunicorn serves `bench.wsgi:create_app()` with the options of `brobygger run` "
-        f"(plugin/supervisor.py: 2 processes of 4 threads, worker class `{m.worker_class}`, access log on); "
+        f"(plugin/supervisor.py: `{' '.join(gunicorn_command('127.0.0.1', 0)[5:-1])}`; worker class "
+        f"`{m.worker_class}`); "
         f"`{BARE_PATH}` on the same server reads the same request bytes and answers a small JSON document "
         "without touching PostgreSQL or Redis. No RQ worker runs: the figure is intake (verify, dedupe, store, "
         "enqueue) alone. PostgreSQL commits durably (its defaults: fsync, synchronous_commit on).",
@@ -707,7 +708,8 @@ def section(m: Measured, stored: Stored, probe: Probe, profile: Breakdown, per_r
         "the raw body>` as Greenhouse signs it), encoded to bytes before timing; the bare runs send the same "
         "bytes to the bare route. The gthread worker keeps connections alive, so the generator reuses them; one "
         "extra run opens a new connection per request. A run is requests ÷ time from first byte sent to last "
-        "byte read; latency is per request. Any non-200 response fails the run. CPU is read from /proc around "
+        "byte read (the p95 run is the one 95 % of runs beat: of 5, the slowest); latency is per request, p95 over "
+        "all runs. Any non-200 response fails the run. CPU is read from /proc around "
         "each run for gunicorn's workers, the bench database's PostgreSQL backends and the Redis server (shared "
         "with other users of it, so an upper bound), and from the generator's own clock. Load average (1 min) "
         f"{load[0]:.1f} before the runs and {load[1]:.1f} after: other work on the machine shares the 2 cores.",

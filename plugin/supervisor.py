@@ -88,10 +88,12 @@ def run_all(state: State, host: str, port: int, demo: bool, simulator_port: int 
 
 def gunicorn_command(host: str, port: int, app: str = "plugin:create_app()") -> list[str]:
     """gunicorn as in production (the benchmarks serve their app with the same options): two processes of four
-    threads each, so the gthread worker (HTTP/1.1 keep-alive); the access log leaves out query strings (sidebar
-    launch tokens)."""
+    threads each, so the gthread worker (HTTP/1.1 keep-alive). Each process listens on its own SO_REUSEPORT
+    socket, so the kernel spreads new connections over them: on one shared socket the first process to wake
+    accepted most of a burst of keep-alive connections and kept them, leaving the other idle. The access log
+    leaves out query strings (sidebar launch tokens)."""
     return [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", "2", "--threads", "4",
-            "--graceful-timeout", "5", "--no-control-socket", "--access-logfile", "-",
+            "--reuse-port", "--graceful-timeout", "5", "--no-control-socket", "--access-logfile", "-",
             "--access-logformat", '%(h)s "%(m)s %(U)s" %(s)s %(M)sms', app]
 
 
