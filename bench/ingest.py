@@ -744,9 +744,12 @@ def section(m: Measured, stored: Stored, probe: Probe, profile: Breakdown, per_r
         "capacity: a burst of deliveries from one address beyond it gets 429s, and the incremental sync is what "
         "catches those changes up.",
     ]
-    if busiest_worker_share(m.subject) > 0.6:
-        found.append(f"- The busiest gunicorn worker did {busiest_worker_share(m.subject):.0%} of the workers' CPU "
-                     "in the median webhook run: keep-alive connections stay with the process that accepted them.")
+    found.append(f"- The busiest gunicorn worker did {busiest_worker_share(m.subject):.0%} of the workers' CPU in "
+                 "the median webhook run: keep-alive connections stay with the process that accepted them, "
+                 + ("and with one SO_REUSEPORT socket per process the kernel spreads new ones over both "
+                    "(before it, on one shared socket, the first process to wake took 70-100 % in most runs)."
+                    if "--reuse-port" in gunicorn_command("127.0.0.1", 0) else
+                    "so on one shared socket the first process to wake can take most of a burst."))
     return Section("Webhook ingest", rows, method, found)
 
 
