@@ -45,6 +45,7 @@ def test_kill_9_worker_mid_sync(app: Flask, app_config: dict[str, Any], tenant: 
             except AssertionError:
                 pytest.fail(f"the sync never got going; worker log:\n{log_tail(worker_log)}")
             kill_9(worker)
+            killed = time.monotonic()
         with state.sessions() as session:
             persisted = census(session, tenant.id, gh.installation_id).people
             [dead] = runs(session, gh.installation_id)
@@ -53,7 +54,6 @@ def test_kill_9_worker_mid_sync(app: Flask, app_config: dict[str, Any], tenant: 
         assert state.redis.exists(lock_name), "the killed sync held its installation's lock"
 
         with worker_process(app_config, worker_log):
-            killed = time.monotonic()
             # Until the dead sync's lock lapses the tick leaves the installation alone (it may be alive).
             assert not any("-resume-" in job for job in run_tick(app))
             wait_for(lambda: not state.redis.exists(lock_name), ats_jobs.LOCK_SECONDS + 5, interval=0.1)
@@ -71,8 +71,8 @@ def test_kill_9_worker_mid_sync(app: Flask, app_config: dict[str, Any], tenant: 
         assert (closed.status, closed.error) == ("failed", ats_jobs.INTERRUPTED)
         assert all(r.status == "ok" for r in all_runs if r.id != dead.id)
         print(f"\nkill -9 worker mid-sync: {n(CANDIDATES)} candidates ({want.summary()}); worker killed after "
-              f"{n(killed_at)} records, {n(persisted)} people persisted; its lock lapsed {lapsed:.1f} s later; after "
-              f"a new worker and one cron tick: {found.summary()}; the dead run closed as failed "
+              f"{n(killed_at)} records, {n(persisted)} people persisted; its lock lapsed {lapsed:.1f} s after the "
+              f"kill; after a new worker and one cron tick: {found.summary()}; the dead run closed as failed "
               f"('interrupted'), {len(all_runs) - 1} run(s) finished ok")
 
 

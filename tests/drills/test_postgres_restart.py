@@ -34,7 +34,7 @@ from ..helpers import free_port, wait_for
 from ..notify_helpers import run_tick
 from .support import census, expected, log_tail, n, records_so_far, runs, worker_process
 
-pytestmark = [pytest.mark.drill, pytest.mark.long_drill]
+pytestmark = [pytest.mark.drill, pytest.mark.long_drill, pytest.mark.slow]
 
 CANDIDATES = 1_500
 SIM_REQUESTS_PER_SECOND = 8  # paces the sync over several seconds, so the restart lands in its middle
