@@ -10,10 +10,10 @@ Control endpoints for benchmarks and drills (no webhook is sent):
 
     POST /_control/touch     {"candidate_ids": [1, 2]} or {"count": 1000, "seed": 3}, optional "at" (ISO 8601):
                              edit those candidates (or `count` distinct random live ones) at `at` (default now)
-    GET  /_control/requests  the request log summed up: count, statuses, requests per path, 429s, the arrival
-                             times (Unix) of successful rate-limited requests and, per quota window, its first
-                             arrival and how many it served; the first and last rate-limited arrival; answer
-                             time of successful requests (median, p95)
+    GET  /_control/requests  the request log summed up: count, statuses, requests per path, 429s, when the quota
+                             was checked (Unix time) for each successful rate-limited request and, per quota
+                             window, its opening and how many it served; the first and last rate-limited
+                             arrival; answer time of successful requests (median, p95)
     POST /_control/requests/clear   empty the request log
 """
 
@@ -154,14 +154,14 @@ def request_summary(requests: list[LoggedRequest], over_quota: int) -> dict[str,
         paths[logged.path] = paths.get(logged.path, 0) + 1
     answered = sorted(logged.seconds for logged in requests if 200 <= logged.status < 300)
     metered = [logged for logged in requests if logged.metered]
+    served = [logged for logged in metered if 200 <= logged.status < 300 and logged.metered_at is not None]
     windows: dict[int, list[float]] = {}
-    for logged in metered:
-        if 200 <= logged.status < 300 and logged.window is not None:
-            windows.setdefault(logged.window, []).append(logged.at)
+    for logged in served:
+        windows.setdefault(logged.window or 0, []).append(logged.metered_at or 0.0)
     return {
         "requests": len(requests), "statuses": statuses, "paths": paths, "over_quota": over_quota,
         "failed": sum(1 for logged in requests if not 200 <= logged.status < 300 and logged.status != 429),
-        "metered_ok_at": sorted(logged.at for logged in metered if 200 <= logged.status < 300),
+        "metered_ok_at": sorted(logged.metered_at or 0.0 for logged in served),
         "windows": [[min(arrivals), len(arrivals)] for _, arrivals in sorted(windows.items())],
         "first_at": min((logged.at for logged in metered), default=None),
         "last_at": max((logged.at for logged in metered), default=None),

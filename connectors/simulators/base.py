@@ -52,6 +52,7 @@ class LoggedRequest:
     seconds: float = 0.0  # time spent answering it
     metered: bool = False  # counted against the rate limit (not a public route such as a token endpoint)
     window: int | None = None  # which quota window it fell in (Window.opened), when metered
+    metered_at: float | None = None  # when the quota was checked (Unix time): a window opens at its first check
 
 
 @dataclass
@@ -125,7 +126,7 @@ class Simulator(ABC):
             self.requests.append(logged)
         response = self._respond(request)
         logged.status = response.status_code
-        logged.window = request.environ.get(_WINDOW_KEY)
+        logged.window, logged.metered_at = request.environ.get(_WINDOW_KEY, (None, None))
         logged.seconds = time.time() - logged.at
         return response(environ, start_response)
 
@@ -134,7 +135,7 @@ class Simulator(ABC):
             return self._dispatch(request)
         with self._lock:
             allowed, remaining, reset = self.window.take()
-            request.environ[_WINDOW_KEY] = self.window.opened
+            request.environ[_WINDOW_KEY] = (self.window.opened, time.time())
             if not allowed:
                 self.over_quota += 1
         headers = {self.quota_headers.limit: str(self.window.limit),
