@@ -128,6 +128,7 @@ def _process(args: list[str], log: Path, env: dict[str, str] | None = None) -> I
 
 
 def _wait_for(url: str, child: subprocess.Popen[bytes], log: Path, seconds: float = 120) -> None:
+    """Until the simulator answers (it generates its dataset first)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if child.poll() is not None:
@@ -141,6 +142,8 @@ def _wait_for(url: str, child: subprocess.Popen[bytes], log: Path, seconds: floa
 
 
 class _Simulator:
+    """The simulator's control endpoints: its request log, and edits to its candidates."""
+
     def __init__(self, base: str) -> None:
         self.base = base
 
@@ -186,6 +189,7 @@ def _ticks_now() -> int:
 
 
 def _children(pid: int) -> list[int]:
+    """A process's children, from /proc/<pid>/task/*/children."""
     found: list[int] = []
     for task in Path(f"/proc/{pid}/task").glob("*"):
         try:
