@@ -8,7 +8,6 @@ import os
 import random
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -27,6 +26,7 @@ from sqlalchemy import func, select
 from connectors.simulators.greenhouse import webhook_delivery
 from plugin.extension import get_state
 from plugin.models import WebhookDelivery
+from plugin.supervisor import gunicorn_command
 from tests.ats_support import connect_greenhouse
 
 from ..helpers import child_env, free_port, wait_for
@@ -69,13 +69,11 @@ def burst(data: Any, total: int, seed: int = 8) -> list[Post]:
 
 @contextmanager
 def gunicorn(app_config: dict[str, Any], log: Path, **env: str) -> Iterator[str]:
-    """The app under gunicorn as `brobygger run` starts it (2 processes of 4 threads); yields its URL."""
+    """The app under gunicorn with the options `brobygger run` uses; yields its URL."""
     port = free_port()
     with log.open("ab") as sink:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "4",
-             "--graceful-timeout", "5", "--no-control-socket", "plugin:create_app()"],
-            env=child_env(app_config, **env), stdout=sink, stderr=subprocess.STDOUT, start_new_session=True)
+        server = subprocess.Popen(gunicorn_command("127.0.0.1", port), env=child_env(app_config, **env), stdout=sink,
+                                  stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
         try:
