@@ -5,12 +5,22 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
-from typing import ClassVar
+from typing import ClassVar, Protocol
 
 from .http import HttpClient, Policy
 from .types import Application, Candidate, Note, WebhookEvent
 
 Record = Candidate | Application
+
+
+class LookupCache(Protocol):
+    """Where a connector may keep a vendor's reference lists (jobs, stages, sources…) between instances: a
+    webhook job builds a connector to read one candidate and should not re-read every list to do it. The
+    caller scopes it to one installation and decides how long entries live; never hand it personal data."""
+
+    def get(self, key: str) -> bytes | None: ...
+
+    def set(self, key: str, value: bytes) -> None: ...
 
 
 class Connector(ABC):
@@ -21,11 +31,12 @@ class Connector(ABC):
     credential_fields: ClassVar[tuple[str, ...]]
 
     def __init__(self, base_url: str, credentials: Mapping[str, str], *, policy: Policy | None = None,
-                 sleep: Callable[[float], None] | None = None) -> None:
+                 sleep: Callable[[float], None] | None = None, cache: LookupCache | None = None) -> None:
         missing = [k for k in self.credential_fields if not credentials.get(k)]
         if missing:
             raise ValueError(f"{self.vendor} credentials need {', '.join(missing)}")
         self.base_url = base_url.rstrip("/")
+        self.cache = cache
         self.http = self._client(credentials, policy or Policy(), sleep)
 
     @abstractmethod

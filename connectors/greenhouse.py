@@ -60,13 +60,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from .base import Connector, Record
+from .base import Connector, LookupCache, Record
 from .errors import Fatal, MalformedResponse, NotFound, WebhookRejected
 from .http import HttpClient, OAuthClientCredentials, Policy, RateLimitHeaders, json_body
+from .lookups import Lookup
 from .pagination import link_header_pages
 from .types import (
     Application,
@@ -98,29 +99,6 @@ _SOURCE_WORDS = (
 )
 
 
-class _Lookup:
-    """An id -> record table read once per connector (sources, users, ...). An unknown id reloads the table once,
-    so a row created after the first read is still found without re-reading it for every miss."""
-
-    def __init__(self, load: Callable[[], Iterable[Any]]) -> None:
-        self._load = load
-        self._rows: dict[Any, dict[str, Any]] | None = None
-        self._reloaded = False
-
-    def get(self, key: Any) -> dict[str, Any] | None:
-        if key is None:
-            return None
-        if self._rows is None:
-            self._rows = self._read()
-        if key not in self._rows and not self._reloaded:
-            self._reloaded = True
-            self._rows = self._read()
-        return self._rows.get(key)
-
-    def _read(self) -> dict[Any, dict[str, Any]]:
-        return {row["id"]: row for row in self._load() if isinstance(row, dict) and row.get("id") is not None}
-
-
 class GreenhouseConnector(Connector):
     vendor: ClassVar[str] = "greenhouse"
     streams: ClassVar[tuple[str, ...]] = ("candidates", "applications")
@@ -130,20 +108,22 @@ class GreenhouseConnector(Connector):
     page_size: int = 100  # records per sync page; v3 allows 1-500
 
     def __init__(self, base_url: str, credentials: Mapping[str, str], *, policy: Policy | None = None,
-                 sleep: Callable[[float], None] | None = None) -> None:
+                 sleep: Callable[[float], None] | None = None, cache: LookupCache | None = None) -> None:
         user_id = credentials.get("user_id") or None
         if user_id is not None and not str(user_id).isdigit():
             raise ValueError("greenhouse user_id must be the numeric id of a Greenhouse user")
         self._user_id = int(user_id) if user_id is not None else None
         self._app_url = (credentials.get("app_url") or APP_URL).rstrip("/")
-        self._jobs = _Lookup(lambda: self._all("jobs"))
-        self._job_stages = _Lookup(lambda: self._all("job_interview_stages"))
-        self._sources = _Lookup(lambda: self._all("sources"))
-        self._referrers = _Lookup(lambda: self._all("referrers"))
-        self._users = _Lookup(lambda: self._all("users"))
-        self._rejection_reasons = _Lookup(lambda: self._all("rejection_reasons"))
+        # Jobs, stages, sources and rejection reasons name no one: shared through the cache. Referrers and
+        # users are people: read per connector only.
+        self._jobs = Lookup(lambda: self._all("jobs"), cache=cache, name="jobs")
+        self._job_stages = Lookup(lambda: self._all("job_interview_stages"), cache=cache, name="job_interview_stages")
+        self._sources = Lookup(lambda: self._all("sources"), cache=cache, name="sources")
+        self._rejection_reasons = Lookup(lambda: self._all("rejection_reasons"), cache=cache, name="rejection_reasons")
+        self._referrers = Lookup(lambda: self._all("referrers"))
+        self._users = Lookup(lambda: self._all("users"))
         self._tag_ids: dict[str, int] | None = None
-        super().__init__(base_url, credentials, policy=policy, sleep=sleep)
+        super().__init__(base_url, credentials, policy=policy, sleep=sleep, cache=cache)
 
     def _client(self, credentials: Mapping[str, str], policy: Policy,
                 sleep: Callable[[float], None] | None) -> HttpClient:

@@ -51,9 +51,10 @@ from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
-from .base import Connector, Record
+from .base import Connector, LookupCache, Record
 from .errors import AuthError, MalformedResponse, NotFound, WebhookRejected
 from .http import HttpClient, Policy, basic_auth, json_body
+from .lookups import Lookup
 from .pagination import offset_token_pages
 from .types import (
     Application,
@@ -108,34 +109,19 @@ class _ApiKeyAuth:
         return "LeverApiKey(***)"
 
 
-class _Catalogue:
-    """A small list endpoint (stages, archive reasons, users) read once per connector, and read again at most
-    once when a record names an id it does not hold (created after the first read)."""
+def _catalogue(http: HttpClient, path: str) -> Callable[[], list[dict[str, Any]]]:
+    """A small list endpoint (stages, archive reasons, users), every page of it, for a Lookup."""
 
-    def __init__(self, http: HttpClient, path: str) -> None:
-        self._http = http
-        self._path = path
-        self._items: dict[str, dict[str, Any]] | None = None
-        self._reloaded = False
-
-    def get(self, item_id: Any) -> dict[str, Any] | None:
-        if not isinstance(item_id, str) or not item_id:
-            return None
-        if self._items is None:
-            self._items = self._load()
-        if item_id not in self._items and not self._reloaded:
-            self._reloaded = True
-            self._items = self._load()
-        return self._items.get(item_id)
-
-    def _load(self) -> dict[str, dict[str, Any]]:
-        items: dict[str, dict[str, Any]] = {}
-        for page in offset_token_pages(self._http, self._path, {}, limit=MAX_PAGE_SIZE):
+    def load() -> list[dict[str, Any]]:
+        items = []
+        for page in offset_token_pages(http, path, {}, limit=MAX_PAGE_SIZE):
             for item in page:
                 if not isinstance(item, dict) or not isinstance(item.get("id"), str):
-                    raise MalformedResponse(f"GET {self._path}: an item without an id")
-                items[item["id"]] = item
+                    raise MalformedResponse(f"GET {path}: an item without an id")
+                items.append(item)
         return items
+
+    return load
 
 
 class LeverConnector(Connector):
@@ -144,15 +130,17 @@ class LeverConnector(Connector):
     credential_fields: ClassVar[tuple[str, ...]] = ("api_key",)  # optional: user_id, sent as perform_as on writes
 
     def __init__(self, base_url: str, credentials: Mapping[str, str], *, policy: Policy | None = None,
-                 sleep: Callable[[float], None] | None = None, page_size: int = MAX_PAGE_SIZE) -> None:
+                 sleep: Callable[[float], None] | None = None, page_size: int = MAX_PAGE_SIZE,
+                 cache: LookupCache | None = None) -> None:
         if not 1 <= page_size <= MAX_PAGE_SIZE:
             raise ValueError(f"Lever pages hold 1 to {MAX_PAGE_SIZE} records")
-        super().__init__(base_url, credentials, policy=policy, sleep=sleep)
+        super().__init__(base_url, credentials, policy=policy, sleep=sleep, cache=cache)
         self.page_size = page_size
         self._perform_as = credentials.get("user_id") or None
-        self._stages = _Catalogue(self.http, "stages")
-        self._reasons = _Catalogue(self.http, "archive_reasons")
-        self._users = _Catalogue(self.http, "users")
+        # Stages and archive reasons name no one: shared through the cache; users are people: read per connector.
+        self._stages = Lookup(_catalogue(self.http, "stages"), cache=cache, name="stages")
+        self._reasons = Lookup(_catalogue(self.http, "archive_reasons"), cache=cache, name="archive_reasons")
+        self._users = Lookup(_catalogue(self.http, "users"))
 
     def _client(self, credentials: Mapping[str, str], policy: Policy,
                 sleep: Callable[[float], None] | None) -> HttpClient:

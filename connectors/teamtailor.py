@@ -69,7 +69,7 @@ from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from .base import Connector, Record
+from .base import Connector, LookupCache, Record
 from .errors import MalformedResponse, WebhookRejected
 from .http import HttpClient, Policy, RateLimitHeaders, StaticAuth, json_body
 from .pagination import json_api_pages
@@ -106,9 +106,10 @@ class TeamtailorConnector(Connector):
     credential_fields: ClassVar[tuple[str, ...]] = ("api_key",)
 
     def __init__(self, base_url: str = BASE_URL, credentials: Mapping[str, str] | None = None, *,
-                 policy: Policy | None = None, sleep: Callable[[float], None] | None = None) -> None:
+                 policy: Policy | None = None, sleep: Callable[[float], None] | None = None,
+                 cache: LookupCache | None = None) -> None:
         credentials = credentials or {}
-        super().__init__(base_url, credentials, policy=policy, sleep=sleep)
+        super().__init__(base_url, credentials, policy=policy, sleep=sleep, cache=cache)
         self.user_id = credentials.get("user_id") or None  # the Teamtailor user notes are written as
         self.company_id = credentials.get("company_id") or None  # only for links to candidate pages
 

@@ -123,3 +123,37 @@ def _unsigned(name: str, body: bytes, headers: dict[str, str]) -> tuple[bytes, d
         document.pop("signature")
         return json.dumps(document).encode(), headers
     return body, {k: v for k, v in headers.items() if k not in ("Signature", "TT-Signature")}
+
+
+def test_webhook_jobs_share_the_vendors_reference_lists_but_never_its_people(
+        app: Flask, client: Any, tenant: Any) -> None:
+    """A webhook job builds a connector to refresh one candidate. Jobs, stages, sources and rejection reasons
+    come from the cache after the first job; referrers and users (people) are read by each job, and a job
+    naming an id the cached list lacks reads that list afresh."""
+    sim = GreenhouseSimulator(generate(12, seed=3), rate_limit=200, window_seconds=1)
+    state = get_state(app)
+    with serve(sim) as url, state.sessions() as session:
+        installation = installations.add(session, state.vault, tenant.id, vendor="greenhouse", base_url=f"{url}/v3",
+                                         credentials=_greenhouse(sim, url), webhook_secret=SECRET)
+        path = f"/webhooks/greenhouse/{installation.id}"
+
+        def deliver_and_work(candidate: SimCandidate) -> list[str]:
+            before = len(sim.requests)
+            body, headers = greenhouse_delivery(SECRET, "candidate_stage_change", candidate)
+            assert client.post(path, data=body, headers=headers).status_code == 200
+            with app.app_context():
+                SimpleWorker([state.queue], connection=state.redis).work(burst=True)
+            return [r.path.rsplit("/", 1)[-1] for r in sim.requests[before:]]
+
+        lists = {"jobs", "job_interview_stages", "sources", "rejection_reasons"}
+        first, second = (deliver_and_work(c) for c in sim.data.candidates[:2])
+        assert lists <= set(first)
+        assert not lists & set(second), second
+        assert {"candidates", "applications"} <= set(second)
+        moved = sim.data.candidates[2]
+        moved.applications[0].job_id, moved.applications[0].job_name = 999_001, "Brand-new role"
+        assert "jobs" in deliver_and_work(moved)  # an id the cached list lacks: read afresh
+    with state.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(WebhookDelivery)
+                              .where(WebhookDelivery.processed_at.is_not(None))) == 3
+    assert all(b"@" not in state.redis.get(k) for k in state.redis.keys("brobygger:ats-lookup:*"))

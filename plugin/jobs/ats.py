@@ -108,7 +108,7 @@ def sync_installation(installation_id: str, full: bool = False) -> dict[str, int
 def process_webhook(delivery_id: str) -> str:
     state = get_state()
     with state.sessions() as session:
-        return webhooks.process(session, state.vault, uuid.UUID(delivery_id))
+        return webhooks.process(session, state.vault, uuid.UUID(delivery_id), cache=state.redis)
 
 
 def write_back(writeback_id: str) -> str:

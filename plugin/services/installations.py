@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from redis import Redis
+from redis.exceptions import RedisError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -57,10 +60,39 @@ def list_(session: Session, tenant_id: uuid.UUID | None = None) -> list[Installa
     return list(session.scalars(query))
 
 
-def connector(vault: Vault, installation: Installation, policy: Policy | None = None) -> Connector:
+# How long a vendor's reference lists (jobs, stages, sources…) serve later jobs of the same installation. A
+# record naming an id the cached list lacks makes the connector read the list afresh, so new rows show at once.
+LOOKUP_TTL_SECONDS = 900
+
+
+@dataclass(frozen=True)
+class LookupCache:
+    """connectors.base.LookupCache in Redis, one namespace per installation. Without it every webhook job
+    read six lists to refresh one candidate, spending the vendor's quota (Greenhouse: 50 requests per 10 s)."""
+
+    redis: Redis
+    installation_id: uuid.UUID
+
+    def get(self, key: str) -> bytes | None:
+        try:
+            value = self.redis.get(self._key(key))
+        except RedisError:  # a cache: without it the connector reads the vendor, as it would anyway
+            return None
+        return value if isinstance(value, bytes) else None
+
+    def set(self, key: str, value: bytes) -> None:
+        with contextlib.suppress(RedisError):
+            self.redis.set(self._key(key), value, ex=LOOKUP_TTL_SECONDS)
+
+    def _key(self, key: str) -> str:
+        return f"brobygger:ats-lookup:{self.installation_id}:{key}"
+
+
+def connector(vault: Vault, installation: Installation, policy: Policy | None = None,
+              cache: Redis | None = None) -> Connector:
     connector_class = registry()[installation.vendor.value]
     return connector_class(installation.base_url, vault.decrypt_json(installation.credentials_encrypted),
-                           policy=policy)
+                           policy=policy, cache=LookupCache(cache, installation.id) if cache is not None else None)
 
 
 def webhook_secret(vault: Vault, installation: Installation) -> str:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from redis import Redis
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -112,9 +113,10 @@ def run(session: Session, vault: Vault, installation_id: uuid.UUID, *, full: boo
 
 
 def refresh_candidate(session: Session, vault: Vault, installation: Installation, candidate_id: str,
-                      connector: Connector | None = None) -> Counts:
-    """Fetch one candidate afresh (after a webhook) and upsert them with their applications."""
-    connector = connector or installations.connector(vault, installation)
+                      connector: Connector | None = None, cache: Redis | None = None) -> Counts:
+    """Fetch one candidate afresh (after a webhook) and upsert them with their applications; `cache` keeps
+    the vendor's reference lists between calls."""
+    connector = connector or installations.connector(vault, installation, cache=cache)
     try:
         candidate, applications = connector.fetch_candidate(candidate_id)
     except NotFound:

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Mapping
 from enum import StrEnum
 
+from redis import Redis
 from rq import Retry
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -73,7 +74,7 @@ def _storable(text: str | None) -> bool:
     return text is None or ("\x00" not in text and not any("\ud800" <= c <= "\udfff" for c in text))
 
 
-def process(session: Session, vault: Vault, delivery_id: uuid.UUID) -> str:
+def process(session: Session, vault: Vault, delivery_id: uuid.UUID, cache: Redis | None = None) -> str:
     """Reflect one delivery on the person: fetch the candidate afresh, or unlink a deleted one."""
     delivery = session.get(WebhookDelivery, delivery_id)
     if delivery is None or delivery.processed_at is not None:
@@ -88,7 +89,7 @@ def process(session: Session, vault: Vault, delivery_id: uuid.UUID) -> str:
         outcome = f"unlinked {sync.unlink_candidate(session, installation, delivery.candidate_ats_id)}"
     else:
         try:
-            counts = sync.refresh_candidate(session, vault, installation, delivery.candidate_ats_id)
+            counts = sync.refresh_candidate(session, vault, installation, delivery.candidate_ats_id, cache=cache)
         except ConnectorError as exc:  # kept on the row for the status page; the job's retry tries again
             session.rollback()
             delivery.error = str(exc)[:1000]
