@@ -36,7 +36,7 @@ def tick(now: datetime | None = None) -> list[str]:
     now = now or datetime.now(UTC)
     wanted: list[Wanted] = []
 
-    def add(func: Callable[..., Any], *args: str, job_id: str, **options: Any) -> None:
+    def add(func: Callable[..., Any], *args: object, job_id: str, **options: Any) -> None:
         wanted.append((func, args, job_id, options))
 
     add(pulse, job_id=f"pulse-{now:%Y%m%d%H%M}")
