@@ -26,7 +26,7 @@ from .pulse import pulse
 TICK_SECONDS = 60
 SYNC_TIMEOUT = 3600
 
-Wanted = tuple[Callable[..., Any], tuple[str, ...], str, dict[str, Any]]  # function, arguments, job id, options
+Wanted = tuple[Callable[..., Any], tuple[object, ...], str, dict[str, Any]]  # function, arguments, job id, options
 
 
 def tick(now: datetime | None = None) -> list[str]:
