@@ -69,8 +69,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("API_PAGE_SIZE", 50, "Default page size of list endpoints (maximum 500).", int),
     Setting("MANIFEST_PATH", "", "Path of manifest.yaml. Empty: the one shipped with the package."),
     Setting("RATE_LIMIT_API", 600, "Requests per API key per window; 0 turns the limit off.", int),
-    Setting("RATE_LIMIT_WEBHOOKS", 300, "Webhook requests per installation and sender address per window; 0 turns "
-            "the limit off.", int),
+    # 20 a second: room for an ATS's bulk action (Teamtailor never retries a refused webhook) at a few
+    # percent of one core, while one sender cannot take the intake over.
+    Setting("RATE_LIMIT_WEBHOOKS", 1200, "Webhook requests per installation and sender address per window; 0 "
+            "turns the limit off.", int),
     Setting("RATE_LIMIT_WINDOW", 60, "Seconds of one rate-limit window (fixed windows, counted in Redis).", int),
     Setting("TRUST_PROXY", False, "Behind a reverse proxy you run: take the scheme (for HSTS) from "
             "X-Forwarded-Proto and the client address (for webhook limits) from the last X-Forwarded-For hop.",
