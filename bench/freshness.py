@@ -351,16 +351,16 @@ def section(trials: list[Trial], split: JobSplit, ats_side: dict[str, Any], quic
              f"{split.upsert * 1000:.0f} ms.",
              f"3. Each job sends {ats_side['requests'] / (len(trials) + 1):.1f} requests to the ATS on average "
              f"({', '.join(f'{path} {n}' for path, n in sorted(ats_side['paths'].items()))} over "
-             f"{len(trials) + 1} trials): a new OAuth token, the candidate, the applications and the lookup lists "
-             "(stages, jobs, sources, users, referrers, rejection reasons), because every job builds a new connector "
-             "and its lookups die with the work horse. At one webhook every ~1.5 s that is up to "
-             f"{max((n for _, n in ats_side['windows']), default=0)} requests in one 10 s window against a quota of "
-             f"50; {ats_side['over_quota']} went over it, because the HTTP client waits the window out when the "
-             "quota is spent. That wait (up to the rest of the window) is the likely cause of the slowest trials: "
+             f"{len(trials) + 1} trials): per job a new OAuth token, the candidate, its applications and their stage "
+             "history; the users and referrers lists (people, never cached) when the candidate's applications name "
+             "one; the lists that name no one (jobs, stages, sources, rejection reasons) once, then from the "
+             "installation's Redis cache (`services/installations.py`, 15 minutes). At one webhook every ~1.5 s "
+             f"that is up to {max((n for _, n in ats_side['windows']), default=0)} requests in one 10 s window "
+             f"against a quota of 50; {ats_side['over_quota']} went over it (the HTTP client waits a spent window "
+             "out). Slowest trials: "
              + ", ".join(f"{t.total * 1000:,.0f} ms (job {t.job * 1000:,.0f} ms)"
                          for t in sorted(trials, key=lambda t: t.total)[-3:])
-             + ". Keeping a connector (token and lookups) per installation across jobs for a few minutes would "
-               "bring a job down to its 2 record requests.",
+             + ". Keeping the OAuth token across jobs would save one more request per job.",
              "4. The wait part is RQ's dequeue plus the fork of a work horse. The worker now imports every "
              "job module and configures the ORM mappers before it forks (`plugin/cli/processes.py`); before, each "
              "horse redid that, and a job took 600-800 ms median on this machine instead of the figure above.",

@@ -435,7 +435,7 @@ FIXES = [
     "ORM mappers again; the worker now does both before forking (a webhook job 600 to 800 → 180 to 260 ms).",
     "- **Webhook jobs**: each built a connector and read six reference lists to refresh one candidate (~8.5 "
     "requests to the ATS, a sixth of Greenhouse's 50-per-10-s quota per webhook); lists without personal "
-    "data (jobs, stages, sources, reasons) are now shared through Redis for 15 minutes.",
+    "data (jobs, stages, sources, reasons) are now shared through Redis for 15 minutes (4.9 requests a job).",
     "- **HTTP client**: after a spent quota window it waited on one answer's reset, rounded up to whole seconds "
     "(up to a tenth of a 10-second window idle); it now waits to the tightest end the window's answers gave.",
     "- **Sync**: referrals of a page are read in one query instead of one query and flush per referred "
@@ -483,6 +483,8 @@ def write(path: Path, facts: dict[str, Any], figures: list[Figure], per_query: l
     ]
     if figures:
         lines += tenant_part(facts, figures, per_query, notes)
+    if sections:
+        lines += ["## Ingest, sync, freshness, the tick: each in its own database, with its own processes", ""]
     for section in sections:
         lines += section.markdown()
     lines += ["## Changed because of the benchmarks", "", *FIXES, ""]
