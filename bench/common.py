@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import os
+import socket
 import tempfile
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -19,6 +21,18 @@ RECRUITER_EMAIL = "bench.recruiter@bench.example"
 # Fixed keys, so the runner can decrypt the sidebar secret the generator's tenant was created with.
 SECRET_KEY = "bench-secret-key-not-for-production"
 ENCRYPTION_KEY = "uKQwH3y0GgqSg9U0Q8yJr0Vv8n1q7s3bJ9z2P4m6x1A="
+
+
+def p95(samples: list[float]) -> float:
+    """The value 95 % of samples do not exceed (nearest rank)."""
+    ordered = sorted(samples)
+    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def database_url() -> str:

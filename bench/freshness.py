@@ -21,9 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -49,7 +47,7 @@ from plugin.extension import get_state
 from plugin.models import Installation, Recruiter, WebhookDelivery
 from plugin.services import installations, launch, sync, tenants
 
-from .common import ENCRYPTION_KEY, SECRET_KEY, database_url, ensure_database, with_database
+from .common import ENCRYPTION_KEY, SECRET_KEY, database_url, ensure_database, free_port, p95, with_database
 from .section import Row, Section
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,17 +61,6 @@ PAUSE_S = 1.0  # between trials: each job makes 3 requests, so trials stay well 
 WEBHOOK_SECRET = "fresh-bench-webhook-secret"
 RECRUITER = "fresh.recruiter@bench.example"
 MARK = " (updated)"  # what the simulator's `update` change appends to the candidate's title
-
-
-def p95(samples: list[float]) -> float:
-    ordered = sorted(samples)
-    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass

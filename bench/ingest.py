@@ -48,7 +48,7 @@ from plugin.models import WebhookDelivery
 from plugin.services import installations, tenants
 from plugin.supervisor import gunicorn_command
 
-from .common import ENCRYPTION_KEY, SECRET_KEY, database_url, ensure_database, with_database
+from .common import ENCRYPTION_KEY, SECRET_KEY, database_url, ensure_database, free_port, with_database
 from .section import Row, Section
 from .wsgi import BARE_PATH
 
@@ -339,12 +339,6 @@ def signed_events(count: int, seed: int) -> Iterator[tuple[bytes, dict[str, str]
 
 def webhook_path(installation_id: uuid.UUID) -> str:
     return f"/webhooks/greenhouse/{installation_id}"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @contextmanager

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import importlib
-import math
 import platform
 import statistics
 import subprocess
@@ -32,7 +31,7 @@ from plugin.extension import get_state
 from plugin.models import Recruiter, Tenant
 from plugin.services import launch, login, reports, tenants
 
-from .common import admin_engine, database_url, make_app, read_marker
+from .common import admin_engine, database_url, make_app, p95, read_marker
 from .section import Row, Section
 
 WARMUP = 5
@@ -62,7 +61,7 @@ class Figure:
 
     @property
     def p95(self) -> float:
-        return _p95(self.samples) * 1000
+        return p95(self.samples) * 1000
 
     @property
     def ratio(self) -> float | None:
@@ -81,11 +80,6 @@ class Figure:
         if self.aim_ratio is not None:
             parts.append(f"ratio ≤ {self.aim_ratio:g}x")
         return ", ".join(parts)
-
-
-def _p95(samples: list[float]) -> float:
-    ordered = sorted(samples)
-    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
 
 
 def _ms(value: float) -> str:
@@ -354,7 +348,7 @@ def table(figures: list[Figure]) -> list[str]:
             "|---|---|---|---|---|---|---|---|"]
     for f in figures:
         base_median = _ms(statistics.median(f.baseline) * 1000) if f.baseline else "-"
-        base_p95 = _ms(_p95(f.baseline) * 1000) if f.baseline else "-"
+        base_p95 = _ms(p95(f.baseline) * 1000) if f.baseline else "-"
         ratio = f"{f.ratio:.2f}x" if f.ratio is not None else "-"
         rows.append(f"| {f.name} | {_ms(f.median)} | {_ms(f.p95)} | {base_median} | {base_p95} | {ratio} | "
                     f"{f.aim} | {'yes' if f.met else 'no'} |")

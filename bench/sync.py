@@ -17,7 +17,6 @@ import math
 import os
 import random
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -49,7 +48,7 @@ from plugin.models import AtsApplication, Person, PersonLink, SyncRun
 from plugin.queueing import enqueue_unique
 from plugin.services import installations, tenants
 
-from .common import ENCRYPTION_KEY, SECRET_KEY, database_url, ensure_database, with_database
+from .common import ENCRYPTION_KEY, SECRET_KEY, database_url, ensure_database, free_port, p95, with_database
 from .section import Row, Section
 
 DATABASE = "brobygger_bench_sync"
@@ -87,12 +86,6 @@ def expected_requests(data: Dataset, page_size: int, candidates: set[int] | None
 
 
 # --- processes ---------------------------------------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _settings(url: str, instance: str) -> dict[str, str]:
@@ -381,11 +374,6 @@ def metered(summary: dict[str, Any]) -> int:
     return summary["requests"] - summary["paths"].get("/token", 0)
 
 
-def _p95(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
-
-
 def _mb(kb: int) -> float:
     return kb / 1024
 
@@ -433,7 +421,7 @@ def run(quick: bool = False, quota: int | None = None) -> Section:
     url = with_database(database_url(), DATABASE)
     ensure_database(url, drop=True)
     Redis.from_url(REDIS_URL).flushdb()
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     simulator_args = [sys.executable, "-m", "connectors.simulators", "greenhouse", "--port", str(port),
                       "--candidates", str(n), "--seed", str(SEED), "--rate-limit", str(quota),
@@ -534,9 +522,9 @@ def _incremental_row(m: Measured) -> Row:
     ok = all(r.failed == 0 and r.counts.get("people_updated") == r.changed for r in m.rounds) and (
         statistics.median(made) <= cap) and m.after_rounds["people"] == m.n
     return Row("incremental sync after 1 % changed", f"rate-limited requests (median, p95 of {len(m.rounds)} rounds)",
-               f"{statistics.median(made):.0f} (p95 {_p95(made):.0f}) for {m.rounds[0].changed:,} changed "
+               f"{statistics.median(made):.0f} (p95 {p95(made):.0f}) for {m.rounds[0].changed:,} changed "
                f"candidates vs {metered(m.full):,} for the full sync; {statistics.median(times):.1f} s "
-               f"(p95 {_p95(times):.1f} s); people updated per round {updated}",
+               f"(p95 {p95(times):.1f} s); people updated per round {updated}",
                f"≤ twice 1 % of the full sync's requests + {LOOKUP_TABLES} lookups (≤ {cap:.0f})", ok)
 
 

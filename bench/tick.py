@@ -19,7 +19,6 @@ under EXPLAIN ANALYZE (in a transaction rolled back) to find sequential scans of
 from __future__ import annotations
 
 import argparse
-import math
 import statistics
 import sys
 import time
@@ -39,17 +38,12 @@ from plugin.jobs.pulse import pulse
 from plugin.queueing import enqueue_unique
 
 from . import tick_data
-from .common import database_url, ensure_database, with_database
+from .common import database_url, ensure_database, p95, with_database
 from .section import Row, Section
 
 AIM_MS = 100
 WARMUP = 3
 LARGE_TABLE_ROWS = 10_000  # a sequential scan reading more rows than this is a finding
-
-
-def p95(samples: list[float]) -> float:
-    ordered = sorted(samples)
-    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
 
 
 def ms(seconds: float) -> str:

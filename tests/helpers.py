@@ -56,3 +56,16 @@ def wait_for(predicate: Any, timeout: float, interval: float = 0.25) -> Any:
                 return last
         time.sleep(interval)
     raise AssertionError(f"condition not met within {timeout} s; last result: {last!r}")
+
+
+def process_tree(pid: int) -> list[int]:
+    """`pid` and its descendants (an RQ worker forks a work horse per job, in its own process group)."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        if ppid == pid:
+            children.append(int(stat.parent.name))
+    return [pid, *(p for child in children for p in process_tree(child))]

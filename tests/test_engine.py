@@ -11,7 +11,6 @@ import subprocess
 import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,7 +23,7 @@ from plugin.models import Delivery, FollowUp, FollowUpStatus, Person, Recruiter,
 from plugin.services import deliveries, followups, notices
 from plugin.services.actors import Actor
 
-from .helpers import brobygger, child_env, wait_for
+from .helpers import brobygger, child_env, process_tree, wait_for
 from .notify_helpers import Inbox, World, local_noon, run_tick, smtp_server, text_of, work
 
 
@@ -216,19 +215,6 @@ def test_after_a_redis_flush_the_next_tick_enqueues_from_the_database(app: Flask
     assert len(smtp.messages) == 1
 
 
-def _process_tree(pid: int) -> list[int]:
-    """`pid` and its descendants (an RQ worker forks a work horse per job, in its own process group)."""
-    children = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-        if ppid == pid:
-            children.append(int(stat.parent.name))
-    return [pid, *(p for child in children for p in _process_tree(child))]
-
-
 @pytest.mark.slow
 def test_a_worker_killed_mid_send_delivers_once(app: Flask, app_config: dict[str, Any], world: World,
                                                 smtp: Inbox) -> None:
@@ -241,7 +227,7 @@ def test_a_worker_killed_mid_send_delivers_once(app: Flask, app_config: dict[str
                               stderr=subprocess.DEVNULL)
     try:
         assert smtp.stalled.wait(60), "the worker never reached the SMTP server"
-        for pid in reversed(_process_tree(worker.pid)):
+        for pid in reversed(process_tree(worker.pid)):
             os.kill(pid, signal.SIGKILL)
         worker.wait(10)
     finally:

@@ -21,7 +21,7 @@ from connectors.simulators.dataset import Dataset
 from plugin.extension import get_state
 from plugin.models import AtsApplication, Person, PersonLink, Referral, SyncRun, Touchpoint
 
-from ..helpers import brobygger, child_env
+from ..helpers import brobygger, child_env, process_tree
 
 MET_STAGES = ("screen", "interview", "offer")  # the stage kinds a sync turns into touchpoints
 
@@ -112,19 +112,6 @@ def records_so_far(app: Flask, installation_id: uuid.UUID) -> int:
 
 
 # --- worker processes -------------------------------------------------------------------------------
-
-
-def process_tree(pid: int) -> list[int]:
-    """`pid` and its descendants (an RQ worker forks a work horse per job, in its own process group)."""
-    children = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-        if ppid == pid:
-            children.append(int(stat.parent.name))
-    return [pid, *(p for child in children for p in process_tree(child))]
 
 
 def kill_9(process: subprocess.Popen[bytes]) -> int:
