@@ -41,14 +41,15 @@ from redis import Redis
 from rq.job import Job
 from sqlalchemy import select
 
+from bench.common import ENCRYPTION_KEY, SECRET_KEY, database_url, ensure_database, free_port, p95, with_database
+from bench.section import Row, Section
 from connectors.simulators.greenhouse import CLIENT_ID, CLIENT_SECRET
 from plugin import create_app, migrate
+from plugin.ats import installations, sync
 from plugin.extension import get_state
 from plugin.models import Installation, Recruiter, WebhookDelivery
-from plugin.services import installations, launch, sync, tenants
-
-from .common import ENCRYPTION_KEY, SECRET_KEY, database_url, ensure_database, free_port, p95, with_database
-from .section import Row, Section
+from plugin.sidebar import launch
+from plugin.tenancy import tenants
 
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_URL = "redis://127.0.0.1:6379/9"
@@ -349,7 +350,7 @@ def section(trials: list[Trial], split: JobSplit, ats_side: dict[str, Any], quic
                          for t in sorted(trials, key=lambda t: t.total)[-3:])
              + ". Keeping the OAuth token across jobs would save one more request per job.",
              "4. The wait part is RQ's dequeue plus the fork of a work horse. The worker now imports every "
-             "job module and configures the ORM mappers before it forks (`plugin/cli/processes.py`); before, each "
+             "job module and configures the ORM mappers before it forks (`plugin/cli.py`); before, each "
              "horse redid that, and a job took 600-800 ms median on this machine instead of the figure above.",
              f"5. A poll every {POLL_S * 1000:.0f} ms means the last part includes up to {POLL_S * 1000:.0f} ms of "
              f"polling granularity; {statistics.median([t.polls for t in trials]):.0f} polls per trial (median)."]

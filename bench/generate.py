@@ -20,13 +20,20 @@ from typing import Any
 
 from sqlalchemy import text
 
+from bench.common import (
+    MARKER_DDL,
+    RECRUITER_EMAIL,
+    TENANT_NAME,
+    database_url,
+    ensure_database,
+    make_app,
+    read_marker,
+)
 from plugin import migrate
 from plugin.db import make_engine
 from plugin.extension import get_state
 from plugin.models import Recruiter
-from plugin.services import tenants
-
-from .common import MARKER_DDL, RECRUITER_EMAIL, TENANT_NAME, database_url, ensure_database, make_app, read_marker
+from plugin.tenancy import tenants
 
 FULL = {"people": 200_000, "touchpoints": 2_000_000, "followups": 300_000, "open_mine": 10_000,
         "referrals": 500_000, "references": 2_000, "roles": 300}

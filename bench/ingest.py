@@ -39,18 +39,18 @@ from redis import Redis
 from rq import Queue
 from sqlalchemy import Engine, event, select, text
 
+from bench.common import ENCRYPTION_KEY, SECRET_KEY, database_url, ensure_database, free_port, with_database
+from bench.section import Row, Section
+from bench.wsgi import BARE_PATH
 from connectors.simulators.dataset import generate
 from connectors.simulators.greenhouse import webhook_delivery
 from plugin import create_app, migrate
+from plugin.ats import installations
 from plugin.config import SETTINGS
 from plugin.extension import get_state
 from plugin.models import WebhookDelivery
-from plugin.services import installations, tenants
 from plugin.supervisor import gunicorn_command
-
-from .common import ENCRYPTION_KEY, SECRET_KEY, database_url, ensure_database, free_port, with_database
-from .section import Row, Section
-from .wsgi import BARE_PATH
+from plugin.tenancy import tenants
 
 ROOT = Path(__file__).resolve().parent.parent
 DATABASE = "brobygger_bench_ingest"
@@ -507,13 +507,13 @@ def limit_probe(app: Flask, target: Target) -> Probe:
 
 # Where a request's CPU goes: (file, function) of each step in a cProfile; the outermost match counts.
 PHASES = (
-    ("rate limit", "plugin/web/security.py", "limit_webhook_source"),
+    ("rate limit", "plugin/ats/views.py", "limit_webhook_source"),
     ("installation lookup", "sqlalchemy/orm/session.py", "get"),
     ("signature check and parse", "connectors/greenhouse.py", "verify_webhook"),
     ("insert (flush)", "sqlalchemy/orm/session.py", "flush"),
     ("commit", "sqlalchemy/orm/session.py", "commit"),
     ("of which enqueue", "plugin/queueing.py", "enqueue_unique"),
-    ("security headers", "plugin/web/security.py", "add_headers"),
+    ("security headers", "plugin/headers.py", "add_headers"),
 )
 
 

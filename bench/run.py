@@ -27,12 +27,14 @@ from typing import Any
 from flask import Flask, jsonify
 from sqlalchemy import event, select, text
 
+from bench.common import admin_engine, database_url, make_app, p95, read_marker
+from bench.section import Row, Section
 from plugin.extension import get_state
+from plugin.login import links as login
 from plugin.models import Recruiter, Tenant
-from plugin.services import launch, login, reports, tenants
-
-from .common import admin_engine, database_url, make_app, p95, read_marker
-from .section import Row, Section
+from plugin.reports import figures as reports
+from plugin.sidebar import launch
+from plugin.tenancy import tenants
 
 WARMUP = 5
 TENANT_BENCHES = ("queue", "sidebar", "report")

@@ -37,19 +37,19 @@ from redis import Redis
 from rq.job import Job, JobStatus
 from sqlalchemy import create_engine, func, select, text
 
+from bench.common import ENCRYPTION_KEY, SECRET_KEY, database_url, ensure_database, free_port, p95, with_database
+from bench.section import Row, Section
 from connectors.greenhouse import LOOKUP_PAGE, MAX_IDS, GreenhouseConnector
 from connectors.simulators.dataset import Dataset, generate
 from connectors.simulators.greenhouse import CLIENT_ID, CLIENT_SECRET
 from plugin import create_app, migrate
+from plugin.ats import installations
+from plugin.ats.jobs import sync_installation
+from plugin.cron import SYNC_TIMEOUT
 from plugin.extension import get_state
-from plugin.jobs.ats import sync_installation
-from plugin.jobs.cron import SYNC_TIMEOUT
 from plugin.models import AtsApplication, Person, PersonLink, SyncRun
 from plugin.queueing import enqueue_unique
-from plugin.services import installations, tenants
-
-from .common import ENCRYPTION_KEY, SECRET_KEY, database_url, ensure_database, free_port, p95, with_database
-from .section import Row, Section
+from plugin.tenancy import tenants
 
 DATABASE = "brobygger_bench_sync"
 REDIS_URL = "redis://127.0.0.1:6379/12"

@@ -30,16 +30,15 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import event, text
 
-from plugin import migrate
+from bench import tick_data
+from bench.common import database_url, ensure_database, p95, with_database
+from bench.section import Row, Section
+from plugin import cron, migrate
 from plugin.db import make_engine
 from plugin.extension import get_state
-from plugin.jobs import cron, notify
-from plugin.jobs.pulse import pulse
+from plugin.followups import jobs as notify
+from plugin.health.jobs import pulse
 from plugin.queueing import enqueue_unique
-
-from . import tick_data
-from .common import database_url, ensure_database, p95, with_database
-from .section import Row, Section
 
 AIM_MS = 100
 WARMUP = 3

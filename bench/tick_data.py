@@ -23,15 +23,14 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 from sqlalchemy import text
 
+from bench.common import ENCRYPTION_KEY, MARKER_DDL, SECRET_KEY, read_marker
+from bench.generate import pick
 from plugin import create_app
 from plugin.extension import get_state
-from plugin.jobs import notify
-from plugin.jobs import privacy as privacy_jobs
+from plugin.followups import jobs as notify
 from plugin.models import Installation, Recruiter, Vendor
-from plugin.services import tenants
-
-from .common import ENCRYPTION_KEY, MARKER_DDL, SECRET_KEY, read_marker
-from .generate import pick
+from plugin.privacy import privacy
+from plugin.tenancy import tenants
 
 REDIS_URL = "redis://127.0.0.1:6379/10"
 DATA_VERSION = 2  # raised whenever the generated data changes: an older data set is rebuilt
@@ -319,7 +318,7 @@ def worker_caught_up(app: Flask, now: datetime) -> None:
                      {"now": now, "old": "%:1999-%"})
         tenant_ids = list(conn.execute(text("SELECT id FROM tenants")).scalars())
     for tenant_id in tenant_ids:
-        state.redis.set(f"{privacy_jobs.DONE_PREFIX}{now:%Y%m%d}:{tenant_id}", "1", ex=privacy_jobs.DONE_TTL)
+        privacy.mark_retention_done(state.redis, tenant_id, f"{now:%Y%m%d}")
 
 
 def rearm(app: Flask, anchor: datetime) -> dict[str, int]:

@@ -7,8 +7,8 @@ from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from typing import ClassVar, Protocol
 
-from .http import HttpClient, Policy
-from .types import Application, Candidate, Note, WebhookEvent
+from connectors.http import HttpClient, Policy
+from connectors.types import Application, Candidate, Note, WebhookEvent
 
 Record = Candidate | Application
 

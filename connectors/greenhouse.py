@@ -64,12 +64,12 @@ from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from .base import Connector, LookupCache, Record
-from .errors import Fatal, MalformedResponse, NotFound, WebhookRejected
-from .http import HttpClient, OAuthClientCredentials, Policy, RateLimitHeaders, json_body
-from .lookups import Lookup
-from .pagination import link_header_pages
-from .types import (
+from connectors.base import Connector, LookupCache, Record
+from connectors.errors import Fatal, MalformedResponse, NotFound, WebhookRejected
+from connectors.http import HttpClient, OAuthClientCredentials, Policy, RateLimitHeaders, json_body
+from connectors.lookups import Lookup
+from connectors.pagination import link_header_pages
+from connectors.types import (
     Application,
     Candidate,
     Note,

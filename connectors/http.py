@@ -24,7 +24,7 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 
-from .errors import AuthError, Fatal, MalformedResponse, NotFound, RateLimited, Retriable
+from connectors.errors import AuthError, Fatal, MalformedResponse, NotFound, RateLimited, Retriable
 
 log = logging.getLogger(__name__)
 

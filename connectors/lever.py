@@ -51,12 +51,12 @@ from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
-from .base import Connector, LookupCache, Record
-from .errors import AuthError, MalformedResponse, NotFound, WebhookRejected
-from .http import HttpClient, Policy, basic_auth, json_body
-from .lookups import Lookup
-from .pagination import offset_token_pages
-from .types import (
+from connectors.base import Connector, LookupCache, Record
+from connectors.errors import AuthError, MalformedResponse, NotFound, WebhookRejected
+from connectors.http import HttpClient, Policy, basic_auth, json_body
+from connectors.lookups import Lookup
+from connectors.pagination import offset_token_pages
+from connectors.types import (
     Application,
     Candidate,
     Note,

@@ -8,7 +8,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from .base import LookupCache
+from connectors.base import LookupCache
 
 
 class Lookup:

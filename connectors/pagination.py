@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from .errors import MalformedResponse
-from .http import HttpClient, json_body
+from connectors.errors import MalformedResponse
+from connectors.http import HttpClient, json_body
 
 
 def link_header_pages(client: HttpClient, path: str, params: Mapping[str, Any]) -> Iterator[list[Any]]:

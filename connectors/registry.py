@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from .base import Connector
-from .greenhouse import GreenhouseConnector
-from .lever import LeverConnector
-from .teamtailor import TeamtailorConnector
+from connectors.base import Connector
+from connectors.greenhouse import GreenhouseConnector
+from connectors.lever import LeverConnector
+from connectors.teamtailor import TeamtailorConnector
 
 REGISTRY: dict[str, type[Connector]] = {
     connector.vendor: connector for connector in (GreenhouseConnector, LeverConnector, TeamtailorConnector)

@@ -69,11 +69,11 @@ from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from .base import Connector, LookupCache, Record
-from .errors import MalformedResponse, WebhookRejected
-from .http import HttpClient, Policy, RateLimitHeaders, StaticAuth, json_body
-from .pagination import json_api_pages
-from .types import (
+from connectors.base import Connector, LookupCache, Record
+from connectors.errors import MalformedResponse, WebhookRejected
+from connectors.http import HttpClient, Policy, RateLimitHeaders, StaticAuth, json_body
+from connectors.pagination import json_api_pages
+from connectors.types import (
     Application,
     Candidate,
     Note,

@@ -1,3 +1,3 @@
-from .cli import main
+from plugin.cli import main
 
 main()

@@ -8,9 +8,9 @@ from typing import Any
 
 from flask import Flask
 
-from .config import PREFIX
-from .extension import Brobygger
-from .resources import resource_path
+from plugin.config import PREFIX
+from plugin.extension import Brobygger
+from plugin.resources import resource_path
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:

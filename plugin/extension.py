@@ -21,12 +21,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from . import config as cfg
-from .db import make_engine, make_sessionmaker
-from .errors import ConflictError, DomainError, envelope, http_envelope
-from .manifest import load_manifest
-from .queueing import connect, install_enqueuer, start_embedded
-from .security import Vault
+from plugin import config as cfg
+from plugin.db import make_engine, make_sessionmaker
+from plugin.errors import ConflictError, DomainError, envelope, http_envelope
+from plugin.manifest import load_manifest
+from plugin.queueing import connect, install_enqueuer, start_embedded
+from plugin.security import Vault
 
 log = logging.getLogger(__name__)
 EXTENSION_KEY = "brobygger"
@@ -95,17 +95,20 @@ class Brobygger:
                       manifest=load_manifest(settings[cfg.PREFIX + "MANIFEST_PATH"] or None))
         app.extensions[EXTENSION_KEY] = state
         install_enqueuer(state.sessions, lambda: state.queue)
+        # The key of the erased-identifier fingerprints reaches the privacy services with every session.
+        from plugin.privacy import privacy
 
-        from . import i18n
-        from .web import register_blueprints
+        privacy.bind(state.sessions, settings[cfg.PREFIX + "FINGERPRINT_KEY"] or settings[cfg.PREFIX + "SECRET_KEY"])
+
+        from plugin import i18n
+        from plugin.routes import register_blueprints
 
         i18n.init_app(app)
-
         register_blueprints(app, prefix)
         self._register_error_handlers(app)
         app.teardown_appcontext(_close_session)
 
-        from .cli import brobygger_group
+        from plugin.cli import brobygger_group
 
         app.cli.add_command(brobygger_group)
 

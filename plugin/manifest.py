@@ -9,10 +9,10 @@ from typing import Any
 import yaml
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from .config import ConfigError
-from .errors import flatten
-from .models.enums import Vendor
-from .resources import resource_path
+from plugin.config import ConfigError
+from plugin.errors import flatten
+from plugin.models.enums import Vendor
+from plugin.resources import resource_path
 
 VENDORS = [v.value for v in Vendor]
 

@@ -48,7 +48,7 @@ def connect(url: str) -> Redis:
     return Redis.from_url(url, socket_connect_timeout=3, socket_timeout=10, health_check_interval=30)
 
 
-def enqueue_after_commit(session: Session, func: Callable[..., Any], *args: Any, job_id: str,
+def enqueue_after_commit(session: Session, func: str | Callable[..., Any], *args: Any, job_id: str,
                          retry: Retry | None = None) -> None:
     """Enqueue a job once the session's transaction commits (never for work that was rolled back).
     Job ids are deterministic, so enqueueing twice runs once; if Redis is down, the cron tick finds
@@ -56,7 +56,7 @@ def enqueue_after_commit(session: Session, func: Callable[..., Any], *args: Any,
     session.info.setdefault(_PENDING, []).append((func, args, job_id, retry))
 
 
-def enqueue_unique(queue: Queue, func: Callable[..., Any], *args: Any, job_id: str, retry: Retry | None = None,
+def enqueue_unique(queue: Queue, func: str | Callable[..., Any], *args: Any, job_id: str, retry: Retry | None = None,
                    **options: Any) -> bool:
     """Enqueue unless a job with this id exists already; False when it did (or Redis is unreachable)."""
     try:

@@ -17,3 +17,6 @@ def resource_path(name: str) -> Path:
         if candidate.exists():
             return candidate
     raise FileNotFoundError(f"{name} is neither inside the plugin package nor beside it")
+
+
+STATIC = _PACKAGE / "static"  # the pages' own CSS and JavaScript, always inside the package

@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING
 
 import click
 
-from . import demo as demo_data
+from plugin.demo import builder as demo_data
 
 if TYPE_CHECKING:
-    from .extension import State
+    from plugin.extension import State
 
 GRACE_SECONDS = 10
 
@@ -116,8 +116,8 @@ def _wait_until_ready(url: str, children: dict[str, subprocess.Popen[bytes]], ti
 
 def _prepare_demo(state: State, simulator_url: str) -> tuple[str, str]:
     """Migrate, seed, connect the demo tenant to its simulator; return a fresh API key and the installation."""
-    from . import migrate
-    from .services import tenants
+    from plugin import migrate
+    from plugin.tenancy import tenants
 
     migrate.upgrade(state.engine)
     with state.sessions() as session:

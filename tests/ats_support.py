@@ -14,8 +14,8 @@ from rq import SimpleWorker
 from connectors.simulators.base import serve
 from connectors.simulators.dataset import Dataset, generate
 from connectors.simulators.greenhouse import GreenhouseSimulator
+from plugin.ats import installations, sync
 from plugin.extension import get_state
-from plugin.services import installations, sync
 
 
 @dataclass

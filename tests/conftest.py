@@ -27,7 +27,7 @@ from plugin import create_app, migrate
 from plugin.db import make_engine
 from plugin.extension import get_state
 from plugin.models import Base
-from plugin.services import tenants
+from plugin.tenancy import tenants
 
 PG_URL = os.environ.get("BROBYGGER_DATABASE_URL", "")
 REDIS_URL = os.environ.get("BROBYGGER_REDIS_URL", "")

@@ -21,8 +21,8 @@ from rq import SimpleWorker
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from plugin.cron import tick
 from plugin.extension import get_state
-from plugin.jobs.cron import tick
 from plugin.models import (
     Cadence,
     Delivery,
@@ -38,8 +38,7 @@ from plugin.models import (
     ReferralStatus,
     utcnow,
 )
-
-from .helpers import free_port
+from tests.helpers import free_port
 
 
 class Inbox:

@@ -11,8 +11,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from plugin.extension import get_state
+from plugin.login import links as login
 from plugin.models import Recruiter
-from plugin.services import login
 
 
 def make_recruiter(tenant: Any, email: str = "kari@acme.no", name: str = "Kari Nordmann", **fields: Any) -> dict:

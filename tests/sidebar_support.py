@@ -13,7 +13,7 @@ from sqlalchemy import update
 
 from plugin.extension import get_state
 from plugin.models import Recruiter, Tenant
-from plugin.services.launch import LAUNCH_PATH, query_hash
+from plugin.sidebar.launch import LAUNCH_PATH, query_hash
 
 TOKEN_META = re.compile(r'<meta name="brobygger-token" content="([^"]+)">')
 

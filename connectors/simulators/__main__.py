@@ -32,12 +32,12 @@ from typing import Any
 from werkzeug.serving import run_simple
 from werkzeug.wrappers import Request, Response
 
-from .base import LoggedRequest, QuietHandler, Simulator, deliver_webhook
-from .dataset import SimCandidate, generate
-from .greenhouse import GreenhouseSimulator
-from .greenhouse import webhook_delivery as greenhouse_delivery
-from .lever import LeverSimulator
-from .teamtailor import TeamtailorSimulator
+from connectors.simulators.base import LoggedRequest, QuietHandler, Simulator, deliver_webhook
+from connectors.simulators.dataset import SimCandidate, generate
+from connectors.simulators.greenhouse import GreenhouseSimulator
+from connectors.simulators.greenhouse import webhook_delivery as greenhouse_delivery
+from connectors.simulators.lever import LeverSimulator
+from connectors.simulators.teamtailor import TeamtailorSimulator
 
 Delivery = Callable[[Simulator, str, SimCandidate], tuple[bytes, dict[str, str]]]
 

@@ -23,7 +23,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
-from .dataset import Dataset
+from connectors.simulators.dataset import Dataset
 
 _WINDOW_KEY = "brobygger.simulator.window"  # where _respond leaves the request's quota window for the log
 

@@ -41,8 +41,8 @@ from urllib.parse import urlencode
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from .base import Simulator
-from .dataset import JOBS, REJECTIONS, SOURCES, STAGES, Dataset, SimApplication, SimCandidate
+from connectors.simulators.base import Simulator
+from connectors.simulators.dataset import JOBS, REJECTIONS, SOURCES, STAGES, Dataset, SimApplication, SimCandidate
 
 MAX_PER_PAGE = 500
 DEFAULT_PER_PAGE = 100

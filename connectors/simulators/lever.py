@@ -33,8 +33,8 @@ from werkzeug.exceptions import BadRequest, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from .base import Simulator
-from .dataset import REJECTIONS, STAGES, Dataset, SimApplication, SimCandidate, SimReferrer
+from connectors.simulators.base import Simulator
+from connectors.simulators.dataset import REJECTIONS, STAGES, Dataset, SimApplication, SimCandidate, SimReferrer
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 NAMESPACE = uuid.UUID("5f0c7a8e-1d2b-4c3a-9e8f-0a1b2c3d4e5f")

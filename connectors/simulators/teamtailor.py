@@ -28,8 +28,8 @@ from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from .base import QuotaHeaders, Simulator
-from .dataset import JOBS, REJECTIONS, STAGES, Dataset, SimApplication, SimCandidate, SimUser
+from connectors.simulators.base import QuotaHeaders, Simulator
+from connectors.simulators.dataset import JOBS, REJECTIONS, STAGES, Dataset, SimApplication, SimCandidate, SimUser
 
 JSON_API = "application/vnd.api+json"
 MAX_PAGE_SIZE = 30

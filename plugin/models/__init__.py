@@ -1,9 +1,9 @@
 """The domain model. Every tenant-owned table carries `tenant_id`."""
 
-from .ats import AtsApplication, SyncRun, WebhookDelivery, WriteBack
-from .audit import AuditEvent
-from .base import Base, utcnow, uuid7
-from .enums import (
+from plugin.models.ats import AtsApplication, SyncRun, WebhookDelivery, WriteBack
+from plugin.models.audit import AuditEvent
+from plugin.models.base import Base, utcnow, uuid7
+from plugin.models.enums import (
     FollowUpStatus,
     LawfulBasis,
     Origin,
@@ -15,14 +15,14 @@ from .enums import (
     TouchpointKind,
     Vendor,
 )
-from .followups import FollowUp
-from .notifications import Delivery, Notice
-from .people import Cadence, Person, PersonEmail, PersonLink, Touchpoint
-from .privacy import Fingerprint
-from .referrals import Reference, Referral
-from .reports import ReportSnapshot
-from .roles import Role, ShortlistEntry
-from .tenancy import ApiKey, Installation, Recruiter, SyncBookmark, Tenant
+from plugin.models.followups import FollowUp
+from plugin.models.notifications import Delivery, Notice
+from plugin.models.people import Cadence, Person, PersonEmail, PersonLink, Touchpoint
+from plugin.models.privacy import Fingerprint
+from plugin.models.referrals import Reference, Referral
+from plugin.models.reports import ReportSnapshot
+from plugin.models.roles import Role, ShortlistEntry
+from plugin.models.tenancy import ApiKey, Installation, Recruiter, SyncBookmark, Tenant
 
 __all__ = [
     "ApiKey",

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base, IdMixin, TenantMixin, utcnow
+from plugin.models.base import Base, IdMixin, TenantMixin, utcnow
 
 
 class AtsApplication(IdMixin, TenantMixin, Base):

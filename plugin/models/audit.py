@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base, IdMixin, TenantMixin, utcnow
-from .enums import Origin, db_enum
+from plugin.models.base import Base, IdMixin, TenantMixin, utcnow
+from plugin.models.enums import Origin, db_enum
 
 
 class AuditEvent(IdMixin, TenantMixin, Base):

@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base, IdMixin, TenantMixin, TimestampMixin
-from .enums import FollowUpStatus, db_enum
+from plugin.models.base import Base, IdMixin, TenantMixin, TimestampMixin
+from plugin.models.enums import FollowUpStatus, db_enum
 
 
 class FollowUp(IdMixin, TenantMixin, TimestampMixin, Base):

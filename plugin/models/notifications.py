@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base, IdMixin, TenantMixin, utcnow
+from plugin.models.base import Base, IdMixin, TenantMixin, utcnow
 
 
 class Notice(IdMixin, TenantMixin, Base):

@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base, IdMixin, TenantMixin, TimestampMixin, utcnow
-from .enums import LawfulBasis, Origin, PipelineStatus, TouchpointKind, db_enum
+from plugin.models.base import Base, IdMixin, TenantMixin, TimestampMixin, utcnow
+from plugin.models.enums import LawfulBasis, Origin, PipelineStatus, TouchpointKind, db_enum
 
 
 def _prefix_index(name: str, *columns: str) -> Index:

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base, IdMixin, TenantMixin, utcnow
+from plugin.models.base import Base, IdMixin, TenantMixin, utcnow
 
 
 class Fingerprint(IdMixin, TenantMixin, Base):

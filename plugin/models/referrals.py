@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base, IdMixin, TenantMixin, TimestampMixin, utcnow
-from .enums import Origin, ReferenceKind, ReferralChannel, ReferralStatus, db_enum
+from plugin.models.base import Base, IdMixin, TenantMixin, TimestampMixin, utcnow
+from plugin.models.enums import Origin, ReferenceKind, ReferralChannel, ReferralStatus, db_enum
 
 
 class Reference(IdMixin, TenantMixin, TimestampMixin, Base):

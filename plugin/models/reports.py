@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base, IdMixin, TenantMixin, utcnow
+from plugin.models.base import Base, IdMixin, TenantMixin, utcnow
 
 
 class ReportSnapshot(IdMixin, TenantMixin, Base):

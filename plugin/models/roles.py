@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base, IdMixin, TenantMixin, TimestampMixin, utcnow
-from .enums import RoleStatus, db_enum
+from plugin.models.base import Base, IdMixin, TenantMixin, TimestampMixin, utcnow
+from plugin.models.enums import RoleStatus, db_enum
 
 
 class Role(IdMixin, TenantMixin, TimestampMixin, Base):

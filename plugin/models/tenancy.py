@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base, IdMixin, TenantMixin, TimestampMixin, utcnow
-from .enums import Vendor, db_enum
+from plugin.models.base import Base, IdMixin, TenantMixin, TimestampMixin, utcnow
+from plugin.models.enums import Vendor, db_enum
 
 
 class Tenant(IdMixin, TimestampMixin, Base):

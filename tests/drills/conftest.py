@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from ..notify_helpers import Inbox, World, smtp_server
+from tests.notify_helpers import Inbox, World, smtp_server
 
 
 @pytest.fixture

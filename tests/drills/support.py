@@ -20,8 +20,7 @@ from sqlalchemy.orm import Session
 from connectors.simulators.dataset import Dataset
 from plugin.extension import get_state
 from plugin.models import AtsApplication, Person, PersonLink, Referral, SyncRun, Touchpoint
-
-from ..helpers import brobygger, child_env, process_tree
+from tests.helpers import brobygger, child_env, process_tree
 
 MET_STAGES = ("screen", "interview", "offer")  # the stage kinds a sync turns into touchpoints
 

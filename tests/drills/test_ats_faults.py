@@ -19,9 +19,8 @@ from connectors.simulators.greenhouse import GreenhouseSimulator
 from plugin.extension import get_state
 from plugin.models import utcnow
 from tests.ats_support import connect_greenhouse
-
-from ..notify_helpers import run_tick, work
-from .support import census, expected, n, runs
+from tests.drills.support import census, expected, n, runs
+from tests.notify_helpers import run_tick, work
 
 pytestmark = pytest.mark.drill
 

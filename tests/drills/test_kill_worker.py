@@ -13,17 +13,17 @@ from flask import Flask
 from sqlalchemy import update
 
 from connectors.simulators.base import Window
+from plugin.ats import locks
+from plugin.ats.jobs import sync_installation
+from plugin.ats.locks import sync_lock
 from plugin.extension import get_state
-from plugin.jobs import ats as ats_jobs
-from plugin.jobs.ats import sync_installation, sync_lock
+from plugin.followups import deliveries
 from plugin.models import Delivery, FollowUp, utcnow
 from plugin.queueing import enqueue_unique
-from plugin.services import deliveries
 from tests.ats_support import connect_greenhouse
-
-from ..helpers import wait_for
-from ..notify_helpers import Inbox, World, local_noon, run_tick
-from .support import census, expected, kill_9, log_tail, n, records_so_far, runs, worker_process
+from tests.drills.support import census, expected, kill_9, log_tail, n, records_so_far, runs, worker_process
+from tests.helpers import wait_for
+from tests.notify_helpers import Inbox, World, local_noon, run_tick
 
 pytestmark = [pytest.mark.drill, pytest.mark.slow]
 
@@ -56,7 +56,7 @@ def test_kill_9_worker_mid_sync(app: Flask, app_config: dict[str, Any], tenant: 
         with worker_process(app_config, worker_log):
             # Until the dead sync's lock lapses the tick leaves the installation alone (it may be alive).
             assert not any("-resume-" in job for job in run_tick(app))
-            wait_for(lambda: not state.redis.exists(lock_name), ats_jobs.LOCK_SECONDS + 5, interval=0.1)
+            wait_for(lambda: not state.redis.exists(lock_name), locks.LOCK_SECONDS + 5, interval=0.1)
             lapsed = time.monotonic() - killed
             added = run_tick(app)
             assert f"sync-{gh.installation_id}-resume-{dead.id}" in added, added
@@ -68,7 +68,7 @@ def test_kill_9_worker_mid_sync(app: Flask, app_config: dict[str, Any], tenant: 
             all_runs = runs(session, gh.installation_id)
         closed = next(r for r in all_runs if r.id == dead.id)
         assert found.matches(want), (found, want)
-        assert (closed.status, closed.error) == ("failed", ats_jobs.INTERRUPTED)
+        assert (closed.status, closed.error) == ("failed", locks.INTERRUPTED)
         assert all(r.status == "ok" for r in all_runs if r.id != dead.id)
         print(f"\nkill -9 worker mid-sync: {n(CANDIDATES)} candidates ({want.summary()}); worker killed after "
               f"{n(killed_at)} records, {n(persisted)} people persisted; its lock lapsed {lapsed:.1f} s after the "

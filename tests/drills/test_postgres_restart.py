@@ -23,16 +23,16 @@ from sqlalchemy import create_engine, text
 
 from connectors.simulators.base import Window
 from plugin import create_app, migrate
+from plugin.ats.jobs import sync_installation
+from plugin.ats.locks import interrupted_runs
 from plugin.db import make_engine
 from plugin.extension import get_state
-from plugin.jobs.ats import interrupted_runs, sync_installation
 from plugin.queueing import enqueue_unique
-from plugin.services import tenants
+from plugin.tenancy import tenants
 from tests.ats_support import connect_greenhouse
-
-from ..helpers import free_port, wait_for
-from ..notify_helpers import run_tick
-from .support import census, expected, log_tail, n, records_so_far, runs, worker_process
+from tests.drills.support import census, expected, log_tail, n, records_so_far, runs, worker_process
+from tests.helpers import free_port, wait_for
+from tests.notify_helpers import run_tick
 
 pytestmark = [pytest.mark.drill, pytest.mark.long_drill, pytest.mark.slow]
 

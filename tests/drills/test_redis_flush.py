@@ -15,12 +15,11 @@ from sqlalchemy.orm import Session
 
 from connectors.simulators.greenhouse import webhook_delivery
 from plugin.extension import get_state
-from plugin.jobs import notify
+from plugin.followups import jobs as notify
 from plugin.models import Delivery, Recruiter, WebhookDelivery, utcnow
 from tests.ats_support import connect_greenhouse
-
-from ..notify_helpers import Inbox, World, local_noon, run_tick, work
-from .support import census, expected, n
+from tests.drills.support import census, expected, n
+from tests.notify_helpers import Inbox, World, local_noon, run_tick, work
 
 pytestmark = pytest.mark.drill
 

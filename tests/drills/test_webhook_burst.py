@@ -28,10 +28,9 @@ from plugin.extension import get_state
 from plugin.models import WebhookDelivery
 from plugin.supervisor import gunicorn_command
 from tests.ats_support import connect_greenhouse
-
-from ..helpers import child_env, free_port, wait_for
-from ..notify_helpers import work
-from .support import census, expected, log_tail, n
+from tests.drills.support import census, expected, log_tail, n
+from tests.helpers import child_env, free_port, wait_for
+from tests.notify_helpers import work
 
 pytestmark = pytest.mark.drill
 

@@ -1,0 +1,233 @@
+"""The ATS's ways in.
+
+`POST /webhooks/<vendor>/<installation_id>`: verify the vendor's signature over the raw body, dedupe,
+record, enqueue, and answer 200 at once (Greenhouse counts any other success status as a failure), with a
+per-source limit so a flood from one sender never starves another.
+
+`/partners/teamtailor/…`: the endpoints Teamtailor's partner integration calls (/activation, /config,
+/webhook), the card's buttons and its link into the sidebar (the protocol and its sources are in
+`partners.py`). Their errors are plain text with a 4xx status, which is what Teamtailor shows in the
+partner result.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
+
+from plugin.ats import partners as tt
+from plugin.ats import webhooks
+from plugin.core import ratelimit
+from plugin.core.api import too_many
+from plugin.errors import DomainError
+from plugin.extension import db_session, get_state
+from plugin.headers import client_address
+from plugin.i18n import LANGUAGES, force_locale, gettext
+from plugin.login import session as account
+from plugin.models import Installation, Recruiter, Tenant
+from plugin.sidebar import launch
+from plugin.tenancy import tenants
+
+webhooks_bp = Blueprint("brobygger_webhooks", __name__)
+
+
+@webhooks_bp.before_request
+def limit_webhook_source() -> Any:
+    """Per installation and sender address: a flood from one source never starves another."""
+    state = get_state()
+    installation = (request.view_args or {}).get("installation_id", "unknown")
+    verdict = ratelimit.hit(state.redis, f"webhook:{installation}:{client_address()}",
+                            state.setting("RATE_LIMIT_WEBHOOKS"), state.setting("RATE_LIMIT_WINDOW"))
+    return None if verdict.allowed else too_many(verdict)
+
+
+@webhooks_bp.post("/webhooks/<vendor>/<uuid:installation_id>")
+def receive(vendor: str, installation_id: uuid.UUID) -> Any:
+    receipt = webhooks.receive(db_session(), get_state().vault, vendor, installation_id, request.headers,
+                               request.get_data(cache=False))
+    return jsonify({"status": receipt.value}), 200
+
+
+partners_bp = Blueprint("brobygger_partners", __name__, url_prefix="/partners/teamtailor")
+
+
+def _plain(message: str, status: int) -> Response:
+    return Response(message, status=status, mimetype="text/plain")
+
+
+def _secret_key() -> str:
+    return get_state().setting("SECRET_KEY")
+
+
+def _installation() -> Installation:
+    return tt.authenticate(db_session(), _secret_key(), request.headers.get("Authorization", ""))
+
+
+def _tenant_language(installation: Installation) -> str:
+    tenant = db_session().get(Tenant, installation.tenant_id)
+    return tenant.default_language if tenant and tenant.default_language in LANGUAGES else "en"
+
+
+@partners_bp.get("/activation")
+def activation() -> Any:
+    """The activation form Teamtailor shows the admin: one field for the connection code."""
+    lang = request.accept_languages.best_match(LANGUAGES) or "en"
+    with force_locale(lang):
+        return jsonify({"config": {"fields": [
+            {"type": "infobox", "icon": "info", "content": gettext(
+                "Brobygger keeps candidates you met warm for years. Ask your Brobygger administrator for the "
+                "connection code of your Teamtailor installation and paste it below.")},
+            {"id": "brobygger_code", "type": "text", "label": gettext("Brobygger connection code"),
+             "required": True}]}})
+
+
+@partners_bp.get("/config")
+def config() -> Any:
+    try:
+        installation = _installation()
+    except tt.PartnerAuthError as exc:
+        return jsonify({"config": {"fields": [{"type": "error", "message": str(exc)}]}})
+    with force_locale(_tenant_language(installation)):
+        return jsonify({"config": {"fields": [
+            {"type": "infobox", "icon": "info", "content": gettext(
+                "Adds a Brobygger card to the candidate: the relationship at a glance, a link to the sidebar and "
+                "buttons to keep in touch or log a referral.")},
+            {"id": "keep_in_touch_months", "type": "select", "label": gettext("Keep in touch after"),
+             "options": [{"id": str(m), "label": gettext("%(num)s months", num=m)} for m in tt.KEEP_IN_TOUCH_MONTHS]},
+        ]}})
+
+
+@partners_bp.post("/webhook")
+def webhook() -> Any:
+    try:
+        installation = _installation()
+    except tt.PartnerAuthError as exc:
+        return _plain(str(exc), 401)
+    event = (request.get_json(silent=True) or {}).get("partner-event")
+    candidate = event.get("candidate") if isinstance(event, dict) else None
+    if not isinstance(candidate, dict) or candidate.get("id") is None:
+        return _plain("The webhook carries no candidate.", 422)
+    with force_locale(_tenant_language(installation)):
+        attributes = card(installation, str(candidate["id"]), event)
+    result = event.get("partner-result") or {}
+    if isinstance(result, dict) and result.get("update-url"):
+        tt.push_result(installation, str(result["update-url"]), request.headers["Authorization"],
+                       str(result.get("id", "")), attributes)
+    return jsonify({"partner-result": attributes})
+
+
+def _months(event: dict[str, Any]) -> int:
+    data = event.get("webhook-data") if isinstance(event.get("webhook-data"), dict) else {}
+    try:
+        months = int(data.get("keep-in-touch-months") or data.get("keep_in_touch_months") or 3)
+    except (TypeError, ValueError):
+        months = 3
+    return months if months in tt.KEEP_IN_TOUCH_MONTHS else 3
+
+
+def card(installation: Installation, candidate_id: str, event: dict[str, Any]) -> dict[str, Any]:
+    """The Partner Result: a summary line, a few details, the sidebar link and the action buttons."""
+    session = db_session()
+    facts = tt.facts(session, installation, candidate_id)
+    key, months = _secret_key(), _months(event)
+    referrals = event.get("candidate", {}).get("referrals") or []
+    actions = [{"buttonText": gettext("Keep in touch in %(num)s months", num=months),
+                "endpoint": _external("act", tt.link_token(key, installation, candidate_id, "keep", m=months))}]
+    first = referrals[0] if referrals and isinstance(referrals[0], dict) and referrals[0].get("name") else None
+    if first:
+        token = tt.link_token(key, installation, candidate_id, "referral",
+                              r={"name": str(first["name"])[:200], "email": str(first.get("email") or "")[:254]})
+        actions.append({"buttonText": gettext("Log referral"), "endpoint": _external("act", token)})
+    return {"status": "completed", "summary": _summary(facts, installation),
+            "url": _external("open", tt.link_token(key, installation, candidate_id)),
+            "details": _details(facts, installation), "actions": actions}
+
+
+def _external(kind: str, token: str) -> str:
+    state = get_state()
+    path = url_for("brobygger_partners.act" if kind == "act" else "brobygger_partners.open_sidebar", token=token)
+    return state.setting("BASE_URL").rstrip("/") + path
+
+
+def _day(moment: Any, installation: Installation) -> str:
+    from flask_babel import format_date
+
+    tenant = db_session().get(Tenant, installation.tenant_id)
+    return format_date(moment.astimezone(ZoneInfo(tenant.time_zone if tenant else "UTC")).date(), "medium")
+
+
+def _summary(facts: tt.CardFacts, installation: Installation) -> str:
+    if facts.person is None:
+        return gettext("Not tracked in Brobygger yet.")
+    parts = [gettext("Last touch %(day)s", day=_day(facts.last_touch_at, installation)) if facts.last_touch_at
+             else gettext("No touch logged")]
+    if facts.next_followup:
+        parts.append(gettext("next follow-up %(day)s", day=_day(facts.next_followup.due_at, installation)))
+    if facts.referrer:
+        parts.append(gettext("referred by %(name)s", name=facts.referrer))
+    return " · ".join(parts)
+
+
+def _details(facts: tt.CardFacts, installation: Installation) -> dict[str, str]:
+    if facts.person is None:
+        return {}
+    statuses = {"passive": gettext("passive"), "in_process": gettext("in process"), "hired": gettext("hired")}
+    status = facts.person.status.value
+    details = {gettext("Status"): statuses.get(status, status.replace("_", " "))}
+    if facts.next_followup:
+        details[gettext("Next follow-up")] = f"{_day(facts.next_followup.due_at, installation)} — " \
+                                             f"{facts.next_followup.reason[:200]}"
+    if facts.referrer:
+        details[gettext("Referred by")] = facts.referrer
+    return details
+
+
+@partners_bp.post("/actions/<token>")
+def act(token: str) -> Any:
+    session = db_session()
+    try:
+        claims = tt.read_link(_secret_key(), token, action=True)
+        installation = tt.installation_of(session, claims)
+    except tt.PartnerAuthError as exc:
+        return _plain(str(exc), 401)
+    vault = get_state().vault
+    with force_locale(_tenant_language(installation)):
+        try:
+            if claims["a"] == "keep":
+                months = int(claims.get("m", 3))
+                followup = tt.keep_in_touch(session, vault, installation, claims["c"], months,
+                                            gettext("Keep in touch (from the Teamtailor card)"))
+                message = gettext("Follow-up scheduled for %(day)s.", day=_day(followup.due_at, installation))
+            elif claims["a"] == "referral":
+                logged = tt.log_referral(session, vault, installation, claims["c"], claims["r"])
+                message = gettext("Referral logged.") if logged else gettext("This referral was logged already.")
+            else:
+                return _plain("Unknown action.", 400)
+        except DomainError as exc:
+            session.rollback()
+            return _plain(exc.message, exc.status)
+    return jsonify({"message": message})
+
+
+@partners_bp.get("/open/<token>")
+def open_sidebar(token: str) -> Any:
+    """The card's link, opened in a new tab: the recruiter signed in to Brobygger (a first-party cookie here)
+    gets a freshly signed launch; anyone else is asked to sign in first."""
+    session = db_session()
+    try:
+        claims = tt.read_link(_secret_key(), token, action=False)
+        installation = tt.installation_of(session, claims)
+    except tt.PartnerAuthError as exc:
+        return _plain(str(exc), 401)
+    me: Recruiter | None = account.current_recruiter()
+    if me is None or me.tenant_id != installation.tenant_id:
+        lang = request.accept_languages.best_match(LANGUAGES) or "en"
+        with force_locale(lang):
+            return render_template("brobygger/partner_signin.html", lang=lang,
+                                   login_url=url_for("brobygger_login.login_form")), 401
+    secret = tenants.sidebar_secret(get_state().vault, tenants.get(session, me.tenant_id))
+    launch_token = launch.sign(secret, me.tenant_id, me.email, {"vendor": "teamtailor", "candidate_id": claims["c"]})
+    return redirect(url_for("brobygger_sidebar.launch_sidebar", jwt=launch_token))

@@ -1,0 +1,110 @@
+"""Incoming ATS webhooks: verify, dedupe, record, enqueue — and answer fast, with no vendor call inside
+the request. The record in the database is the truth; the job only does the work."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from enum import StrEnum
+
+from redis import Redis
+from rq import Retry
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from connectors.errors import ConnectorError, WebhookRejected
+from plugin.ats import installations, sync
+from plugin.errors import DomainError, NotFoundError, UnauthorizedError
+from plugin.models import Installation, WebhookDelivery, utcnow
+from plugin.privacy import privacy
+from plugin.queueing import enqueue_after_commit
+from plugin.security import Vault
+
+# Events after which the ATS record is gone: forget the link rather than fetch the candidate.
+GONE = frozenset({"delete_candidate", "candidate_anonymized", "merge_candidate", "candidateDeleted",
+                  "candidate.destroy"})
+
+
+# The ATS anonymised the candidate (Greenhouse, on the candidate's request): anonymise our person too.
+ANONYMISED = frozenset({"candidate_anonymized"})
+
+PROCESS_JOB = "plugin.ats.jobs.process_webhook"
+RETRY = Retry(max=3, interval=[10, 60, 300])  # the ATS may be briefly down when its own webhook arrives
+
+
+class Receipt(StrEnum):
+    ACCEPTED = "accepted"
+    DUPLICATE = "duplicate"
+    PING = "pong"
+
+
+def receive(session: Session, vault: Vault, vendor: str, installation_id: uuid.UUID, headers: Mapping[str, str],
+            body: bytes) -> Receipt:
+    installation = session.get(Installation, installation_id)
+    if installation is None or installation.vendor.value != vendor or not installation.active:
+        raise NotFoundError("No such webhook endpoint.")
+    connector_class = installations.registry()[vendor]
+    try:
+        event = connector_class.verify_webhook(installations.webhook_secret(vault, installation), headers, body)
+    except WebhookRejected as exc:
+        raise UnauthorizedError(f"Webhook refused: {exc}") from None
+    if event.is_ping:
+        return Receipt.PING
+    if not all(_storable(text) for text in (event.event_id, event.action, event.candidate_id)):
+        raise DomainError("Webhook refused: its event id, action or candidate id holds a NUL character or a "
+                          "lone surrogate, which no ATS sends and the database cannot store.")
+    delivery = WebhookDelivery(id=uuid.uuid4(), tenant_id=installation.tenant_id, installation_id=installation.id,
+                               event_id=event.event_id[:200], action=event.action[:64],
+                               candidate_ats_id=(event.candidate_id or None) and event.candidate_id[:64])
+    session.add(delivery)
+    try:
+        session.flush()
+    except IntegrityError:  # the vendor delivered this event before: answer as before, do nothing
+        session.rollback()
+        return Receipt.DUPLICATE
+    enqueue_after_commit(session, PROCESS_JOB, str(delivery.id), job_id=f"webhook-{delivery.id}", retry=RETRY)
+    session.commit()
+    return Receipt.ACCEPTED
+
+
+def _storable(text: str | None) -> bool:
+    """PostgreSQL text holds no NUL, and a lone surrogate (a \\u escape in the JSON) has no UTF-8 encoding."""
+    return text is None or ("\x00" not in text and not any("\ud800" <= c <= "\udfff" for c in text))
+
+
+def process(session: Session, vault: Vault, delivery_id: uuid.UUID, cache: Redis | None = None) -> str:
+    """Reflect one delivery on the person: fetch the candidate afresh, or unlink a deleted one."""
+    delivery = session.get(WebhookDelivery, delivery_id)
+    if delivery is None or delivery.processed_at is not None:
+        return "nothing to do"
+    installation = session.get(Installation, delivery.installation_id)
+    assert installation is not None  # deliveries go with their installation (ON DELETE CASCADE)
+    if delivery.candidate_ats_id is None:
+        outcome = "no candidate in the event"
+    elif delivery.action in ANONYMISED:
+        outcome = f"anonymised {privacy.anonymise_linked(session, installation, delivery.candidate_ats_id)}"
+    elif delivery.action in GONE:
+        outcome = f"unlinked {sync.unlink_candidate(session, installation, delivery.candidate_ats_id)}"
+    else:
+        try:
+            counts = sync.refresh_candidate(session, vault, installation, delivery.candidate_ats_id, cache=cache)
+        except ConnectorError as exc:  # kept on the row for the status page; the job's retry tries again
+            session.rollback()
+            delivery.error = str(exc)[:1000]
+            session.commit()
+            raise
+        outcome = f"refreshed ({counts.records} records)"
+    delivery.processed_at, delivery.error = utcnow(), None
+    session.commit()
+    return outcome
+
+
+def unprocessed(session: Session, older_than_seconds: int = 60, limit: int = 500) -> list[uuid.UUID]:
+    """Deliveries whose job never ran (Redis lost, worker killed): the cron tick enqueues them again."""
+    from datetime import timedelta
+
+    cutoff = utcnow() - timedelta(seconds=older_than_seconds)
+    return list(session.scalars(select(WebhookDelivery.id).where(
+        WebhookDelivery.processed_at.is_(None), WebhookDelivery.received_at < cutoff)
+        .order_by(WebhookDelivery.received_at).limit(limit)))

@@ -1,0 +1,44 @@
+"""Notification jobs: what is due becomes notices and digest rows, and digest rows become e-mails.
+They receive ids (and the tick's minute), never ORM objects or personal data."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from plugin.extension import State, get_state
+from plugin.followups import deliveries, notices
+from plugin.models import utcnow
+from plugin.queueing import enqueue_unique
+from plugin.reports import monthly_email as monthly_report
+
+
+def mail_settings(state: State) -> deliveries.MailSettings:
+    return deliveries.MailSettings(smtp_url=state.setting("SMTP_URL"), sender=state.setting("MAIL_FROM"),
+                                   outbox=state.instance_path / "outbox", base_url=state.setting("BASE_URL"))
+
+
+def collect(minute: str) -> dict[str, int]:
+    """The tick's minute (ISO 8601, UTC): wake ended snoozes, create notices and today's digest rows,
+    and start sending the new rows (the next tick would enqueue them anyway)."""
+    state = get_state()
+    now = datetime.fromisoformat(minute)
+    with state.sessions() as session:
+        counts = notices.collect(session, now).as_dict()
+        created = deliveries.create_digests(session, now) + monthly_report.create_deliveries(session, now)
+    for delivery_id in created:
+        enqueue_unique(state.queue, deliveries.JOB, str(delivery_id), job_id=deliveries.job_id(delivery_id, 0))
+    return {**counts, "deliveries": len(created)}
+
+
+def collect_people(minute: str) -> dict[str, int]:
+    """Losing touch and referral news (hourly: see `notices.collect_people`)."""
+    state = get_state()
+    with state.sessions() as session:
+        return notices.collect_people(session, datetime.fromisoformat(minute)).as_dict()
+
+
+def send_delivery(delivery_id: str) -> str:
+    state = get_state()
+    with state.sessions() as session:
+        return deliveries.send(session, mail_settings(state), uuid.UUID(delivery_id), utcnow())

@@ -1,0 +1,211 @@
+"""Follow-ups: scheduled future touches, and what a recruiter does with them.
+
+Cadences, the losing-touch list, tenant settings and role suggestions.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from plugin.core.schemas import BaseSchema, PageQuery, one_of, page_of, text, when
+from plugin.models import FollowUpStatus, TouchpointKind, utcnow
+from plugin.people.schemas import TouchpointOut
+from plugin.tenancy.settings import MAX_DAYS, TIER_NAME_LENGTH
+
+# --- from plugin.schemas.followups ----------------------------------------
+
+SNOOZE_PRESETS = ("1w", "1m", "2m", "6m")  # one week, or one, two or six calendar months
+
+
+def _reason() -> fields.String:
+    return text(2000, required=True, min_length=1, metadata={"description": "Why this touch."})
+
+
+class FollowUpIn(BaseSchema):
+    person_id = fields.UUID(required=True)
+    reason = _reason()
+    due_at = when(required=True)
+    owner_id = fields.UUID(allow_none=True, metadata={
+        "description": "Defaults to the person's owner; null leaves the follow-up unassigned."})
+    role_id = fields.UUID(allow_none=True)
+
+
+class FollowUpOut(Schema):
+    id = fields.UUID()
+    person_id = fields.UUID()
+    owner_id = fields.UUID(allow_none=True)
+    role_id = fields.UUID(allow_none=True)
+    reason = fields.String()
+    kind = fields.String()
+    due_at = fields.DateTime()
+    status = fields.String()
+    snoozed_until = fields.DateTime(allow_none=True)
+    note = fields.String()
+    completed_at = fields.DateTime(allow_none=True)
+    touchpoint_id = fields.UUID(allow_none=True)
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class FollowUpQuery(PageQuery):
+    owner_id = fields.UUID(load_default=None)
+    person_id = fields.UUID(load_default=None)
+    status = fields.List(one_of(FollowUpStatus), load_default=None, metadata={
+        "description": "Repeat to match any of several statuses: `?status=open&status=snoozed`."})
+    due_from = when(load_default=None, metadata={"description": "Due at or after this time."})
+    due_to = when(load_default=None, metadata={"description": "Due before this time (exclusive)."})
+
+    @validates_schema
+    def _ordered(self, data: dict, **_: object) -> None:
+        if data.get("due_from") and data.get("due_to") and data["due_to"] <= data["due_from"]:
+            raise ValidationError("Must be after due_from.", "due_to")
+
+
+FollowUpPage = page_of(FollowUpOut, "FollowUpPage")
+
+
+class NextFollowUpIn(BaseSchema):
+    due_at = when(required=True)
+    reason = _reason()
+
+
+class CompleteIn(BaseSchema):
+    kind = one_of(TouchpointKind, load_default=TouchpointKind.MESSAGE.value)
+    occurred_at = when(metadata={"description": "When the touch happened; defaults to now."})
+    summary = text(5000, load_default="")
+    next = fields.Nested(NextFollowUpIn, allow_none=True, metadata={
+        "description": "Schedule the next follow-up for the same person, owner and role."})
+
+
+class CompletionOut(Schema):
+    followup = fields.Nested(FollowUpOut)
+    touchpoint = fields.Nested(TouchpointOut)
+    next = fields.Nested(FollowUpOut, allow_none=True)
+
+
+class SnoozeIn(BaseSchema):
+    preset = fields.String(validate=validate.OneOf(SNOOZE_PRESETS), metadata={
+        "description": "1w: a week; 1m, 2m, 6m: calendar months (31 January + 1m = end of February)."})
+    until = when()
+    note = text(2000)
+
+    @validates_schema
+    def _exactly_one(self, data: dict, **_: object) -> None:
+        if ("preset" in data) == ("until" in data):
+            message = "Give exactly one of preset and until."
+            raise ValidationError({"preset": [message], "until": [message]})
+        if "until" in data and data["until"] <= utcnow():
+            raise ValidationError("Must be in the future.", "until")
+
+
+class RescheduleIn(BaseSchema):
+    due_at = when(required=True)
+
+
+class ReassignIn(BaseSchema):
+    owner_id = fields.UUID(required=True)
+
+
+class CancelIn(BaseSchema):
+    note = text(2000)
+
+
+# --- from plugin.schemas.cadences ----------------------------------------
+
+def _days(**kw: Any) -> fields.Integer:
+    return fields.Integer(validate=validate.Range(min=1, max=MAX_DAYS), **kw)
+
+
+class CadenceIn(BaseSchema):
+    tier = text(TIER_NAME_LENGTH, min_length=1, metadata={
+        "description": "A tier of the tenant's `cadence_tiers`; its days apply unless given explicitly."})
+    ideal_days = _days(metadata={"description": "Due this many days after the last touch."})
+    max_days = _days(metadata={"description": "Losing touch this many days after the last touch."})
+    status = fields.String(load_default="active", validate=validate.OneOf(("active", "paused")), metadata={
+        "description": "Setting a cadence accepts it (active); `paused` stops it counting as due."})
+
+    @validates_schema
+    def _complete(self, data: dict, **_: object) -> None:
+        if not data.get("tier") and not ("ideal_days" in data and "max_days" in data):
+            raise ValidationError("Give a tier, or both ideal_days and max_days.", "tier")
+        if "ideal_days" in data and "max_days" in data and data["ideal_days"] > data["max_days"]:
+            raise ValidationError("Must not exceed max_days.", "ideal_days")
+
+
+class CadenceOut(Schema):
+    person_id = fields.UUID()
+    tier = fields.String()
+    ideal_days = fields.Integer()
+    max_days = fields.Integer()
+    status = fields.String(metadata={"description": "active, proposed (by a rule, to accept) or paused."})
+    last_touch_at = fields.DateTime(allow_none=True)
+    state = fields.String(metadata={"description": "no_touch_yet, on_track, due (past the ideal interval) or "
+                                                   "losing_touch (past the maximum)."})
+    days_since_touch = fields.Integer(allow_none=True)
+    due_at = fields.DateTime(allow_none=True)
+    losing_touch_at = fields.DateTime(allow_none=True)
+
+
+class LosingTouchOut(Schema):
+    person_id = fields.UUID()
+    full_name = fields.String()
+    tier = fields.String()
+    max_days = fields.Integer()
+    last_touch_at = fields.DateTime()
+    days_since_touch = fields.Integer()
+    losing_touch_at = fields.DateTime()
+
+
+LosingTouchPage = page_of(LosingTouchOut, "LosingTouchPage")
+
+
+def _flag(description: str) -> fields.Boolean:
+    """JSON true or false only: a switch set by "yes" or 1 is a typo, not a decision."""
+    return fields.Boolean(truthy={True}, falsy={False}, metadata={"description": description})
+
+
+class TenantSettingsPatch(BaseSchema):
+    """Any subset of the settings; `cadence_tiers`, when given, replaces every tier."""
+
+    rule_connect_and_thank = _flag("A logged meeting or interview schedules a thank-you the next working day.")
+    rule_cadence_proposal = _flag("Someone met in the ATS and not hired gets a proposed keep-in-touch cadence.")
+    rule_role_opening = _flag("The shortlist of an unadvertised role is followed up ahead of its expected opening.")
+    role_lead_weeks = fields.Integer(strict=True, validate=validate.Range(min=0, max=104))
+    wake_notice_days = fields.Integer(strict=True, validate=validate.Range(min=0, max=90))
+    skip_weekends_and_holidays = _flag("Move due dates off weekends and Norwegian public holidays.")
+    cadence_tiers = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=TIER_NAME_LENGTH)),
+                                values=fields.List(fields.Integer(strict=True), validate=validate.Length(equal=2)),
+                                metadata={"description": "{tier: [ideal_days, max_days]}; replaces all tiers."})
+    default_tier = fields.String(validate=validate.Length(min=1, max=TIER_NAME_LENGTH))
+
+
+class TenantSettingsOut(Schema):
+    data = fields.Nested(TenantSettingsPatch)
+
+
+class SuggestionQuery(BaseSchema):
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class SuggestedPerson(Schema):
+    id = fields.UUID()
+    full_name = fields.String()
+    title = fields.String(allow_none=True)
+    employer = fields.String(allow_none=True)
+    location = fields.String(allow_none=True)
+    tags = fields.List(fields.String())
+    interests = fields.List(fields.String())
+    owner_id = fields.UUID(allow_none=True)
+
+
+class SuggestionOut(Schema):
+    person = fields.Nested(SuggestedPerson)
+    score = fields.Integer()
+    matched = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), metadata={
+        "description": "Field (title, skills, employer, location) → the role's words that matched there."})
+
+
+class SuggestionList(Schema):
+    data = fields.List(fields.Nested(SuggestionOut))

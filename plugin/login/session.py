@@ -1,0 +1,146 @@
+"""The signed-in recruiter of the first-party pages (queue, roles), CSRF protection, and our static files.
+
+The Flask session (a signed cookie: HttpOnly, SameSite=Lax, see `app.py`) holds only the recruiter's id,
+the tenant's id, the sign-in time and a CSRF token, under keys of our own so a host app's session data
+never mixes with ours. A sign-in lasts at most `SESSION_HOURS`, checked here as well, so a host app with a
+longer cookie lifetime cannot stretch it. Every request reloads the recruiter: a deactivated account is
+signed out at once.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+import uuid
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, abort, g, redirect, request, session, url_for
+from werkzeug.wrappers import Response
+
+from plugin.core.actors import Actor
+from plugin.extension import db_session
+from plugin.i18n import gettext
+from plugin.login import links as login
+from plugin.models import Origin, Recruiter
+
+SESSION_HOURS = 12
+KEYS = ("brobygger_recruiter_id", "brobygger_tenant_id", "brobygger_signed_in_at")
+CSRF_KEY = "brobygger_csrf"
+# No surface of its own in the (final) Origin vocabulary: the recruiter's pages count as the sidebar's kin.
+PAGE_SURFACE = Origin.SIDEBAR
+
+def sign_in(grant: login.Grant) -> None:
+    _forget()  # only our keys: a host app's own session data stays
+    session.permanent = True
+    session.update({KEYS[0]: str(grant.recruiter_id), KEYS[1]: str(grant.tenant_id), KEYS[2]: int(time.time()),
+                    CSRF_KEY: secrets.token_urlsafe(32)})  # a new CSRF token per sign-in (no fixation)
+
+
+def _forget() -> None:
+    for key in (*KEYS, CSRF_KEY):
+        session.pop(key, None)
+
+
+def sign_out() -> None:
+    _forget()
+
+
+def current_recruiter() -> Recruiter | None:
+    """The signed-in, still active recruiter, or None; cached on `g` for the request."""
+    if "brobygger_recruiter" in g:
+        return g.brobygger_recruiter
+    recruiter = None
+    signed_in_at = session.get(KEYS[2])
+    if isinstance(signed_in_at, int) and time.time() - signed_in_at < SESSION_HOURS * 3600:
+        try:
+            grant = login.Grant(uuid.UUID(str(session.get(KEYS[1]))), uuid.UUID(str(session.get(KEYS[0]))))
+        except ValueError:
+            grant = None
+        recruiter = login.active_recruiter(db_session(), grant) if grant else None
+    g.brobygger_recruiter = recruiter
+    if recruiter is not None:
+        g.brobygger_locale = recruiter.language  # our texts come out in the recruiter's language
+    return recruiter
+
+
+def require_recruiter(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Pages for signed-in recruiters only; anyone else is sent to the sign-in page."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if current_recruiter() is None:
+            _forget()
+            return redirect(url_for("brobygger_login.login_form"))
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def recruiter() -> Recruiter:
+    found = current_recruiter()
+    if found is None:  # only reachable from a view without @require_recruiter
+        abort(401)
+    return found
+
+
+def actor() -> Actor:
+    return Actor("recruiter", str(recruiter().id), PAGE_SURFACE)
+
+
+def csrf_token() -> str:
+    """The session's CSRF token, made on first use (the sign-in form needs one before anyone signs in)."""
+    if CSRF_KEY not in session:
+        session[CSRF_KEY] = secrets.token_urlsafe(32)
+    return session[CSRF_KEY]
+
+
+def check_csrf() -> None:
+    """Before every POST of our pages: the form's token must be the session's (SameSite=Lax is the
+    second line of defence, not the only one)."""
+    if request.method != "POST":
+        return
+    expected = session.get(CSRF_KEY)
+    given = request.form.get("csrf_token", "")
+    if not expected or not secrets.compare_digest(str(expected), given):
+        abort(400, gettext("The form has expired or did not come from this site. Reload the page and try again."))
+
+
+def harden(response: Response) -> Response:
+    """Pages with session forms: never framed (clickjacking), scripts only from us, nothing cached,
+    and no token-bearing URL leaked to other sites through the Referer header."""
+    response.headers.setdefault("Content-Security-Policy", "default-src 'self'; style-src 'self' 'unsafe-inline'; "
+                                "script-src 'self'; frame-ancestors 'none'; form-action 'self'")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def page_globals() -> dict[str, Any]:
+    """What our page templates share: the CSRF token, the signed-in recruiter, local time formatting."""
+    signed_in = current_recruiter()
+    zone = ZoneInfo(signed_in.time_zone) if signed_in else ZoneInfo("UTC")
+
+    def local(moment: Any, fmt: str = "%Y-%m-%d %H:%M") -> str:
+        return moment.astimezone(zone).strftime(fmt) if moment else ""
+
+    return {"csrf_token": csrf_token, "me": signed_in, "local": local,
+            "lang": g.get("brobygger_locale") or "en", "zone_name": zone.key}
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Only a path of this site; anything else (another host, `//host`, a scheme) goes to `default`."""
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")) and "\r" not in target \
+            and "\n" not in target:
+        return target
+    return default
+
+
+def setup(page_bp: Blueprint) -> None:
+    """What every one of our recruiter page blueprints does on each request."""
+    page_bp.before_request(check_csrf)
+    page_bp.after_request(harden)
+    page_bp.context_processor(page_globals)

@@ -1,0 +1,203 @@
+"""The monthly referral report for signed-in recruiters: GET /reports/referrals/<YYYY-MM> (HTML with inline
+SVG charts, print-friendly A4), the same path with `.csv` (UTF-8 with BOM, so Excel shows æøå) or `.json`,
+and POST …/regenerate (admins) to recompute a stored past month. An invalid month is a 404 here (a page
+address that names no month), while the API answers 422.
+
+GET /references: the signed-in recruiter's tenant's references with class, score and the reasons for it;
+POST /references/keep-in-touch proposes cadences for the ones who have gone quiet.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import uuid
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from sqlalchemy import select
+
+from plugin.errors import InvalidError
+from plugin.extension import db_session
+from plugin.i18n import gettext, ngettext
+from plugin.login import session as account
+from plugin.models import Person, Tenant, utcnow
+from plugin.reports import figures as reports
+from plugin.reports import scoring
+from plugin.reports.schemas import ReferralReportOut
+
+# --- from plugin.web.reports ----------------------------------------
+
+reports_bp = Blueprint("brobygger_reports", __name__)
+account.setup(reports_bp)
+
+FORMATS = ("html", "csv", "json")
+
+
+def _split(spec: str) -> tuple[str, str]:
+    """'2026-03.csv' → ('2026-03', 'csv'); a bare month is the HTML page."""
+    month, dot, fmt = spec.rpartition(".")
+    return (month, fmt) if dot and fmt in FORMATS[1:] else (spec, "html")
+
+
+def _report(month: str, *, regenerate: bool = False) -> dict[str, Any]:
+    me = account.recruiter()
+    try:
+        report = reports.get(db_session(), me.tenant_id, month, regenerate=regenerate)
+    except InvalidError as exc:
+        abort(404, exc.message)
+    return reports.with_names(db_session(), me.tenant_id, report)
+
+
+@reports_bp.get("/reports/referrals")
+@account.require_recruiter
+def this_month() -> Any:
+    tenant = db_session().get(Tenant, account.recruiter().tenant_id)
+    assert tenant is not None
+    month = reports.current_month(ZoneInfo(tenant.time_zone))
+    return redirect(url_for("brobygger_reports.report", spec=month.key))
+
+
+@reports_bp.get("/reports/referrals/<spec>")
+@account.require_recruiter
+def report(spec: str) -> Any:
+    month, fmt = _split(spec)
+    data = _report(month)
+    if fmt == "csv":
+        return _csv_response(data)
+    if fmt == "json":
+        body = json.dumps(ReferralReportOut().dump(data), ensure_ascii=False, indent=2)
+        return Response(body, mimetype="application/json")
+    return render_template("brobygger/report_referrals.html", r=data, rows=rows(data), charts=charts(data),
+                           labels=labels(), months=_neighbours(data["month"]))
+
+
+@reports_bp.post("/reports/referrals/<month>/regenerate")
+@account.require_recruiter
+def regenerate(month: str) -> Any:
+    if not account.recruiter().is_admin:
+        abort(403, gettext("Only an admin can regenerate a stored report."))
+    _report(month, regenerate=True)
+    flash(gettext("The report was recomputed from today's data."))
+    return redirect(url_for("brobygger_reports.report", spec=month))
+
+
+def _neighbours(key: str) -> dict[str, str]:
+    month = reports.parse_month(key)
+    return {"previous": month.shift(-1).key, "next": month.shift(1).key}
+
+
+# --- the figures as rows and charts -----------------------------------------------------------------------
+
+def labels() -> dict[str, str]:
+    """Words for the stored keys, in the page's language."""
+    return {
+        "linkedin": "LinkedIn", "event": gettext("Event"), "email": gettext("E-mail"), "phone": gettext("Phone"),
+        "word_of_mouth": gettext("Word of mouth"), "other": gettext("Other"),
+        "received": gettext("Received"), "contacted": gettext("Contacted"), "in_process": gettext("In process"),
+        "hired": gettext("Hired"), "not_hired": gettext("Not hired"), "parked": gettext("Parked"),
+        "referral": gettext("Referral"), "sourced": gettext("Sourced"), "applied": gettext("Applied"),
+        "agency": gettext("Agency"),
+    }
+
+
+def rows(data: dict[str, Any]) -> list[tuple[str, list[tuple[str, dict[str, Any]]]]]:
+    """Every figure as (section, [(item, {current, previous, last_year})]): the tables and the CSV."""
+    words = labels()
+    referrals, hires, days = data["referrals"], data["hires"], data["days_to_hire"]
+    top, followups = data["top_references"], data["followups"]
+    share = {k: (None if v is None else round(v * 100, 1)) for k, v in hires["referral_share"].items()}
+    unnamed = gettext("(removed)")
+    return [
+        (gettext("Referrals"), [
+            (gettext("Referrals"), referrals["total"]), (gettext("Unprompted"), referrals["unprompted"]),
+            (gettext("Prompted"), referrals["prompted"]), (gettext("Referrers"), referrals["referrers"])]),
+        (gettext("By channel"), [(words[r["channel"]], r) for r in data["by_channel"]]),
+        (gettext("By referrer"), [(r["name"] or unnamed, r) for r in data["by_referrer"]]),
+        (gettext("Conversion ladder"), [(words[r["status"]], r) for r in data["ladder"]]),
+        (gettext("Hires by source"), [(words[r["source"]], r) for r in hires["by_source"]]
+                 + [(gettext("All hires"), hires["total"]), (gettext("Referral share of hires (%)"), share)]),
+        (gettext("Days to hire (median)"), [
+            (gettext("Referrals"), days["referral"]["median"]), (gettext("Other sources"), days["other"]["median"])]),
+        (gettext("Active top references"), [
+            (gettext("New this month"), top["counts"]["new"]), (gettext("Steady"), top["counts"]["steady"]),
+            (gettext("Gone quiet"), top["counts"]["gone_quiet"]),
+            (gettext("All active top references"), top["counts"]["active_top"])]),
+        (gettext("Follow-ups"), [
+            (gettext("Completed"), followups["completed"]), (gettext("Overdue"), followups["overdue"])]),
+    ]
+
+
+def charts(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """Bar charts of this month against the previous one (the numbers are in the tables as well)."""
+    words = labels()
+
+    def chart(key: str, title: str, items: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
+        peak = max([1, *(max(v["current"] or 0, v["previous"] or 0) for _, v in items)])
+        bars = [{"label": label, "current": v["current"] or 0, "previous": v["previous"] or 0,
+                 "w_current": round(300 * (v["current"] or 0) / peak, 1),
+                 "w_previous": round(300 * (v["previous"] or 0) / peak, 1)} for label, v in items]
+        return {"id": key, "title": title, "bars": bars}
+
+    return [
+        chart("channel", gettext("Referrals by channel"), [(words[r["channel"]], r) for r in data["by_channel"]]),
+        chart("ladder", gettext("Conversion ladder"), [(words[r["status"]], r) for r in data["ladder"]]),
+        chart("hires", gettext("Hires by source"), [(words[r["source"]], r) for r in data["hires"]["by_source"]]),
+    ]
+
+
+def _csv_response(data: dict[str, Any]) -> Response:
+    """One header row, then one block of rows per section; UTF-8 with a BOM so Excel reads æøå right."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    periods = data["periods"]
+    writer.writerow([gettext("Section"), gettext("Item"), periods["current"], periods["previous"],
+                     periods["last_year"]])
+    for section, items in rows(data):
+        for item, values in items:
+            writer.writerow([section, item, *("" if values[p] is None else values[p] for p in reports.PERIODS)])
+    filename = f"referral-report-{data['month']}.csv"
+    return Response("\ufeff" + out.getvalue(), mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+# --- from plugin.web.references_page ----------------------------------------
+
+references_bp = Blueprint("brobygger_references", __name__)
+account.setup(references_bp)
+
+
+def class_names() -> dict[str, str]:
+    return {"active_top": gettext("Active top reference"), "rising": gettext("Rising"), "steady": gettext("Steady"),
+            "gone_quiet": gettext("Gone quiet"), "no_signal": gettext("No signal yet")}
+
+
+def _names(person_ids: set[uuid.UUID], tenant_id: uuid.UUID) -> dict[uuid.UUID, str]:
+    """Names of the people referred, for the reasons: one query."""
+    if not person_ids:
+        return {}
+    rows = db_session().execute(select(Person.id, Person.first_name, Person.last_name).where(
+        Person.tenant_id == tenant_id, Person.id.in_(person_ids)))
+    return {id_: f"{first} {last}".strip() for id_, first, last in rows}
+
+
+@references_bp.get("/references")
+@account.require_recruiter
+def references() -> Any:
+    tenant_id = account.recruiter().tenant_id
+    found = scoring.scores(db_session(), tenant_id, now=utcnow())
+    people = _names({r.person_id for s in found for r in s.reasons if r.kind == "referral"}, tenant_id)
+    gone_quiet = sum(1 for s in found if s.klass == "gone_quiet" and s.person_id is not None)
+    return render_template("brobygger/references.html", scores=found, classes=class_names(), statuses=labels(),
+                           people=people, gone_quiet=gone_quiet)
+
+
+@references_bp.post("/references/keep-in-touch")
+@account.require_recruiter
+def keep_in_touch() -> Any:
+    created = scoring.propose_keep_in_touch(db_session(), account.recruiter().tenant_id, actor=account.actor())
+    flash(ngettext("%(num)d keep-in-touch cadence proposed.", "%(num)d keep-in-touch cadences proposed.",
+                   len(created)))
+    return redirect(url_for("brobygger_references.references"))

@@ -1,0 +1,120 @@
+"""Signed sidebar launches, modelled on Atlassian Connect: a short-lived HS256 JWT with a query hash.
+
+The host (an ATS, a browser extension or our token exchange) signs claims `iss` (tenant id), `sub`
+(the recruiter's ATS user id or e-mail), `ctx` (which person), `iat`, `exp` (at most 5 minutes after
+`iat`), `jti` (single use) and `qsh` = SHA-256 hex of "METHOD&path&sorted query without jwt".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+import jwt
+from redis import Redis
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from plugin.i18n import lazy_gettext as _
+from plugin.models import Installation, Person, PersonLink, Recruiter, Tenant, Vendor
+from plugin.security import Vault
+
+LAUNCH_PATH = "/sidebar/launch"
+MAX_LIFETIME = 300
+LEEWAY = 30
+
+
+class LaunchError(Exception):
+    """Why a launch was refused; shown to the user on the refusal page (a lazy string: it is rendered in
+    the language of the page that shows it)."""
+
+
+@dataclass(frozen=True)
+class Launch:
+    tenant_id: uuid.UUID
+    recruiter_id: uuid.UUID
+    person_id: uuid.UUID | None
+    ctx: dict[str, Any]
+
+
+def query_hash(method: str, path: str, query: Iterable[tuple[str, str]]) -> str:
+    pairs = sorted((k, v) for k, v in query if k != "jwt")
+    canonical = "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in pairs)
+    return hashlib.sha256(f"{method.upper()}&{path}&{canonical}".encode()).hexdigest()
+
+
+def sign(secret: str, tenant_id: uuid.UUID, sub: str, ctx: dict[str, Any], lifetime: int = 180) -> str:
+    now = int(time.time())
+    claims = {"iss": str(tenant_id), "sub": sub, "ctx": ctx, "iat": now, "exp": now + lifetime,
+              "jti": secrets.token_urlsafe(16), "qsh": query_hash("GET", LAUNCH_PATH, [])}
+    return jwt.encode(claims, secret, algorithm="HS256")
+
+
+def verify(session: Session, vault: Vault, redis: Redis, token: str, method: str, path: str,
+           query: Iterable[tuple[str, str]]) -> Launch:
+    tenant = _tenant(session, token)
+    try:
+        claims = jwt.decode(token, vault.decrypt(tenant.sidebar_secret_encrypted), algorithms=["HS256"],
+                            leeway=LEEWAY, options={"require": ["iss", "sub", "iat", "exp", "jti", "qsh"]})
+    except jwt.ExpiredSignatureError:
+        raise LaunchError(_("The launch link has expired. Open the sidebar again from the ATS.")) from None
+    except jwt.InvalidTokenError:
+        raise LaunchError(_("The launch link's signature or claims are invalid.")) from None
+    if not isinstance(claims["exp"], int) or not isinstance(claims["iat"], int) \
+            or claims["exp"] - claims["iat"] > MAX_LIFETIME:
+        raise LaunchError(_("The launch link lives longer than five minutes; the host must sign shorter ones."))
+    if not secrets.compare_digest(str(claims["qsh"]), query_hash(method, path, query)):
+        raise LaunchError(_("The launch link was signed for another request (query hash mismatch)."))
+    ttl = max(1, claims["exp"] - int(time.time()) + LEEWAY)
+    if not redis.set(f"brobygger:jti:{tenant.id}:{claims['jti']}", 1, nx=True, ex=ttl):
+        raise LaunchError(_("The launch link has been used already. Open the sidebar again from the ATS."))
+    recruiter = find_recruiter(session, tenant.id, str(claims["sub"]))
+    ctx = claims.get("ctx") if isinstance(claims.get("ctx"), dict) else {}
+    return Launch(tenant.id, recruiter.id, _person_id(session, tenant.id, ctx), ctx)
+
+
+def _tenant(session: Session, token: str) -> Tenant:
+    try:
+        iss = jwt.decode(token, options={"verify_signature": False}).get("iss")
+    except jwt.InvalidTokenError:
+        raise LaunchError(_("The launch link's signature or claims are invalid.")) from None
+    try:
+        tenant = session.get(Tenant, uuid.UUID(str(iss)))
+    except ValueError:
+        tenant = None
+    if tenant is None:
+        raise LaunchError(_("The launch link names no known tenant."))
+    return tenant
+
+
+def find_recruiter(session: Session, tenant_id: uuid.UUID, sub: str) -> Recruiter:
+    """The active recruiter a launch's `sub` names: their e-mail or their user id in one of the ATSs."""
+    recruiters = session.scalars(select(Recruiter).where(Recruiter.tenant_id == tenant_id,
+                                                         Recruiter.active.is_(True)))
+    for recruiter in recruiters:
+        if recruiter.email == sub.lower() or sub in {str(v) for v in recruiter.ats_user_ids.values()}:
+            return recruiter
+    raise LaunchError(_("The launch link names a user who is not a recruiter of this tenant."))
+
+
+def _person_id(session: Session, tenant_id: uuid.UUID, ctx: dict[str, Any]) -> uuid.UUID | None:
+    if "person_id" in ctx:
+        try:
+            person_id = uuid.UUID(str(ctx["person_id"]))
+        except ValueError:
+            return None
+        return session.scalar(select(Person.id).where(Person.id == person_id, Person.tenant_id == tenant_id))
+    if "vendor" in ctx and "candidate_id" in ctx:
+        if str(ctx["vendor"]) not in {v.value for v in Vendor}:
+            return None
+        return session.scalar(
+            select(PersonLink.person_id).join(Installation, Installation.id == PersonLink.installation_id)
+            .where(PersonLink.tenant_id == tenant_id, Installation.vendor == str(ctx["vendor"]),
+                   PersonLink.ats_id == str(ctx["candidate_id"])))
+    return None

@@ -1,0 +1,63 @@
+"""The sidebar's session after a verified launch: a short-lived token signed with SECRET_KEY (itsdangerous).
+
+A cross-site iframe cannot count on cookies (browsers block or partition third-party cookies), so the
+launch page carries this token in a meta tag and our script sends it as `Authorization: Bearer …` with
+every action. It is never a cookie, so another site cannot make the browser send it: that is the CSRF
+protection. It binds tenant, recruiter and person (or, before tracking starts, the ATS candidate), and
+lives two hours; the recruiter must still be active at each use.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from plugin.models import Recruiter
+
+SALT = "brobygger.sidebar"
+LIFETIME = 2 * 3600
+
+
+class TokenError(Exception):
+    """The token is missing, expired, forged or names a recruiter who may no longer act."""
+
+
+@dataclass(frozen=True)
+class SidebarGrant:
+    tenant_id: uuid.UUID
+    recruiter_id: uuid.UUID
+    person_id: uuid.UUID | None
+    ctx: dict[str, Any]
+
+
+def issue(secret_key: str, tenant_id: uuid.UUID, recruiter_id: uuid.UUID, person_id: uuid.UUID | None,
+          ctx: dict[str, Any] | None = None) -> str:
+    claims: dict[str, Any] = {"t": str(tenant_id), "r": str(recruiter_id), "p": str(person_id) if person_id else None}
+    if person_id is None and ctx:  # an untracked ATS candidate: "start tracking" needs to know which
+        claims["c"] = {k: str(ctx[k]) for k in ("vendor", "candidate_id") if k in ctx}
+    return URLSafeTimedSerializer(secret_key, salt=SALT).dumps(claims)
+
+
+def read(session: Session, secret_key: str, token: str) -> SidebarGrant:
+    try:
+        claims = URLSafeTimedSerializer(secret_key, salt=SALT).loads(token, max_age=LIFETIME)
+    except SignatureExpired:
+        raise TokenError("expired") from None
+    except BadSignature:
+        raise TokenError("invalid") from None
+    try:
+        grant = SidebarGrant(uuid.UUID(claims["t"]), uuid.UUID(claims["r"]),
+                             uuid.UUID(claims["p"]) if claims.get("p") else None, dict(claims.get("c") or {}))
+    except (KeyError, TypeError, ValueError):
+        raise TokenError("invalid") from None
+    active = session.scalar(select(Recruiter.id).where(Recruiter.id == grant.recruiter_id,
+                                                       Recruiter.tenant_id == grant.tenant_id,
+                                                       Recruiter.active.is_(True)))
+    if active is None:
+        raise TokenError("invalid")
+    return grant

@@ -1,0 +1,224 @@
+"""The embedded sidebar: GET /sidebar/launch?jwt=… verifies a signed launch and shows the person; small JSON
+endpoints under /sidebar/api/… carry the quick actions and answer with the re-rendered sidebar body.
+
+Inside a cross-site iframe cookies cannot be relied on, so the launch page carries a short-lived sidebar
+token (services/sidebar_tokens.py) in a meta tag and sidebar.js sends it as a bearer header. Every
+response sets its own CSP: `frame-ancestors` is 'self' plus exactly the tenant's configured ATS origins,
+and no X-Frame-Options is sent (it would forbid the framing the CSP allows).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import jwt
+from flask import Blueprint, Response, g, jsonify, render_template, request
+from flask_babel import format_date, format_number
+from marshmallow import Schema, ValidationError
+
+from plugin.core.actors import Actor
+from plugin.core.lookup import get_owned
+from plugin.errors import DomainError, envelope, flatten
+from plugin.extension import db_session, get_state
+from plugin.i18n import LANGUAGES, force_locale, gettext, lazy_gettext
+from plugin.login import links as login
+from plugin.models import Origin, Recruiter, Tenant
+from plugin.sidebar import actions as sidebar_actions
+from plugin.sidebar import launch, schemas
+from plugin.sidebar import panel as sidebar
+from plugin.sidebar import tokens as sidebar_tokens
+
+bp = Blueprint("brobygger_sidebar", __name__)
+
+_ORIGIN = re.compile(r"^https?://(\*\.)?[A-Za-z0-9.-]+(:\d{1,5})?$")
+_STATUS_LABELS = {"passive": lazy_gettext("Passive"), "in_process": lazy_gettext("In process"),
+                  "hired": lazy_gettext("Hired")}
+
+
+def frame_ancestors(origins: list[Any] | None) -> str:
+    """'self' and the tenant's ATS origins that are well-formed (nothing can smuggle in another directive)."""
+    allowed = [str(o).rstrip("/") for o in origins or [] if _ORIGIN.match(str(o).rstrip("/"))]
+    return " ".join(["'self'", *dict.fromkeys(allowed)])
+
+
+@bp.after_request
+def _sidebar_headers(response: Response) -> Response:
+    ancestors = g.get("sidebar_frame_ancestors") or "'none'"
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+        f"form-action 'self'; base-uri 'none'; frame-ancestors {ancestors}")
+    response.headers.pop("X-Frame-Options", None)
+    response.headers["Referrer-Policy"] = "no-referrer"  # the launch URL carries a token
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def language(recruiter: Recruiter | None, tenant: Tenant | None) -> str:
+    """The recruiter's setting, then the tenant's default, then the browser's preference."""
+    for choice in (recruiter.language if recruiter else None, tenant.default_language if tenant else None):
+        if choice in LANGUAGES:
+            return str(choice)
+    return request.accept_languages.best_match(LANGUAGES) or "en"
+
+
+def _formatters(zone: ZoneInfo) -> dict[str, Any]:
+    """Dates in the recruiter's time zone and numbers, in the chosen locale (format_* read it at call time)."""
+
+    def day(moment: Any) -> str:
+        return format_date(moment.astimezone(zone).date(), "medium") if moment else ""
+
+    def day_only(value: Any) -> str:
+        return format_date(value, "medium") if value else ""
+
+    return {"fmt_day": day, "fmt_day_only": day_only, "fmt_number": format_number,
+            "status_label": lambda s: str(_STATUS_LABELS[s])}
+
+
+def _render(template: str, lang: str, zone: ZoneInfo, **context: Any) -> str:
+    with force_locale(lang):
+        return render_template(template, lang=lang, **_formatters(zone), **context)
+
+
+# --- launch -----------------------------------------------------------------------------------------------
+
+@bp.get(launch.LAUNCH_PATH)
+def launch_sidebar() -> Any:
+    state = get_state()
+    token = request.args.get("jwt", "")
+    session = db_session()
+    try:
+        if not token:
+            raise launch.LaunchError(lazy_gettext("The launch link carries no token."))
+        path = request.path.removeprefix(state.url_prefix)
+        granted = launch.verify(session, state.vault, state.redis, token, request.method, path,
+                                request.args.items(multi=True))
+    except launch.LaunchError as exc:
+        return _refused(exc.args[0], _claimed_tenant(token))
+    tenant = session.get(Tenant, granted.tenant_id)
+    me = session.get(Recruiter, granted.recruiter_id)
+    assert tenant is not None and me is not None  # verify() found both
+    g.sidebar_frame_ancestors = frame_ancestors(tenant.ats_origins)
+    sidebar_token = sidebar_tokens.issue(state.setting("SECRET_KEY"), tenant.id, me.id, granted.person_id,
+                                         granted.ctx)
+    lang, zone = language(me, tenant), ZoneInfo(me.time_zone or "UTC")
+    if granted.person_id is None:
+        return _render("brobygger/sidebar_unknown.html", lang, zone, ctx=granted.ctx, token=sidebar_token,
+                       trackable=_trackable(granted.ctx))
+    return _render("brobygger/sidebar.html", lang, zone, token=sidebar_token, **_body(granted.person_id, me))
+
+
+def _trackable(ctx: dict[str, Any]) -> bool:
+    return bool(ctx.get("vendor") and ctx.get("candidate_id"))
+
+
+def _claimed_tenant(token: str) -> Tenant | None:
+    """The tenant a refused token claims, only to let its own ATS frame the refusal (which shows no data)."""
+    try:
+        return db_session().get(Tenant, uuid.UUID(str(jwt.decode(token, options={"verify_signature": False})["iss"])))
+    except (jwt.InvalidTokenError, KeyError, ValueError, TypeError):
+        return None
+
+
+def _refused(reason: Any, tenant: Tenant | None) -> Any:
+    g.sidebar_frame_ancestors = frame_ancestors(tenant.ats_origins) if tenant else None
+    lang = language(None, None)  # nothing is verified: the browser's language
+    return _render("brobygger/refused.html", lang, ZoneInfo("UTC"), reason=reason), 401
+
+
+def _body(person_id: uuid.UUID, me: Recruiter) -> dict[str, Any]:
+    view = sidebar.view(db_session(), me.tenant_id, person_id, me.id, cache=get_state().redis)
+    return {"view": view, "queue_url": login.handoff_url(me), "snooze_presets": ("1w", "1m", "2m", "6m"),
+            "followup_presets": schemas.FOLLOWUP_PRESETS}
+
+
+# --- quick actions ------------------------------------------------------------------------------------------
+
+Handler = Callable[[sidebar_tokens.SidebarGrant, Recruiter, dict[str, Any], Actor], Any]
+
+
+def _on_person(act: Callable[..., Any], with_me: bool = False) -> Handler:
+    def run(grant: sidebar_tokens.SidebarGrant, me: Recruiter, data: dict[str, Any], actor: Actor) -> Any:
+        if grant.person_id is None:
+            raise _Refusal(409, gettext("Start tracking this candidate first."))
+        args = (me,) if with_me else ()
+        return act(db_session(), grant.tenant_id, grant.person_id, *args, data, actor)
+
+    return run
+
+
+def _track(grant: sidebar_tokens.SidebarGrant, me: Recruiter, _data: dict[str, Any], actor: Actor) -> uuid.UUID:
+    if grant.person_id is not None:
+        return grant.person_id
+    return sidebar_actions.start_tracking(db_session(), get_state().vault, grant.tenant_id, me, grant.ctx, actor)
+
+
+class _Refusal(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+ACTIONS: dict[str, tuple[type[Schema], Handler, Any]] = {
+    "touch": (schemas.TouchIn, _on_person(sidebar_actions.log_touch, with_me=True), lazy_gettext("Touch logged.")),
+    "followup": (schemas.FollowUpIn, _on_person(sidebar_actions.schedule, with_me=True),
+                 lazy_gettext("Follow-up scheduled.")),
+    "snooze": (schemas.SnoozeIn, _on_person(sidebar_actions.snooze), lazy_gettext("Follow-up snoozed.")),
+    "done": (schemas.DoneIn, _on_person(sidebar_actions.complete),
+             lazy_gettext("Follow-up done; the touch is logged.")),
+    "referral": (schemas.ReferralIn, _on_person(sidebar_actions.log_referral, with_me=True),
+                 lazy_gettext("Referral logged.")),
+    "shortlist": (schemas.ShortlistIn, _on_person(sidebar_actions.shortlist), lazy_gettext("Added to the shortlist.")),
+    "track": (schemas.BaseSchema, _track, lazy_gettext("Now tracking this candidate.")),
+}
+
+
+@bp.post("/sidebar/api/<action>")
+def quick_action(action: str) -> Any:
+    if action not in ACTIONS:
+        return envelope(404, f"No sidebar action {action!r}.")
+    session = db_session()
+    state = get_state()
+    try:
+        grant = _grant()
+        me = get_owned(session, Recruiter, grant.tenant_id, grant.recruiter_id, "recruiter")
+        tenant = session.get(Tenant, grant.tenant_id)
+        g.sidebar_frame_ancestors = frame_ancestors(tenant.ats_origins if tenant else [])
+        lang, zone = language(me, tenant), ZoneInfo(me.time_zone or "UTC")
+        schema, handler, done = ACTIONS[action]
+        data = schema().load(request.get_json(silent=True) or {})
+        with force_locale(lang):
+            result = handler(grant, me, data, Actor("recruiter", str(me.id), Origin.SIDEBAR))
+            message = str(done) if result is not False else gettext("This referral was logged before; merged.")
+    except _Refusal as exc:
+        return envelope(exc.status, exc.message)
+    except ValidationError as exc:
+        session.rollback()
+        with force_locale(lang):
+            return envelope(422, gettext("Some fields are not valid."), flatten(exc.messages))
+    except DomainError as exc:
+        session.rollback()
+        return envelope(exc.status, exc.message, exc.errors)
+    person_id = result if action == "track" else grant.person_id
+    body: dict[str, Any] = {"message": message,
+                            "html": _render("brobygger/_sidebar_body.html", lang, zone, **_body(person_id, me))}
+    if action == "track":
+        body["token"] = sidebar_tokens.issue(state.setting("SECRET_KEY"), grant.tenant_id, me.id, person_id)
+    return jsonify(body)
+
+
+def _grant() -> sidebar_tokens.SidebarGrant:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise _Refusal(401, gettext("This sidebar has no session. Open it again from the ATS."))
+    try:
+        return sidebar_tokens.read(db_session(), get_state().setting("SECRET_KEY"), token.strip())
+    except sidebar_tokens.TokenError as exc:
+        if str(exc) == "expired":
+            raise _Refusal(401, gettext("This sidebar has been open too long. Open it again from the ATS.")) from None
+        raise _Refusal(401, gettext("This sidebar's session is not valid. Open it again from the ATS.")) from None
+

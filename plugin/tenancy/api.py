@@ -1,0 +1,54 @@
+"""/recruiters."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask.views import MethodView
+
+from plugin.core.api import Blueprint, actor, db_session, page_args, page_body, tenant_id
+from plugin.core.schemas import PageQuery
+from plugin.followups import calendar
+from plugin.followups.views import feed_url
+from plugin.tenancy import recruiters
+from plugin.tenancy.schemas import CalendarFeedOut, RecruiterIn, RecruiterOut, RecruiterPage
+
+blp = Blueprint("recruiters", __name__, url_prefix="/recruiters", description="The tenant's recruiters.")
+
+
+@blp.route("")
+class Recruiters(MethodView):
+    @blp.arguments(PageQuery, location="query")
+    @blp.response(200, RecruiterPage)
+    def get(self, args: dict) -> dict:
+        return page_body(recruiters.list_(db_session(), tenant_id(), **page_args(args)))
+
+    @blp.arguments(RecruiterIn)
+    @blp.response(201, RecruiterOut)
+    def post(self, data: dict) -> object:
+        return recruiters.add(db_session(), tenant_id(), data, actor())
+
+
+@blp.route("/<uuid:recruiter_id>")
+class RecruiterById(MethodView):
+    @blp.response(200, RecruiterOut)
+    def get(self, recruiter_id: uuid.UUID) -> object:
+        return recruiters.get(db_session(), tenant_id(), recruiter_id)
+
+    @blp.arguments(RecruiterIn(partial=True))
+    @blp.response(200, RecruiterOut)
+    def patch(self, data: dict, recruiter_id: uuid.UUID) -> object:
+        return recruiters.update(db_session(), tenant_id(), recruiter_id, data, actor())
+
+
+@blp.route("/<uuid:recruiter_id>/calendar-token")
+class CalendarToken(MethodView):
+    @blp.response(201, CalendarFeedOut)
+    def post(self, recruiter_id: uuid.UUID) -> dict:
+        """Make a new calendar feed URL for the recruiter (revoking any older one); shown only this once."""
+        return {"url": feed_url(calendar.new_token(db_session(), tenant_id(), recruiter_id, actor()))}
+
+    @blp.response(204)
+    def delete(self, recruiter_id: uuid.UUID) -> None:
+        """Revoke the recruiter's calendar feed URL."""
+        calendar.revoke(db_session(), tenant_id(), recruiter_id, actor())

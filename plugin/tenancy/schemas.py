@@ -1,0 +1,40 @@
+"""Recruiters: a tenant's users."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from plugin.core.schemas import BaseSchema, language, page_of, text, time_zone
+
+
+class RecruiterIn(BaseSchema):
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    name = text(200, required=True, min_length=1)
+    time_zone = time_zone()
+    language = language()
+    ats_user_ids = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=64)),
+                               values=fields.String(validate=validate.Length(min=1, max=64)),
+                               validate=validate.Length(max=20))
+    is_admin = fields.Boolean()
+    active = fields.Boolean()
+
+
+class RecruiterOut(Schema):
+    id = fields.UUID()
+    email = fields.String()
+    name = fields.String()
+    time_zone = fields.String()
+    language = fields.String()
+    ats_user_ids = fields.Dict()
+    is_admin = fields.Boolean()
+    active = fields.Boolean()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+RecruiterPage = page_of(RecruiterOut, "RecruiterPage")
+
+
+class CalendarFeedOut(Schema):
+    url = fields.String(metadata={"description": "The recruiter's secret ICS feed URL; shown once, only its hash "
+                                                "is kept. A new one revokes the old."})

@@ -1,0 +1,281 @@
+"""The follow-up engine: notices created once from the database, snoozes that wake up, and digest
+e-mails delivered exactly once across a double tick, a Redis flush, a killed worker and a failing
+SMTP server. Real database, real Redis, real RQ workers (one of them a `brobygger worker` process)
+and a real SMTP server (aiosmtpd)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import uuid
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import update
+
+from plugin.core.actors import Actor
+from plugin.extension import get_state
+from plugin.followups import deliveries, followups, notices
+from plugin.followups import jobs as notify
+from plugin.models import Delivery, FollowUp, FollowUpStatus, Person, Recruiter, ReferralStatus, Tenant, utcnow
+from tests.helpers import brobygger, child_env, process_tree, wait_for
+from tests.notify_helpers import Inbox, World, local_noon, run_tick, smtp_server, text_of, work
+
+
+@pytest.fixture
+def smtp() -> Iterator[Inbox]:
+    with smtp_server() as inbox:
+        yield inbox
+
+
+@pytest.fixture
+def app_config(app_config: dict[str, Any], smtp: Inbox) -> dict[str, Any]:
+    return {**app_config, "BROBYGGER_SMTP_URL": smtp.url}
+
+
+@pytest.fixture
+def world(session: Any, tenant: Any) -> World:
+    return World(session, tenant.id)
+
+
+def _collect(app: Flask, now: datetime) -> notices.Counts:
+    """Both collections a tick enqueues (follow-ups every minute, people hourly), added up."""
+    state = get_state(app)
+    with state.sessions() as session:
+        minute, hourly = notices.collect(session, now), notices.collect_people(session, now)
+    return notices.Counts(**{k: v + hourly.as_dict()[k] for k, v in minute.as_dict().items()})
+
+
+def _age(world: World, delivery_id: uuid.UUID, **columns: timedelta) -> None:
+    """Move a delivery's clock back, as if that much time had passed (claims, retry pauses)."""
+    row = world.session.get(Delivery, delivery_id)
+    assert row is not None
+    world.session.execute(update(Delivery).where(Delivery.id == delivery_id).values(
+        {name: getattr(row, name) - delta for name, delta in columns.items()}))
+    world.session.commit()
+
+
+# Notices
+
+def test_notices_are_created_once_with_keys_that_name_the_moment(app: Flask, world: World) -> None:
+    now = utcnow()
+    me = world.recruiter("Nora Notice")
+    due = world.followup(world.person("Due", "Soon", me), now + timedelta(hours=3), "Call")
+    world.followup(world.person("Far", "Away", me), now + timedelta(days=20), "Later")
+    world.followup(world.person("No", "Owner", None), now, "Nobody's")
+    losing_person = world.person("Lost", "Touch", me)
+    cadence = world.cadence(losing_person, now - timedelta(days=181, hours=1), max_days=181)
+    quiet = world.person("Do", "Not", me)
+    quiet.do_not_contact = True
+    world.cadence(quiet, now - timedelta(days=300))
+
+    first = _collect(app, now)
+    assert (first.due, first.losing_touch) == (1, 1)
+    again = _collect(app, now)
+    assert again.as_dict() == notices.Counts().as_dict()  # a second tick creates nothing
+    assert {n.key for n in world.notices()} == {
+        notices.due_key(due.id, me.id, due.due_at),
+        notices.losing_key(cadence.id, me.id, cadence.last_touch_at)}  # SQL builds the keys Python does
+
+    due.due_at = now + timedelta(hours=5)  # rescheduled: news again
+    world.session.commit()
+    assert _collect(app, now).due == 1
+    assert len(world.notices(kind="due")) == 2
+
+
+def test_the_tick_window_misses_old_backlog_and_the_digest_sweep_catches_it(app: Flask, world: World) -> None:
+    """Ticks look only near `now` (fast at any table size); the sweep before a digest is complete."""
+    now = utcnow()
+    me = world.recruiter("Sam Sweep")
+    old = world.followup(world.person("Old", "Backlog", me), now - timedelta(days=40), "Long overdue")
+    assert _collect(app, now).due == 0
+    with get_state(app).sessions() as session:
+        recruiter = session.get(type(me), me.id)
+        assert notices.sweep(session, recruiter, now, now + timedelta(hours=1)).due == 1
+    assert [n.subject_id for n in world.notices(kind="due")] == [old.id]
+
+
+def test_referral_changes_notify_both_keepers_once(app: Flask, world: World) -> None:
+    now = utcnow()
+    keeper, owner = world.recruiter("Kim Keeper"), world.recruiter("Oda Owner")
+    referral = world.referral(world.person("Ref", "Errer", keeper), world.person("Re", "Ferred", owner),
+                              ReferralStatus.CONTACTED, now - timedelta(minutes=3))
+    world.referral(world.person("New", "Referrer", keeper), world.person("Just", "Received", owner),
+                   ReferralStatus.RECEIVED, now - timedelta(minutes=3))
+    assert _collect(app, now).referral_status == 2
+    assert _collect(app, now).referral_status == 0
+    assert {n.recruiter_id for n in world.notices(kind="referral_status")} == {keeper.id, owner.id}
+    assert {n.subject_id for n in world.notices(kind="referral_status")} == {referral.id}
+
+
+# Snoozes
+
+@pytest.mark.parametrize("preset", ["1w", "2w", "1m", "3m"])
+def test_snooze_presets_give_a_wake_up_notice_days_before_and_open_again_after(
+        app: Flask, world: World, preset: str) -> None:
+    me = world.recruiter("Snorre Snooze")
+    followup = world.followup(world.person("Sleepy", "Head", me), utcnow(), "Check in after the reorganisation")
+    before = utcnow()
+    snoozed = followups.snooze(world.session, world.tenant_id, followup.id, {"preset": preset}, Actor.system())
+    until = snoozed.snoozed_until
+    assert until is not None
+    assert followups.preset_until(preset, before) <= until <= followups.preset_until(preset, utcnow())
+
+    assert _collect(app, until - timedelta(days=3, minutes=5)).waking_up == 0  # default: 3 days before
+    assert _collect(app, until - timedelta(days=3) + timedelta(minutes=1)).waking_up == 1
+    assert _collect(app, until - timedelta(days=1)).waking_up == 0  # once
+    [wake] = world.notices(kind="waking_up")
+    assert (wake.recruiter_id, wake.key) == (me.id, notices.wake_key(followup.id, me.id, until))
+
+    after = _collect(app, until + timedelta(minutes=1))
+    world.session.expire_all()
+    row = world.session.get(FollowUp, followup.id)
+    assert row is not None and row.status == FollowUpStatus.OPEN and after.woken == 1
+    assert after.due == 1  # due again now that it is awake
+    assert [n.key for n in world.notices(kind="due")] == [notices.due_key(followup.id, me.id, until)]
+
+
+def test_wake_notice_days_comes_from_the_tenant(app: Flask, world: World) -> None:
+    world.session.get(Tenant, world.tenant_id).settings = {"wake_notice_days": 7}
+    world.session.commit()
+    me = world.recruiter("Wilma Week")
+    now = utcnow()
+    until = now + timedelta(days=6, hours=12)  # inside 7 days, not inside the default 3
+    world.followup(world.person("Wakes", "InSix", me), until, "Back from travel", status=FollowUpStatus.SNOOZED,
+                   snoozed_until=until)
+    assert _collect(app, now).waking_up == 1
+
+
+def test_the_minute_pass_wakes_snoozes_entering_the_horizon_and_the_sweep_the_rest(app: Flask, world: World) -> None:
+    """The minute pass looks at snoozes that came within the notice horizon in the last day (so a million
+    follow-ups cost it a day's worth of rows); the recruiter's digest sweep catches a snooze set closer."""
+    me = world.recruiter("Sara Sweep")
+    now = utcnow()
+    close = now + timedelta(hours=30)  # snoozed to end in 30 hours: inside 3 days since more than a day
+    world.followup(world.person("Kort", "Snooze", me), close, "Soon back", status=FollowUpStatus.SNOOZED,
+                   snoozed_until=close)
+    assert _collect(app, now).waking_up == 0
+    with get_state(app).sessions() as session:
+        recruiter = session.get(Recruiter, me.id)
+        assert notices.sweep(session, recruiter, now, now + timedelta(hours=12)).waking_up == 1
+
+
+# Exactly once
+
+def _overdue(world: World, name: str = "Ola Once") -> tuple[Any, Person]:
+    me = world.recruiter(name)
+    person = world.person("Petter", "Overdue", me)
+    world.followup(person, local_noon("Europe/Oslo", utcnow(), -1), "Thank for the coffee")
+    return me, person
+
+
+def test_a_double_tick_sends_one_email(app: Flask, world: World, smtp: Inbox) -> None:
+    _overdue(world)
+    now = utcnow()
+    first = run_tick(app, now)
+    second = run_tick(app, now)
+    assert any(j.startswith("collect-") for j in first) and second == []
+    run_tick(app, now + timedelta(minutes=1))  # the next minute's tick finds its row taken
+    work(app)
+    run_tick(app, now + timedelta(minutes=2))
+    work(app)
+
+    [delivery] = world.deliveries()
+    assert delivery.status == "sent" and delivery.attempts == 1
+    assert len(smtp.messages) == 1 and smtp.with_id(delivery.message_id)
+    with app.app_context():  # a second run of the job finds the row sent and does nothing
+        assert notify.send_delivery(str(delivery.id)) == "nothing to do: sent"
+    assert len(smtp.messages) == 1
+
+
+def test_after_a_redis_flush_the_next_tick_enqueues_from_the_database(app: Flask, world: World,
+                                                                       smtp: Inbox) -> None:
+    _overdue(world)
+    now = utcnow()
+    with app.app_context():
+        notify.collect(now.isoformat(timespec="minutes"))  # the row exists, its send job is queued...
+    get_state(app).redis.flushdb()  # ...and lost
+    [delivery] = world.deliveries()
+    assert delivery.status == "pending"
+
+    added = run_tick(app, now + timedelta(minutes=1))
+    assert deliveries.job_id(delivery.id, 0) in added
+    work(app)
+    get_state(app).redis.flushdb()
+    assert not any(j.startswith("delivery-") for j in run_tick(app, now + timedelta(minutes=2)))
+    work(app)
+
+    [delivery] = world.deliveries()
+    assert delivery.status == "sent"
+    assert len(smtp.messages) == 1
+
+
+@pytest.mark.slow
+def test_a_worker_killed_mid_send_delivers_once(app: Flask, app_config: dict[str, Any], world: World,
+                                                smtp: Inbox) -> None:
+    """kill -9 a real `brobygger worker` while the SMTP server holds its message; the row's stale claim
+    is taken over and the server accepts exactly one message with the delivery's Message-ID."""
+    _overdue(world)
+    smtp.stall_next = True
+    run_tick(app)
+    worker = subprocess.Popen(brobygger("worker"), env=child_env(app_config), stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    try:
+        assert smtp.stalled.wait(60), "the worker never reached the SMTP server"
+        for pid in reversed(process_tree(worker.pid)):
+            os.kill(pid, signal.SIGKILL)
+        worker.wait(10)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    [delivery] = world.deliveries()
+    assert (delivery.status, delivery.attempts) == ("sending", 1)
+    message_id = deliveries.message_id(delivery.id, get_state(app).setting("BASE_URL"))
+    assert smtp.with_id(message_id) == []
+
+    assert not any(j.startswith("delivery-") for j in run_tick(app))  # a fresh claim is left alone
+    _age(world, delivery.id, claimed_at=deliveries.STALE_CLAIM + timedelta(minutes=1))
+    assert deliveries.job_id(delivery.id, 1) in run_tick(app)
+    work(app)
+    run_tick(app)
+    work(app)
+
+    wait_for(lambda: smtp.with_id(message_id), timeout=5)
+    assert len(smtp.with_id(message_id)) == 1 and len(smtp.messages) == 1
+    [delivery] = world.deliveries()
+    assert (delivery.status, delivery.attempts, delivery.message_id) == ("sent", 2, message_id)
+
+
+def test_a_failing_smtp_server_is_retried_then_failed_and_nothing_is_lost(app: Flask, world: World,
+                                                                          smtp: Inbox) -> None:
+    me, person = _overdue(world)
+    smtp.failing = True
+    run_tick(app)
+    work(app)
+    [delivery] = world.deliveries()
+    assert (delivery.status, delivery.attempts) == ("pending", 1)
+    assert "SMTP server 127.0.0.1" in (delivery.last_error or "")
+    assert delivery.due_at > utcnow()  # a pause before the retry...
+    assert not any(j.startswith("delivery-") for j in run_tick(app))  # ...which the tick respects
+
+    for attempt in range(2, deliveries.MAX_ATTEMPTS + 1):
+        _age(world, delivery.id, due_at=timedelta(hours=2))
+        assert deliveries.job_id(delivery.id, attempt - 1) in run_tick(app)
+        work(app)
+        [delivery] = world.deliveries()
+        assert delivery.attempts == attempt
+    assert delivery.status == "failed" and delivery.last_error
+    assert not any(j.startswith("delivery-") for j in run_tick(app))
+    assert smtp.messages == []
+    assert all(n.digested_at is None for n in world.notices(recruiter_id=me.id))  # still to be told
+
+    smtp.failing = False
+    run_tick(app, utcnow() + timedelta(days=1))  # tomorrow's digest carries what failed today
+    work(app)
+    [message] = smtp.messages
+    assert person.full_name in text_of(message)
+    assert [d.status for d in world.deliveries()] == ["failed", "sent"]
