@@ -29,7 +29,7 @@ from plugin import create_app
 from plugin.extension import get_state
 from plugin.followups import jobs as notify
 from plugin.models import Installation, Recruiter, Vendor
-from plugin.privacy import privacy
+from plugin.privacy import retention
 from plugin.tenancy import tenants
 
 REDIS_URL = "redis://127.0.0.1:6379/10"
@@ -318,7 +318,7 @@ def worker_caught_up(app: Flask, now: datetime) -> None:
                      {"now": now, "old": "%:1999-%"})
         tenant_ids = list(conn.execute(text("SELECT id FROM tenants")).scalars())
     for tenant_id in tenant_ids:
-        privacy.mark_retention_done(state.redis, tenant_id, f"{now:%Y%m%d}")
+        retention.mark_retention_done(state.redis, tenant_id, f"{now:%Y%m%d}")
 
 
 def rearm(app: Flask, anchor: datetime) -> dict[str, int]:

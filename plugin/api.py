@@ -91,6 +91,7 @@ BLUEPRINTS: list[Blueprint] = [
     followups_api.followups_blp,
     ats_api.blp,
     tenancy_api.blp,
+    tenancy_api.settings_blp,
     people_api.references_blp,
     people_api.referrals_blp,
     people_api.roles_blp,

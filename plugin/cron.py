@@ -18,7 +18,7 @@ from plugin.ats import locks, webhooks, writeback
 from plugin.extension import get_state
 from plugin.followups import deliveries
 from plugin.models import Installation
-from plugin.privacy import privacy
+from plugin.privacy import retention
 from plugin.queueing import enqueue_unique
 
 PULSE = "plugin.health.jobs.pulse"
@@ -69,9 +69,9 @@ def tick(now: datetime | None = None) -> list[str]:
         for delivery_id, attempts in deliveries.enqueueable(session, now):
             add(deliveries.JOB, str(delivery_id), job_id=deliveries.job_id(delivery_id, attempts))
         # Once a day per tenant: consent renewal prompts and anonymisation of lapsed people.
-        for tenant_id, day in privacy.retention_due(session, state.redis, now):
+        for tenant_id, day in retention.retention_due(session, state.redis, now):
             add(RETENTION, str(tenant_id), day, job_id=f"privacy-{tenant_id}-{day}",
-                job_timeout=privacy.RETENTION_TIMEOUT)
+                job_timeout=retention.RETENTION_TIMEOUT)
     return [job_id for func, args, job_id, options in _not_enqueued(queue, wanted)
             if enqueue_unique(queue, func, *args, job_id=job_id, **options)]
 

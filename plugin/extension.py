@@ -96,9 +96,9 @@ class Brobygger:
         app.extensions[EXTENSION_KEY] = state
         install_enqueuer(state.sessions, lambda: state.queue)
         # The key of the erased-identifier fingerprints reaches the privacy services with every session.
-        from plugin.privacy import privacy
+        from plugin.privacy import fingerprints
 
-        privacy.bind(state.sessions, settings[cfg.PREFIX + "FINGERPRINT_KEY"] or settings[cfg.PREFIX + "SECRET_KEY"])
+        fingerprints.bind(state.sessions, state.setting("FINGERPRINT_KEY") or state.setting("SECRET_KEY"))
 
         from plugin import i18n
         from plugin.routes import register_blueprints

@@ -1,12 +1,13 @@
 """Norwegian Bokmål and English, through Flask-Babel in a domain of our own ("brobygger"), so a host
 application's own translations and ours never mix.
 
-The language is the recruiter's setting, then the tenant's default, then the browser's; views put
-the first two on `g.brobygger_locale`. Jobs (e-mails) pick the language explicitly with `force_locale`.
+Which language to write to someone in is decided in one place, `pick_language`: views put the choice on
+`g.brobygger_locale`; jobs (e-mails) and services pick it explicitly and use `force_locale`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -21,16 +22,38 @@ gettext = domain.gettext
 ngettext = domain.ngettext
 lazy_gettext = domain.lazy_gettext
 
-__all__ = ["LANGUAGES", "force_locale", "gettext", "init_app", "lazy_gettext", "ngettext", "template_globals"]
+__all__ = ["LANGUAGES", "force_locale", "gettext", "init_app", "language_code", "lazy_gettext", "ngettext",
+           "pick_language", "template_globals"]
+
+# Languages as people write them on a profile or in a form, to the one of ours that serves them.
+_NAMES = {"nb": "nb", "nob": "nb", "no": "nb", "nor": "nb", "nn": "nb", "nno": "nb", "norwegian": "nb", "norsk": "nb",
+          "bokmål": "nb", "bokmal": "nb", "nynorsk": "nb", "en": "en", "eng": "en", "english": "en", "engelsk": "en"}
+
+
+def language_code(name: object) -> str | None:
+    """One of LANGUAGES for a language as written ("nb", "no", "Norsk", "Bokmål", "en-GB", "English"),
+    or None for a language we do not write."""
+    text = str(name or "").strip().casefold()
+    return _NAMES.get(text) or _NAMES.get(text.replace("_", "-").split("-")[0])
+
+
+def pick_language(*choices: object, spoken: Iterable[object] = (), default: object = None) -> str:
+    """The language to write to someone in: the first of `choices` that we write (their own setting, say);
+    else, when they speak languages we write, `default` (the tenant's) if it is one of them, or the first
+    of them; else `default`; else English."""
+    for choice in choices:
+        if (code := language_code(choice)) is not None:
+            return code
+    fallback = language_code(default) or "en"
+    known = [code for code in map(language_code, spoken or ()) if code is not None]
+    if known and fallback not in known:
+        return known[0]
+    return fallback
 
 
 def select_locale() -> str:
-    chosen = g.get("brobygger_locale")
-    if chosen in LANGUAGES:
-        return chosen
-    if has_request_context():
-        return request.accept_languages.best_match(LANGUAGES) or "en"
-    return "en"
+    browser = request.accept_languages.best_match(LANGUAGES) if has_request_context() else None
+    return pick_language(g.get("brobygger_locale"), browser)
 
 
 def init_app(app: Flask) -> None:

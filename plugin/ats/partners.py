@@ -43,13 +43,13 @@ from zoneinfo import ZoneInfo
 
 import jwt
 import requests
-from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from plugin.ats import sync
 from plugin.core.actors import Actor
-from plugin.errors import NotFoundError
+from plugin.core.dates import add_months
+from plugin.core.signed import BadToken, Signer
 from plugin.followups import followups
 from plugin.models import (
     FollowUp,
@@ -67,7 +67,6 @@ from plugin.models import (
 from plugin.people import referrals
 from plugin.security import Vault
 from plugin.sidebar import panel as sidebar
-from plugin.sidebar.actions import linked_person
 
 log = logging.getLogger(__name__)
 
@@ -94,8 +93,8 @@ class CardFacts:
 
 
 def connection_code(secret_key: str, installation: Installation) -> str:
-    return URLSafeSerializer(secret_key, salt=CODE_SALT).dumps({"t": str(installation.tenant_id),
-                                                                "i": str(installation.id)})
+    claims = {"t": str(installation.tenant_id), "i": str(installation.id)}
+    return Signer(secret_key, CODE_SALT, timed=False).sign(claims)
 
 
 def authenticate(session: Session, secret_key: str, authorization: str) -> Installation:
@@ -105,9 +104,9 @@ def authenticate(session: Session, secret_key: str, authorization: str) -> Insta
         raise PartnerAuthError("Missing bearer token.")
     code = _code_from(bearer.strip())
     try:
-        claims = URLSafeSerializer(secret_key, salt=CODE_SALT).loads(code)
+        claims = Signer(secret_key, CODE_SALT, timed=False).read(code)
         tenant_id, installation_id = uuid.UUID(claims["t"]), uuid.UUID(claims["i"])
-    except (BadSignature, KeyError, TypeError, ValueError):
+    except (BadToken, KeyError, TypeError, ValueError):
         raise PartnerAuthError("The Brobygger connection code is not valid.") from None
     installation = session.scalars(select(Installation).where(
         Installation.id == installation_id, Installation.tenant_id == tenant_id,
@@ -137,16 +136,15 @@ def link_token(secret_key: str, installation: Installation, candidate_id: str, a
     salt = OPEN_SALT if action is None else ACTION_SALT
     if action is not None:
         claims["a"] = action
-    return URLSafeTimedSerializer(secret_key, salt=salt).dumps(claims)
+    return Signer(secret_key, salt).sign(claims)
 
 
 def read_link(secret_key: str, token: str, *, action: bool) -> dict[str, Any]:
     try:
-        claims = URLSafeTimedSerializer(secret_key, salt=ACTION_SALT if action else OPEN_SALT).loads(
-            token, max_age=CARD_LINK_LIFETIME)
+        claims = Signer(secret_key, ACTION_SALT if action else OPEN_SALT).read(token, max_age=CARD_LINK_LIFETIME)
         if not all(isinstance(claims.get(k), str) for k in ("t", "i", "c")):
             raise ValueError("incomplete")
-    except (BadSignature, KeyError, TypeError, ValueError):
+    except (BadToken, KeyError, TypeError, ValueError):
         raise PartnerAuthError("This link is not valid or has expired.") from None
     return claims
 
@@ -162,7 +160,7 @@ def installation_of(session: Session, claims: dict[str, Any]) -> Installation:
 
 def facts(session: Session, installation: Installation, candidate_id: str) -> CardFacts:
     tenant_id = installation.tenant_id
-    person_id = linked_person(session, installation, candidate_id)
+    person_id = sync.linked_person(session, installation, candidate_id)
     if person_id is None:
         return CardFacts(None, None, None, None)
     last_touch = session.scalar(select(Touchpoint.occurred_at).where(
@@ -178,32 +176,23 @@ def facts(session: Session, installation: Installation, candidate_id: str) -> Ca
     return CardFacts(session.get(Person, person_id), last_touch, next_followup, referrer)
 
 
-def ensure_tracked(session: Session, vault: Vault, installation: Installation, candidate_id: str) -> uuid.UUID:
-    person_id = linked_person(session, installation, candidate_id)
-    if person_id is None:
-        sync.refresh_candidate(session, vault, installation, candidate_id)
-        person_id = linked_person(session, installation, candidate_id)
-    if person_id is None:
-        raise NotFoundError(f"Teamtailor has no candidate {candidate_id}.")
-    return person_id
-
 
 def keep_in_touch(session: Session, vault: Vault, installation: Installation, candidate_id: str, months: int,
                   reason: str) -> FollowUp:
     """A follow-up `months` calendar months from today, 09:00 in the tenant's time zone, for the person's owner."""
-    person_id = ensure_tracked(session, vault, installation, candidate_id)
+    person_id = sync.ensure_tracked(session, vault, installation, candidate_id)
     tenant = session.get(Tenant, installation.tenant_id)
     zone = ZoneInfo(tenant.time_zone if tenant else "UTC")
     start = datetime.combine(utcnow().astimezone(zone).date(), time(9, 0), tzinfo=zone)
     return followups.create(session, installation.tenant_id, {
-        "person_id": person_id, "reason": reason, "due_at": followups.add_months(start, months)}, ACTOR)
+        "person_id": person_id, "reason": reason, "due_at": add_months(start, months)}, ACTOR)
 
 
 def log_referral(session: Session, vault: Vault, installation: Installation, candidate_id: str,
                  referrer: dict[str, str]) -> bool:
     """Teamtailor's referrals come from its employee referral programme: an employee, asked (prompted).
     False when that referrer's referral of this person is logged already."""
-    person_id = ensure_tracked(session, vault, installation, candidate_id)
+    person_id = sync.ensure_tracked(session, vault, installation, candidate_id)
     data = {"kind": "employee", "name": referrer["name"], **({"email": referrer["email"]} if referrer.get("email")
                                                               else {})}
     _, new = referrals.create(session, installation.tenant_id, {

@@ -23,6 +23,7 @@ from connectors.errors import ConnectorError, NotFound
 from connectors.types import Application, Candidate, Outcome, Referrer, StageKind
 from plugin.ats import installations
 from plugin.core.actors import Actor, audit
+from plugin.errors import NotFoundError
 from plugin.followups import cadences, rules
 from plugin.models import (
     AtsApplication,
@@ -45,7 +46,7 @@ from plugin.models import (
     utcnow,
     uuid7,
 )
-from plugin.privacy import privacy
+from plugin.privacy import fingerprints, tasks
 from plugin.security import Vault
 
 LOOKBACK = timedelta(minutes=5)  # covers clock skew between us and the vendor
@@ -111,6 +112,24 @@ def run(session: Session, vault: Vault, installation_id: uuid.UUID, *, full: boo
         raise SyncFailed(str(exc)) from exc
     _finish(session, sync_run, "ok", counts, None)
     return counts
+
+
+def linked_person(session: Session, installation: Installation, candidate_id: str) -> uuid.UUID | None:
+    """The person an ATS candidate is linked to, if Brobygger tracks them."""
+    return session.scalar(select(PersonLink.person_id).where(PersonLink.installation_id == installation.id,
+                                                             PersonLink.ats_id == str(candidate_id)))
+
+
+def ensure_tracked(session: Session, vault: Vault, installation: Installation, candidate_id: str) -> uuid.UUID:
+    """The person of an ATS candidate, pulled from the ATS first when Brobygger does not track them yet
+    (the sidebar's "start tracking", a Teamtailor card's buttons); 404 when the ATS has no such candidate."""
+    person_id = linked_person(session, installation, candidate_id)
+    if person_id is None:
+        refresh_candidate(session, vault, installation, candidate_id)
+        person_id = linked_person(session, installation, candidate_id)
+    if person_id is None:
+        raise NotFoundError(f"{installation.vendor.value.title()} has no candidate {candidate_id}.")
+    return person_id
 
 
 def refresh_candidate(session: Session, vault: Vault, installation: Installation, candidate_id: str,
@@ -237,14 +256,14 @@ class Upserter:
             people[person.id] = person
             result[ats_id] = person.id
         self.session.flush()
-        privacy.on_created(self.session, self.tenant_id, created)  # art. 14 notice tasks
+        tasks.on_created(self.session, self.tenant_id, created)  # art. 14 notice tasks
         return result
 
     def _not_erased(self, by_ats: dict[str, Candidate], linked: dict[str, uuid.UUID],
                     counts: Counts) -> dict[str, Candidate]:
         """An unlinked candidate with an erased person's e-mail or LinkedIn URL is skipped and counted."""
         fresh = [c for ats_id, c in by_ats.items() if ats_id not in linked]
-        hits = privacy.blocked(self.session, self.tenant_id, [e for c in fresh for e in c.emails],
+        hits = fingerprints.blocked(self.session, self.tenant_id, [e for c in fresh for e in c.emails],
                                [c.linkedin_url for c in fresh])
         if not hits:
             return by_ats

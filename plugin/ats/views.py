@@ -25,7 +25,7 @@ from plugin.core.api import too_many
 from plugin.errors import DomainError
 from plugin.extension import db_session, get_state
 from plugin.headers import client_address
-from plugin.i18n import LANGUAGES, force_locale, gettext
+from plugin.i18n import LANGUAGES, force_locale, gettext, pick_language
 from plugin.login import session as account
 from plugin.models import Installation, Recruiter, Tenant
 from plugin.sidebar import launch
@@ -68,7 +68,7 @@ def _installation() -> Installation:
 
 def _tenant_language(installation: Installation) -> str:
     tenant = db_session().get(Tenant, installation.tenant_id)
-    return tenant.default_language if tenant and tenant.default_language in LANGUAGES else "en"
+    return pick_language(tenant.default_language if tenant else None)
 
 
 @partners_bp.get("/activation")

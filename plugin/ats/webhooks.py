@@ -17,7 +17,7 @@ from connectors.errors import ConnectorError, WebhookRejected
 from plugin.ats import installations, sync
 from plugin.errors import DomainError, NotFoundError, UnauthorizedError
 from plugin.models import Installation, WebhookDelivery, utcnow
-from plugin.privacy import privacy
+from plugin.privacy import erasure
 from plugin.queueing import enqueue_after_commit
 from plugin.security import Vault
 
@@ -83,7 +83,7 @@ def process(session: Session, vault: Vault, delivery_id: uuid.UUID, cache: Redis
     if delivery.candidate_ats_id is None:
         outcome = "no candidate in the event"
     elif delivery.action in ANONYMISED:
-        outcome = f"anonymised {privacy.anonymise_linked(session, installation, delivery.candidate_ats_id)}"
+        outcome = f"anonymised {erasure.anonymise_linked(session, installation, delivery.candidate_ats_id)}"
     elif delivery.action in GONE:
         outcome = f"unlinked {sync.unlink_candidate(session, installation, delivery.candidate_ats_id)}"
     else:

@@ -1,4 +1,6 @@
-"""Working days in a tenant's time zone: due dates land on weekdays that are not Norwegian public holidays.
+"""Calendar arithmetic: working days in a tenant's time zone, and calendar months.
+
+Working days in a tenant's time zone: due dates land on weekdays that are not Norwegian public holidays.
 
 Times go in and come out as aware UTC datetimes (what the database stores); only the calendar day is
 decided in local time, because "the next working day" is a local notion — a meeting at 23:30 in Oslo on
@@ -8,6 +10,7 @@ With `skip=False` (the tenant's `skip_weekends_and_holidays` off) every day is a
 
 from __future__ import annotations
 
+import calendar
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -67,3 +70,10 @@ def move_off_holidays(moment: datetime, zone: str, skip: bool = True) -> datetim
     if day == local.date():
         return moment.astimezone(UTC)
     return at_local(day, zone, local.time().replace(tzinfo=None))
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    """Calendar months, clamped to the month's last day: 31 January + 1 month is 28 (or 29) February."""
+    index = moment.month - 1 + months
+    year, month = moment.year + index // 12, index % 12 + 1
+    return moment.replace(year=year, month=month, day=min(moment.day, calendar.monthrange(year, month)[1]))

@@ -8,7 +8,8 @@ from typing import TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from plugin.errors import NotFoundError
+from plugin.errors import ConflictError, InvalidError, NotFoundError
+from plugin.models import Person
 
 T = TypeVar("T")
 
@@ -34,6 +35,12 @@ def check_owned(session: Session, model: type[T], tenant_id: uuid.UUID, entity_i
         select(model.id).where(model.id == entity_id, model.tenant_id == tenant_id)  # type: ignore[attr-defined]
     )
     if found is None:
-        from plugin.errors import InvalidError
-
         raise InvalidError(f"{field} does not name a known record.", {field: ["Unknown id."]})
+
+
+def get_live_person(session: Session, tenant_id: uuid.UUID, person_id: uuid.UUID) -> Person:
+    """The tenant's person, unless anonymised (409): nothing more may be recorded about them."""
+    person = get_owned(session, Person, tenant_id, person_id, "person")
+    if person.anonymised_at is not None:
+        raise ConflictError(f"Person {person_id} is anonymised.")
+    return person

@@ -8,8 +8,10 @@ from zoneinfo import available_timezones
 
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
 
+from plugin.i18n import LANGUAGES
+
 MAX_PAGE = 500
-LANGUAGES = ("nb", "en")
+
 
 
 def _reject_nul(value: Any, path: str, errors: dict[str, list[str]]) -> None:

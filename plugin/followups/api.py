@@ -1,16 +1,11 @@
-"""/followups and their actions: complete, snooze, reschedule, reassign, cancel.
-
-Cadences per person, the losing-touch list, the tenant's rule settings and role suggestions.
-"""
+"""/followups and their actions (complete, snooze, reschedule, reassign, cancel); a person's keep-in-touch
+cadence and the recruiter's losing-touch list."""
 
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
-from flask import g
 from flask.views import MethodView
-from flask_smorest import abort
 
 from plugin.core.api import Blueprint, actor, db_session, page_args, page_body, tenant_id
 from plugin.core.schemas import PageQuery
@@ -29,13 +24,7 @@ from plugin.followups.schemas import (
     ReassignIn,
     RescheduleIn,
     SnoozeIn,
-    SuggestionList,
-    SuggestionQuery,
-    TenantSettingsOut,
-    TenantSettingsPatch,
 )
-from plugin.people import matching
-from plugin.tenancy import settings as tenant_settings
 
 # --- from plugin.web.api.followups ----------------------------------------
 
@@ -108,7 +97,7 @@ def cancel(data: dict, followup_id: uuid.UUID) -> object:
 # --- from plugin.web.api.cadences ----------------------------------------
 
 cadences_blp = Blueprint("cadences", __name__, url_prefix="",
-                description="Keep-in-touch cadences, who is losing touch, rule settings and role suggestions.")
+                description="Keep-in-touch cadences and who is losing touch.")
 
 
 @cadences_blp.route("/people/<uuid:person_id>/cadence")
@@ -138,31 +127,3 @@ def accept_cadence(person_id: uuid.UUID) -> object:
 def losing_touch(args: dict, recruiter_id: uuid.UUID) -> dict:
     """The recruiter's people whose active cadence is past its maximum, longest silence first."""
     return page_body(cadences.losing_touch(db_session(), tenant_id(), recruiter_id, **page_args(args)))
-
-
-def _settings_body(settings: tenant_settings.TenantSettings) -> dict[str, Any]:
-    return {"data": settings.as_dict()}
-
-
-@cadences_blp.route("/tenant/settings")
-class TenantSettings(MethodView):
-    @cadences_blp.response(200, TenantSettingsOut)
-    def get(self) -> dict:
-        """The tenant's rule switches, cadence tiers and calendar settings, defaults filled in."""
-        return _settings_body(tenant_settings.load(db_session(), tenant_id()))
-
-    @cadences_blp.arguments(TenantSettingsPatch)
-    @cadences_blp.response(200, TenantSettingsOut)
-    def patch(self, data: dict) -> dict:
-        """Change some settings; needs an API key with the 'admin' scope."""
-        if "admin" not in g.get("api_scopes", frozenset()):
-            abort(403, message="This API key lacks the 'admin' scope.")
-        return _settings_body(tenant_settings.update(db_session(), tenant_id(), data, actor()))
-
-
-@cadences_blp.route("/roles/<uuid:role_id>/suggestions")
-@cadences_blp.arguments(SuggestionQuery, location="query")
-@cadences_blp.response(200, SuggestionList)
-def suggestions(args: dict, role_id: uuid.UUID) -> dict:
-    """Passive people matching the role's title, keywords and location, each with the words that matched."""
-    return {"data": matching.suggest(db_session(), tenant_id(), role_id, limit=args["limit"])}

@@ -15,19 +15,17 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Float, case, func, literal, or_, select, update
-from sqlalchemy.ext.compiler import compiles
+from sqlalchemy import case, func, literal, or_, select, update
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.functions import FunctionElement
 
 from plugin.core.actors import Actor, audit
 from plugin.core.lookup import get_owned
 from plugin.core.pagination import Page, paginate
+from plugin.core.sql import epoch_days
 from plugin.errors import ConflictError, InvalidError, NotFoundError
 from plugin.models import Cadence, Person, Recruiter, Touchpoint, utcnow
 from plugin.tenancy import settings as tenant_settings
-from plugin.tenancy.settings import TenantSettings
+from plugin.tenancy.settings import RuleSettings
 
 ACTIVE, PROPOSED, PAUSED = "active", "proposed", "paused"
 CUSTOM_TIER = "custom"  # the tier of a cadence given in explicit days
@@ -105,7 +103,7 @@ def _last_touches(session: Session, tenant_id: uuid.UUID, person_ids: Iterable[u
     return dict(rows.all())
 
 
-def _days(data: dict[str, Any], settings: TenantSettings) -> tuple[str, int, int]:
+def _days(data: dict[str, Any], settings: RuleSettings) -> tuple[str, int, int]:
     """(tier, ideal, max) from a tier name, explicit days, or a tier with either day count overridden."""
     if data.get("tier"):
         ideal, maximum = settings.tier(data["tier"])
@@ -127,7 +125,7 @@ def set_for_person(session: Session, tenant_id: uuid.UUID, person_id: uuid.UUID,
     """Set a person's rhythm by tier or explicit days; setting it is also accepting it (status active
     unless `paused` is asked for). A new cadence starts from the person's latest touch."""
     get_owned(session, Person, tenant_id, person_id, "person")
-    tier, ideal, maximum = _days(data, tenant_settings.load(session, tenant_id))
+    tier, ideal, maximum = _days(data, tenant_settings.load_rules(session, tenant_id))
     cadence = find(session, tenant_id, person_id)
     action = "update"
     if cadence is None:
@@ -167,7 +165,7 @@ def pause(session: Session, tenant_id: uuid.UUID, person_id: uuid.UUID, actor: A
     return view(cadence, now or utcnow())
 
 
-def propose(session: Session, tenant_id: uuid.UUID, person_ids: Iterable[uuid.UUID], settings: TenantSettings,
+def propose(session: Session, tenant_id: uuid.UUID, person_ids: Iterable[uuid.UUID], settings: RuleSettings,
             actor: Actor) -> list[Cadence]:
     """Proposed cadences in the default tier for those of `person_ids` without any; the caller commits."""
     wanted = set(person_ids)
@@ -212,25 +210,6 @@ def _touch_batch(session: Session, tenant_id: uuid.UUID, touches: dict[uuid.UUID
     return session.execute(statement).rowcount or 0  # type: ignore[attr-defined]
 
 
-class _epoch_days(FunctionElement[float]):
-    """Days since 1970 of a stored UTC time, as a float, on both databases: lets `last + max_days < now`
-    be compared in SQL although the interval is a column."""
-
-    type = Float()
-    name = "epoch_days"
-    inherit_cache = True
-
-
-@compiles(_epoch_days)
-def _epoch_days_postgresql(element: _epoch_days, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"(EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)}) / 86400.0)"
-
-
-@compiles(_epoch_days, "sqlite")
-def _epoch_days_sqlite(element: _epoch_days, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"(julianday({compiler.process(element.clauses, **kw)}) - 2440587.5)"
-
-
 def losing_touch(session: Session, tenant_id: uuid.UUID, recruiter_id: uuid.UUID, *, now: datetime | None = None,
                  limit: int, cursor: str | None = None) -> Page:
     """The recruiter's people whose active cadence is past its maximum, longest silence first.
@@ -244,7 +223,7 @@ def losing_touch(session: Session, tenant_id: uuid.UUID, recruiter_id: uuid.UUID
     query = (select(Cadence).join(Person, Person.id == Cadence.person_id)
              .where(Person.tenant_id == tenant_id, Person.owner_id == recruiter_id, Person.do_not_contact.is_(False),
                     Cadence.tenant_id == tenant_id, Cadence.status == ACTIVE, Cadence.last_touch_at < now,
-                    _epoch_days(Cadence.last_touch_at) + Cadence.max_days <= now_days))
+                    epoch_days(Cadence.last_touch_at) + Cadence.max_days <= now_days))
     page = paginate(session, query, [Cadence.last_touch_at, Cadence.id], limit, cursor)
     names = {person_id: f"{first} {last}".strip() for person_id, first, last in session.execute(
         select(Person.id, Person.first_name, Person.last_name).where(

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, lazyload
 
 from plugin.followups import notices
-from plugin.i18n import LANGUAGES, force_locale, gettext, ngettext
+from plugin.i18n import force_locale, gettext, ngettext, pick_language
 from plugin.models import Cadence, FollowUp, FollowUpStatus, Notice, Person, Recruiter, Reference, Referral
 
 SECTIONS = ("overdue", "today", "losing_touch", "waking_up", "referral_status")
@@ -244,7 +244,7 @@ def _line(section: str, item: Item, zone: ZoneInfo, language: str) -> dict[str, 
 
 def render(contents: Contents, recruiter: Recruiter, now: datetime) -> Digest:
     """The e-mail's subject, plain text and HTML, rendered with the app's templates."""
-    language = recruiter.language if recruiter.language in LANGUAGES else "en"
+    language = pick_language(recruiter.language)
     day = local_day(recruiter, now)
     with force_locale(language):
         titles = _titles()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import calendar
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -13,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from plugin.ats import writeback
 from plugin.core.actors import Actor, audit
+from plugin.core.dates import add_months
 from plugin.core.lookup import check_owned, get_owned
 from plugin.core.pagination import Page, paginate
 from plugin.errors import ConflictError
@@ -33,13 +33,6 @@ class Completion:
     followup: FollowUp
     touchpoint: Touchpoint
     next: FollowUp | None
-
-
-def add_months(moment: datetime, months: int) -> datetime:
-    """Calendar months, clamped to the month's last day: 31 January + 1 month is 28 (or 29) February."""
-    index = moment.month - 1 + months
-    year, month = moment.year + index // 12, index % 12 + 1
-    return moment.replace(year=year, month=month, day=min(moment.day, calendar.monthrange(year, month)[1]))
 
 
 def preset_until(preset: str, now: datetime) -> datetime:

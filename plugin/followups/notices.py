@@ -232,7 +232,7 @@ def _wake_days(session: Session) -> dict[int, list[uuid.UUID]]:
     """Tenants grouped by their `wake_notice_days`, so each group is one statement."""
     groups: dict[int, list[uuid.UUID]] = {}
     for tenant_id, stored in session.execute(select(Tenant.id, Tenant.settings)):
-        groups.setdefault(tenant_settings.from_dict(stored).wake_notice_days, []).append(tenant_id)
+        groups.setdefault(tenant_settings.rules_of(stored).wake_notice_days, []).append(tenant_id)
     return groups
 
 
@@ -264,7 +264,7 @@ def sweep(session: Session, recruiter: Recruiter, now: datetime, until: datetime
     and snoozes ending soon. Commits."""
     sql = _Sql(session)
     scope = Scope(recruiter.tenant_id, recruiter.id)
-    days = tenant_settings.load(session, recruiter.tenant_id).wake_notice_days
+    days = tenant_settings.load_rules(session, recruiter.tenant_id).wake_notice_days
     counts = Counts(woken=wake_ended_snoozes(session, now, scope))
     counts.due = _due(sql, now, since=None, until=until, scope=scope)
     counts.waking_up = _waking_up(sql, now, [recruiter.tenant_id], days, since=None)

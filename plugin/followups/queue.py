@@ -25,7 +25,7 @@ from plugin.models import Cadence, FollowUp, FollowUpStatus, Person, Role, Short
 from plugin.tenancy import settings as tenant_settings
 
 SECTIONS = ("overdue", "today", "week", "losing_touch", "waking_up")
-DEFAULT_WAKE_NOTICE_DAYS = tenant_settings.DEFAULTS.wake_notice_days
+DEFAULT_WAKE_NOTICE_DAYS = tenant_settings.RULE_DEFAULTS.wake_notice_days
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,7 @@ def build(session: Session, tenant_id: uuid.UUID, filters: Filters, *, now: date
           cursors: dict[str, str | None] | None = None) -> list[Section]:
     """Every section's page for the filters; `cursors` names the page of each section (first by default)."""
     cursors = cursors or {}
-    edges = bounds(now, time_zone, tenant_settings.load(session, tenant_id).wake_notice_days)
+    edges = bounds(now, time_zone, tenant_settings.load_rules(session, tenant_id).wake_notice_days)
     pages = {}
     for name in SECTIONS:
         query, order = _section_query(session, tenant_id, filters, edges, name)

@@ -1,4 +1,4 @@
-"""The automatic rules, each switchable per tenant (see tenant_settings):
+"""The automatic rules, each switchable per tenant (see tenancy/settings.py):
 
 - connect and thank: a logged meeting or interview gets a follow-up the next working day at 09:00 local
   time — after the meeting, never before it (the article: connect after a good meeting even when there is
@@ -39,7 +39,7 @@ from plugin.models import (
     TouchpointKind,
 )
 from plugin.tenancy import settings as tenant_settings
-from plugin.tenancy.settings import TenantSettings
+from plugin.tenancy.settings import RuleSettings
 
 RULES_ACTOR = Actor("system", "rules", Origin.SYSTEM)
 CONNECT_AND_THANK = "connect_and_thank"
@@ -51,10 +51,10 @@ UNADVERTISED = frozenset({RoleStatus.ANTICIPATED, RoleStatus.CONFIDENTIAL})
 LIVE = (FollowUpStatus.OPEN, FollowUpStatus.SNOOZED)
 
 
-def _tenant(session: Session, tenant_id: uuid.UUID) -> tuple[Tenant, TenantSettings]:
+def _tenant(session: Session, tenant_id: uuid.UUID) -> tuple[Tenant, RuleSettings]:
     tenant = session.get(Tenant, tenant_id)
     assert tenant is not None, tenant_id
-    return tenant, tenant_settings.for_tenant(tenant)
+    return tenant, tenant_settings.rules_of(tenant.settings)
 
 
 def _text(tenant: Tenant, message: str, **values: str) -> str:
@@ -126,7 +126,7 @@ def after_became_passive(session: Session, tenant_id: uuid.UUID, person_ids: Ite
 
 # --- role opening -----------------------------------------------------------------------------------------
 
-def opening_due(role: Role, tenant: Tenant, settings: TenantSettings, now: datetime) -> datetime | None:
+def opening_due(role: Role, tenant: Tenant, settings: RuleSettings, now: datetime) -> datetime | None:
     """When to contact the shortlist: lead weeks before the expected opening, at 09:00 local on a working
     day; the next working morning when that has passed. None when the rule does not apply to the role."""
     if not settings.rule_role_opening or role.status not in UNADVERTISED or role.expected_opening_on is None:

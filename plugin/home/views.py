@@ -32,10 +32,10 @@ def manifest_json() -> Any:
 @bp.get("/demo/queue")
 def demo_queue() -> Any:
     """Sign in as the demo tenant's first recruiter and open the queue (BROBYGGER_DEMO only)."""
-    from plugin.login import links as login
+    from plugin.login.session import handoff_url
 
     _, recruiter = _demo_recruiter()
-    return redirect(login.handoff_url(recruiter))
+    return redirect(handoff_url(recruiter))
 
 
 def _demo_recruiter() -> tuple[Tenant, Recruiter]:

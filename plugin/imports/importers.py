@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from marshmallow import ValidationError, validate
 from sqlalchemy import select
@@ -39,7 +39,8 @@ from plugin.models import (
     utcnow,
     uuid7,
 )
-from plugin.privacy import privacy
+from plugin.people.identity import normalise_linkedin_url
+from plugin.privacy import fingerprints, tasks
 
 FIELDS = ("first_name", "last_name", "email", "linkedin_url", "employer", "title", "location", "phone", "tags")
 REPEATABLE = frozenset({"email", "phone", "tags"})  # list fields: several columns may feed them
@@ -214,16 +215,6 @@ class _Clean:
     emails: list[str]
     connected_at: datetime | None
 
-
-def normalise_linkedin_url(url: str) -> str:
-    """One spelling per profile: lower-case scheme and host, no query or fragment, no trailing slash. Text
-    urlsplit cannot read (an unclosed '[' in the host) stays as typed, so matching never fails on it."""
-    text = url.strip()
-    try:
-        parts = urlsplit(text if "://" in text else "https://" + text)
-    except ValueError:
-        return text
-    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path.rstrip("/"), "", ""))
 
 
 def parse_connected_on(text: str) -> datetime:
@@ -412,13 +403,13 @@ class _Import:
             if progress:
                 progress(1)
         self.session.flush()
-        privacy.on_created(self.session, self.tenant_id, self.created[created_before:])  # art. 14 notice tasks
+        tasks.on_created(self.session, self.tenant_id, self.created[created_before:])  # art. 14 notice tasks
         cadences.touched(self.session, self.tenant_id, self.touches)  # any touch resets the clock
         self.touches = {}
 
     def _not_erased(self, rows: list[_Clean], progress: Callable[[int], None] | None) -> list[_Clean]:
         """Rows naming an erased person's e-mail or LinkedIn URL are bad rows: never re-imported silently."""
-        hits = privacy.blocked(self.session, self.tenant_id, [e for row in rows for e in row.emails],
+        hits = fingerprints.blocked(self.session, self.tenant_id, [e for row in rows for e in row.emails],
                                [row.values.get("linkedin_url") for row in rows])
         if not hits:
             return rows

@@ -21,7 +21,7 @@ from flask import Blueprint, abort, g, redirect, request, session, url_for
 from werkzeug.wrappers import Response
 
 from plugin.core.actors import Actor
-from plugin.extension import db_session
+from plugin.extension import db_session, get_state
 from plugin.i18n import gettext
 from plugin.login import links as login
 from plugin.models import Origin, Recruiter
@@ -144,3 +144,16 @@ def setup(page_bp: Blueprint) -> None:
     page_bp.before_request(check_csrf)
     page_bp.after_request(harden)
     page_bp.context_processor(page_globals)
+
+
+def handoff_url(recruiter: Recruiter) -> str:
+    """A short-lived, single-use link the sidebar opens in a new tab: the recruiter lands signed in on
+    the queue with a first-party cookie, which a cross-site iframe could not set."""
+    return link_url(login.make_token(get_state().setting("SECRET_KEY"), recruiter, "handoff"))
+
+
+def link_url(token: str) -> str:
+    """Links are built on BASE_URL, never on the request's Host header, which an attacker could set to
+    have our e-mail carry a link to their own server."""
+    state = get_state()
+    return f"{state.setting('BASE_URL').rstrip('/')}{state.url_prefix}/login/{token}"

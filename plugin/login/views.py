@@ -45,7 +45,7 @@ def request_link() -> Any:
 
 def _send_links(address: str, invitations: list[login.Invitation]) -> None:
     state = get_state()
-    links = [(item.tenant_name, login.link_url(item.token)) for item in invitations]
+    links = [(item.tenant_name, account.link_url(item.token)) for item in invitations]
     with force_locale(invitations[0].recruiter.language):
         subject = gettext("Your Brobygger sign-in link")
         text = render_template("brobygger/email/login.txt", links=links,

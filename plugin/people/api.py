@@ -15,7 +15,7 @@ from flask.views import MethodView
 
 from plugin.core.api import Blueprint, actor, db_session, page_args, page_body, tenant_id
 from plugin.core.schemas import PageQuery
-from plugin.people import people, references, referrals, roles
+from plugin.people import matching, people, references, referrals, roles
 from plugin.people.schemas import (
     PersonIn,
     PersonOut,
@@ -38,6 +38,8 @@ from plugin.people.schemas import (
     ShortlistEntryOut,
     ShortlistIn,
     ShortlistPage,
+    SuggestionList,
+    SuggestionQuery,
     TouchpointIn,
     TouchpointOut,
     TouchpointPage,
@@ -236,3 +238,11 @@ class Shortlist(MethodView):
 def remove_from_shortlist(role_id: uuid.UUID, person_id: uuid.UUID) -> None:
     """Take a person off the shortlist."""
     roles.remove_from_shortlist(db_session(), tenant_id(), role_id, person_id, actor())
+
+
+@roles_blp.route("/<uuid:role_id>/suggestions")
+@roles_blp.arguments(SuggestionQuery, location="query")
+@roles_blp.response(200, SuggestionList)
+def suggestions(args: dict, role_id: uuid.UUID) -> dict:
+    """Passive people matching the role's title, keywords and location, each with the words that matched."""
+    return {"data": matching.suggest(db_session(), tenant_id(), role_id, limit=args["limit"])}

@@ -14,7 +14,7 @@ from plugin.core.pagination import Page, paginate
 from plugin.errors import ConflictError
 from plugin.followups import cadences, rules
 from plugin.models import Person, PersonEmail, Recruiter, Touchpoint, utcnow, uuid7
-from plugin.privacy import privacy
+from plugin.privacy import fingerprints, tasks
 
 
 def _set_emails(session: Session, person: Person, emails: list[str]) -> None:
@@ -34,7 +34,7 @@ def _set_emails(session: Session, person: Person, emails: list[str]) -> None:
 def _apply(session: Session, person: Person, data: dict[str, Any]) -> None:
     check_owned(session, Recruiter, person.tenant_id, data.get("owner_id"), "owner_id")
     # An erased person's address or profile never comes back silently (409 naming the field).
-    privacy.check_not_erased(session, person.tenant_id, data.get("emails") or [], data.get("linkedin_url"))
+    fingerprints.check_not_erased(session, person.tenant_id, data.get("emails") or [], data.get("linkedin_url"))
     for key, value in data.items():
         if key == "emails":
             _set_emails(session, person, value)
@@ -50,7 +50,7 @@ def create(session: Session, tenant_id: uuid.UUID, data: dict[str, Any], actor: 
     _apply(session, person, data)
     session.add(person)
     session.flush()
-    privacy.on_created(session, tenant_id, [person])  # consent expiry, art. 14 notice task
+    tasks.on_created(session, tenant_id, [person])  # consent expiry, art. 14 notice task
     audit(session, tenant_id, actor, "create", "person", person.id, data)
     session.commit()
     return person

@@ -14,7 +14,7 @@ from plugin.core.actors import Actor, audit
 from plugin.core.lookup import check_owned, get_owned
 from plugin.core.pagination import Page, paginate
 from plugin.errors import InvalidError, NotFoundError
-from plugin.i18n import LANGUAGES, force_locale, gettext
+from plugin.i18n import force_locale, gettext, pick_language
 from plugin.models import Person, Recruiter, Reference, Referral, ReferralStatus, Role, Tenant, utcnow
 from plugin.people import references
 
@@ -159,8 +159,6 @@ def list_(session: Session, tenant_id: uuid.UUID, *, reference_id: uuid.UUID | N
 # --- closing the loop: a ready-made note for the referrer ---------------------------------------------------
 
 # Language names a person record may carry, mapped to the languages we write in.
-_LANGUAGE_NAMES = {"nb": "nb", "no": "nb", "nn": "nb", "nob": "nb", "norwegian": "nb", "norsk": "nb",
-                   "bokmål": "nb", "en": "en", "eng": "en", "english": "en", "engelsk": "en"}
 
 
 def _note_text(status: str, referrer: str, person: str) -> str:
@@ -189,18 +187,6 @@ def _note_text(status: str, referrer: str, person: str) -> str:
     return texts[ReferralStatus(status)]
 
 
-def referrer_language(recruiter_language: str | None, person_languages: list[Any] | None, default: str) -> str:
-    """The referrer's language when known (a recruiter's setting, or a language on their person record,
-    preferring the tenant's default among several), else the tenant's default."""
-    if recruiter_language in LANGUAGES:
-        return recruiter_language
-    spoken = [_LANGUAGE_NAMES.get(str(name).strip().casefold()) for name in person_languages or []]
-    known = [code for code in spoken if code]
-    if default in known or not known:
-        return default if default in LANGUAGES else "en"
-    return known[0]
-
-
 def _first_name(full: str | None) -> str:
     return (full or "").strip().split(" ")[0]
 
@@ -222,7 +208,7 @@ def thank_you_notes(session: Session, tenant_id: uuid.UUID, referrals: list[Refe
         .where(Referral.tenant_id == tenant_id, Referral.id.in_([r.id for r in referrals])))
     notes = {}
     for id_, status, name, person_first, languages, recruiter_name, recruiter_lang, referred_first, default in rows:
-        with force_locale(referrer_language(recruiter_lang, languages, default)):
+        with force_locale(pick_language(recruiter_lang, spoken=languages or (), default=default)):
             notes[id_] = _note_text(status, person_first or _first_name(recruiter_name or name), referred_first)
     return notes
 

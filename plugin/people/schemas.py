@@ -324,3 +324,29 @@ class ShortlistEntryOut(Schema):
 
 
 ShortlistPage = page_of(ShortlistEntryOut, "ShortlistPage")
+
+
+class SuggestionQuery(BaseSchema):
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class SuggestedPerson(Schema):
+    id = fields.UUID()
+    full_name = fields.String()
+    title = fields.String(allow_none=True)
+    employer = fields.String(allow_none=True)
+    location = fields.String(allow_none=True)
+    tags = fields.List(fields.String())
+    interests = fields.List(fields.String())
+    owner_id = fields.UUID(allow_none=True)
+
+
+class SuggestionOut(Schema):
+    person = fields.Nested(SuggestedPerson)
+    score = fields.Integer()
+    matched = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), metadata={
+        "description": "Field (title, skills, employer, location) → the role's words that matched there."})
+
+
+class SuggestionList(Schema):
+    data = fields.List(fields.Nested(SuggestionOut))

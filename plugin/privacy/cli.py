@@ -21,10 +21,10 @@ def person_group() -> None:
 @click.option("--person", "person_id", required=True)
 @with_appcontext
 def person_export(tenant_id: str, person_id: str) -> None:
-    from plugin.privacy import privacy
+    from plugin.privacy import export
 
     with open_session() as session:
-        data = privacy.export(session, parse_uuid(tenant_id, "--tenant"), parse_uuid(person_id, "--person"),
+        data = export.export(session, parse_uuid(tenant_id, "--tenant"), parse_uuid(person_id, "--person"),
                               CLI_ACTOR)
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
@@ -36,12 +36,12 @@ def person_export(tenant_id: str, person_id: str) -> None:
 @click.option("--yes", is_flag=True, help="Confirm: erasure cannot be undone.")
 @with_appcontext
 def person_erase(tenant_id: str, person_id: str, yes: bool) -> None:
-    from plugin.privacy import privacy
+    from plugin.privacy import erasure
 
     if not yes:
         raise click.UsageError("erasure cannot be undone; add --yes to confirm")
     with open_session() as session:
-        erased = privacy.erase(session, parse_uuid(tenant_id, "--tenant"), parse_uuid(person_id, "--person"),
+        erased = erasure.erase(session, parse_uuid(tenant_id, "--tenant"), parse_uuid(person_id, "--person"),
                                CLI_ACTOR)
     click.echo(f"person {erased.person_id} erased; ATS erasure: {erased.ats_erasure}")
     for record in erased.ats_records:

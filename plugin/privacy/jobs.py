@@ -7,13 +7,13 @@ import uuid
 from datetime import UTC, datetime
 
 from plugin.extension import get_state
-from plugin.privacy import privacy
+from plugin.privacy.retention import mark_retention_done, run_daily
 
 
 def retention(tenant_id: str, day: str) -> dict[str, int]:
     """Run one tenant's daily privacy work and mark the day done."""
     state = get_state()
     with state.sessions() as session:
-        result = privacy.run_daily(session, uuid.UUID(tenant_id), datetime.now(UTC))
-    privacy.mark_retention_done(state.redis, tenant_id, day)
+        result = run_daily(session, uuid.UUID(tenant_id), datetime.now(UTC))
+    mark_retention_done(state.redis, tenant_id, day)
     return result.as_dict()

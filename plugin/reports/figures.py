@@ -36,6 +36,7 @@ from sqlalchemy import and_, case, exists, func, literal, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from plugin.core.sql import epoch_days
 from plugin.errors import InvalidError
 from plugin.models import (
     AtsApplication,
@@ -213,7 +214,7 @@ def _days_to_hire(session: Session, tenant_id: uuid.UUID, ranges: _Ranges) -> di
     (the middle row, or the mean of the two middle rows)."""
     period = ranges.label(AtsApplication.closed_at).label("period")
     group = case((_source(tenant_id) == "referral", literal("referral")), else_=literal("other")).label("grp")
-    days = (scoring.epoch_days(AtsApplication.closed_at) - scoring.epoch_days(AtsApplication.applied_at)).label("days")
+    days = (epoch_days(AtsApplication.closed_at) - epoch_days(AtsApplication.applied_at)).label("days")
     ranked = select(period, group, days,
                     func.row_number().over(partition_by=[period, group], order_by=days).label("rn"),
                     func.count().over(partition_by=[period, group]).label("n")).where(

@@ -26,7 +26,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from plugin.i18n import LANGUAGES, force_locale, gettext
+from plugin.i18n import force_locale, gettext, pick_language
 from plugin.models import Delivery, Recruiter, Tenant, uuid7
 from plugin.reports import figures as reports
 from plugin.reports import scoring
@@ -96,7 +96,7 @@ def compose(session: Session, recruiter: Recruiter, month: str, base_url: str, n
     report = reports.with_names(session, recruiter.tenant_id, reports.get(session, recruiter.tenant_id, month,
                                                                            now=now))
     link = f"{base_url.rstrip('/')}/reports/referrals/{month}"
-    with force_locale(recruiter.language if recruiter.language in LANGUAGES else "en"):
+    with force_locale(pick_language(recruiter.language)):
         subject = gettext("Brobygger: referral report for %(month)s", month=month)
         context = {"_": gettext, "r": report, "link": link, "headlines": headlines(report), "recruiter": recruiter}
         env = current_app.jinja_env

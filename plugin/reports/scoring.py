@@ -38,13 +38,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, and_, case, func, literal, select
-from sqlalchemy.ext.compiler import compiles
+from sqlalchemy import ColumnElement, and_, case, func, literal, select
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.functions import FunctionElement
 
 from plugin.core.actors import Actor
+from plugin.core.sql import epoch_days
 from plugin.followups import cadences
 from plugin.models import (
     Cadence,
@@ -72,24 +70,6 @@ WEIGHTS: dict[str, float] = {
 }
 CLASSES = ("active_top", "rising", "steady", "gone_quiet", "no_signal")  # display order
 SCORING_ACTOR = Actor("system", "reference_scoring", Origin.SYSTEM)
-
-
-class epoch_days(FunctionElement[float]):
-    """Days since 1970 of a stored UTC time, as a float, on both databases (for the decay in SQL)."""
-
-    type = Float()
-    name = "brobygger_epoch_days"
-    inherit_cache = True
-
-
-@compiles(epoch_days)
-def _epoch_days_postgresql(element: epoch_days, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"(CAST(EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)}) AS DOUBLE PRECISION) / 86400.0)"
-
-
-@compiles(epoch_days, "sqlite")
-def _epoch_days_sqlite(element: epoch_days, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"(julianday({compiler.process(element.clauses, **kw)}) - 2440587.5)"
 
 
 def _epoch(moment: datetime) -> float:
@@ -271,6 +251,6 @@ def propose_keep_in_touch(session: Session, tenant_id: uuid.UUID, *, now: dateti
     record have no cadence to propose. Commits."""
     gone = [s.person_id for s in scores(session, tenant_id, now=now, with_reasons=False)
             if s.klass == "gone_quiet" and s.person_id is not None]
-    created = cadences.propose(session, tenant_id, gone, tenant_settings.load(session, tenant_id), actor)
+    created = cadences.propose(session, tenant_id, gone, tenant_settings.load_rules(session, tenant_id), actor)
     session.commit()
     return created

@@ -16,10 +16,11 @@ from sqlalchemy.orm import Session
 
 from plugin.ats import sync
 from plugin.core.actors import Actor, audit
+from plugin.core.dates import add_months
 from plugin.core.lookup import get_owned
 from plugin.errors import InvalidError, NotFoundError
 from plugin.followups import followups
-from plugin.models import FollowUp, Installation, Person, PersonLink, Recruiter, ReferenceKind, utcnow
+from plugin.models import FollowUp, Installation, Person, Recruiter, ReferenceKind, utcnow
 from plugin.people import people, referrals, roles
 from plugin.security import Vault
 
@@ -40,7 +41,7 @@ def due_for(recruiter: Recruiter, preset: str | None, due_on: date | None, now: 
     today = (now or utcnow()).astimezone(_zone(recruiter))
     if due_on is None:
         start = _local_moment(recruiter, today.date(), DUE_TIME)
-        return followups.preset_until("1w", start) if preset == "1w" else followups.add_months(
+        return followups.preset_until("1w", start) if preset == "1w" else add_months(
             start, PRESET_MONTHS[str(preset)])
     return _local_moment(recruiter, due_on, DUE_TIME)
 
@@ -112,12 +113,7 @@ def start_tracking(session: Session, vault: Vault, tenant_id: uuid.UUID, me: Rec
     if installation is None or not candidate_id:
         raise InvalidError(f"This tenant has no active {vendor or 'ATS'} connection to pull the candidate from.",
                            {"vendor": ["No active installation."]})
-    person_id = linked_person(session, installation, candidate_id)
-    if person_id is None:
-        sync.refresh_candidate(session, vault, installation, candidate_id)
-        person_id = linked_person(session, installation, candidate_id)
-    if person_id is None:
-        raise NotFoundError(f"The ATS has no candidate {candidate_id}.")
+    person_id = sync.ensure_tracked(session, vault, installation, candidate_id)
     person = get_owned(session, Person, tenant_id, person_id, "person")
     if person.owner_id is None:
         person.owner_id = me.id
@@ -125,7 +121,3 @@ def start_tracking(session: Session, vault: Vault, tenant_id: uuid.UUID, me: Rec
         session.commit()
     return person_id
 
-
-def linked_person(session: Session, installation: Installation, candidate_id: str) -> uuid.UUID | None:
-    return session.scalar(select(PersonLink.person_id).where(PersonLink.installation_id == installation.id,
-                                                             PersonLink.ats_id == str(candidate_id)))

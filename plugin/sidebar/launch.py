@@ -21,6 +21,7 @@ from redis import Redis
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from plugin.core.signed import claim_once
 from plugin.i18n import lazy_gettext as _
 from plugin.models import Installation, Person, PersonLink, Recruiter, Tenant, Vendor
 from plugin.security import Vault
@@ -72,7 +73,7 @@ def verify(session: Session, vault: Vault, redis: Redis, token: str, method: str
     if not secrets.compare_digest(str(claims["qsh"]), query_hash(method, path, query)):
         raise LaunchError(_("The launch link was signed for another request (query hash mismatch)."))
     ttl = max(1, claims["exp"] - int(time.time()) + LEEWAY)
-    if not redis.set(f"brobygger:jti:{tenant.id}:{claims['jti']}", 1, nx=True, ex=ttl):
+    if not claim_once(redis, f"jti:{tenant.id}:{claims['jti']}", ttl):
         raise LaunchError(_("The launch link has been used already. Open the sidebar again from the ATS."))
     recruiter = find_recruiter(session, tenant.id, str(claims["sub"]))
     ctx = claims.get("ctx") if isinstance(claims.get("ctx"), dict) else {}

@@ -1,4 +1,4 @@
-"""The sidebar's session after a verified launch: a short-lived token signed with SECRET_KEY (itsdangerous).
+"""The sidebar's session after a verified launch: a short-lived signed token (`core.signed`).
 
 A cross-site iframe cannot count on cookies (browsers block or partition third-party cookies), so the
 launch page carries this token in a meta tag and our script sends it as `Authorization: Bearer …` with
@@ -13,10 +13,10 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from plugin.core.signed import BadToken, Signer
 from plugin.models import Recruiter
 
 SALT = "brobygger.sidebar"
@@ -40,16 +40,14 @@ def issue(secret_key: str, tenant_id: uuid.UUID, recruiter_id: uuid.UUID, person
     claims: dict[str, Any] = {"t": str(tenant_id), "r": str(recruiter_id), "p": str(person_id) if person_id else None}
     if person_id is None and ctx:  # an untracked ATS candidate: "start tracking" needs to know which
         claims["c"] = {k: str(ctx[k]) for k in ("vendor", "candidate_id") if k in ctx}
-    return URLSafeTimedSerializer(secret_key, salt=SALT).dumps(claims)
+    return Signer(secret_key, SALT).sign(claims)
 
 
 def read(session: Session, secret_key: str, token: str) -> SidebarGrant:
     try:
-        claims = URLSafeTimedSerializer(secret_key, salt=SALT).loads(token, max_age=LIFETIME)
-    except SignatureExpired:
-        raise TokenError("expired") from None
-    except BadSignature:
-        raise TokenError("invalid") from None
+        claims = Signer(secret_key, SALT).read(token, max_age=LIFETIME)
+    except BadToken as exc:
+        raise TokenError(exc.reason) from None
     try:
         grant = SidebarGrant(uuid.UUID(claims["t"]), uuid.UUID(claims["r"]),
                              uuid.UUID(claims["p"]) if claims.get("p") else None, dict(claims.get("c") or {}))

@@ -24,8 +24,8 @@ from plugin.core.actors import Actor
 from plugin.core.lookup import get_owned
 from plugin.errors import DomainError, envelope, flatten
 from plugin.extension import db_session, get_state
-from plugin.i18n import LANGUAGES, force_locale, gettext, lazy_gettext
-from plugin.login import links as login
+from plugin.i18n import LANGUAGES, force_locale, gettext, lazy_gettext, pick_language
+from plugin.login.session import handoff_url
 from plugin.models import Origin, Recruiter, Tenant
 from plugin.sidebar import actions as sidebar_actions
 from plugin.sidebar import launch, schemas
@@ -60,10 +60,8 @@ def _sidebar_headers(response: Response) -> Response:
 
 def language(recruiter: Recruiter | None, tenant: Tenant | None) -> str:
     """The recruiter's setting, then the tenant's default, then the browser's preference."""
-    for choice in (recruiter.language if recruiter else None, tenant.default_language if tenant else None):
-        if choice in LANGUAGES:
-            return str(choice)
-    return request.accept_languages.best_match(LANGUAGES) or "en"
+    return pick_language(recruiter.language if recruiter else None, tenant.default_language if tenant else None,
+                         request.accept_languages.best_match(LANGUAGES))
 
 
 def _formatters(zone: ZoneInfo) -> dict[str, Any]:
@@ -132,7 +130,7 @@ def _refused(reason: Any, tenant: Tenant | None) -> Any:
 
 def _body(person_id: uuid.UUID, me: Recruiter) -> dict[str, Any]:
     view = sidebar.view(db_session(), me.tenant_id, person_id, me.id, cache=get_state().redis)
-    return {"view": view, "queue_url": login.handoff_url(me), "snooze_presets": ("1w", "1m", "2m", "6m"),
+    return {"view": view, "queue_url": handoff_url(me), "snooze_presets": ("1w", "1m", "2m", "6m"),
             "followup_presets": schemas.FOLLOWUP_PRESETS}
 
 

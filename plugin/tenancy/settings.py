@@ -1,8 +1,11 @@
-"""A tenant's rule and calendar settings: typed defaults over the free-form `Tenant.settings` JSON.
+"""A tenant's settings: one schema over the free-form `Tenant.settings` JSON.
 
-Only the keys named in `DEFAULTS` are ours; other keys in the stored dict belong to other features and
-are kept untouched on update. Stored values are validated on the way in, and read leniently on the way
-out (a value of the wrong type falls back to its default), so a hand-edited row never breaks a rule.
+Every key is declared once, below, with its type, range, default and description. Two groups of keys
+have a typed view each and an API resource each: the follow-up rules and calendar (`RuleSettings`, at
+/tenant/settings) and privacy (`PrivacySettings`, at /privacy/settings). Stored values are read
+leniently: a key missing or holding a value the schema would refuse is its default, so a hand-edited row
+never breaks a rule. Changes are validated strictly: a 422 names every bad key. Keys that are not ours
+(another feature's) are kept untouched on update.
 """
 
 from __future__ import annotations
@@ -11,20 +14,87 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from marshmallow import Schema, ValidationError, fields, validate
 from sqlalchemy.orm import Session
 
 from plugin.core.actors import Actor, audit
-from plugin.errors import InvalidError
+from plugin.core.schemas import BaseSchema
+from plugin.errors import InvalidError, NotFoundError, flatten
 from plugin.models import Tenant
 
 MAX_DAYS = 3650  # ten years: longer is not keeping in touch
 TIER_NAME_LENGTH = 32  # Cadence.tier
-
 DEFAULT_TIERS: dict[str, tuple[int, int]] = {"close": (30, 60), "standard": (90, 180), "light": (180, 365)}
 
 
+def _flag(description: str) -> fields.Boolean:
+    """JSON true or false only: a switch set by "yes" or 1 is a typo, not a decision."""
+    return fields.Boolean(truthy={True}, falsy={False}, metadata={"description": description})
+
+
+def _whole(low: int, high: int, description: str) -> fields.Integer:
+    return fields.Integer(strict=True, validate=validate.Range(min=low, max=high),
+                          metadata={"description": description})
+
+
+class Tiers(fields.Dict):
+    """{name: [ideal_days, max_days]} with 1 <= ideal <= max <= MAX_DAYS; at least one tier. An error names
+    the tier (`cadence_tiers.<name>`)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(keys=fields.String(), values=fields.List(fields.Integer()), **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> dict[str, tuple[int, int]]:
+        if not isinstance(value, dict) or not value:
+            raise ValidationError("Must map tier names to [ideal, max] days.")
+        tiers: dict[str, tuple[int, int]] = {}
+        errors: dict[str, list[str]] = {}
+        for name, days in value.items():
+            if not isinstance(name, str) or not 1 <= len(name) <= TIER_NAME_LENGTH:
+                errors[str(name)] = [f"A tier name has 1 to {TIER_NAME_LENGTH} characters."]
+            elif (not isinstance(days, list | tuple) or len(days) != 2 or not all(_is_int(d) for d in days)
+                  or not 1 <= days[0] <= days[1] <= MAX_DAYS):
+                errors[name] = [f"Must be [ideal, max] days with 1 <= ideal <= max <= {MAX_DAYS}."]
+            else:
+                tiers[name] = (days[0], days[1])
+        if errors:
+            raise ValidationError(errors)
+        return tiers
+
+
+class RuleSettingsSchema(BaseSchema):
+    """The follow-up rules, the cadence tiers and the calendar."""
+
+    rule_connect_and_thank = _flag("A logged meeting or interview schedules a thank-you the next working day.")
+    rule_cadence_proposal = _flag("Someone met in the ATS and not hired gets a proposed keep-in-touch cadence.")
+    rule_role_opening = _flag("The shortlist of an unadvertised role is followed up ahead of its expected opening.")
+    role_lead_weeks = _whole(0, 104, "How many weeks before a role's expected opening its shortlist is followed up.")
+    wake_notice_days = _whole(0, 90, "How many days before a snooze ends its owner is told.")
+    skip_weekends_and_holidays = _flag("Move due dates off weekends and Norwegian public holidays.")
+    cadence_tiers = Tiers(metadata={"description": "{tier: [ideal_days, max_days]}; replaces all tiers."})
+    default_tier = fields.String(validate=validate.Length(min=1, max=TIER_NAME_LENGTH),
+                                 metadata={"description": "The tier a new cadence gets; one of cadence_tiers."})
+
+
+class PrivacySettingsSchema(BaseSchema):
+    """Consent, retention and the art. 14 notice."""
+
+    consent_months = _whole(1, 36, "How long consent lasts.")
+    consent_extend_months = _whole(1, 36, "How long consent lasts when the person extends it.")
+    consent_renewal_days = _whole(1, 180, "How many days before consent ends its owner is prompted to renew it.")
+    retention_months = _whole(1, 120, "Months after the last touch that a legitimate interest lapses.")
+    anonymise_grace_days = _whole(0, 90, "Days between a lapsed basis and anonymisation.")
+    art14_notice_days = _whole(1, 30, "Days after collection that the art. 14 notice is due.")
+    privacy_contact = fields.String(validate=validate.Length(max=254), metadata={
+        "description": "The controller's privacy address in notices; else the owner's e-mail."})
+
+
+class TenantSettingsSchema(RuleSettingsSchema, PrivacySettingsSchema):
+    """Every setting of a tenant."""
+
+
 @dataclass(frozen=True)
-class TenantSettings:
+class RuleSettings:
     rule_connect_and_thank: bool = True
     rule_cadence_proposal: bool = True
     rule_role_opening: bool = True
@@ -42,101 +112,107 @@ class TenantSettings:
         return self.cadence_tiers[name]
 
     def as_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["cadence_tiers"] = {name: list(days) for name, days in self.cadence_tiers.items()}
-        return data
+        return RuleSettingsSchema().dump(asdict(self))
 
 
-DEFAULTS = TenantSettings()
-_BOOLS = ("rule_connect_and_thank", "rule_cadence_proposal", "rule_role_opening", "skip_weekends_and_holidays")
-_INTS = {"role_lead_weeks": (0, 104), "wake_notice_days": (0, 90)}
-KEYS = frozenset(DEFAULTS.as_dict())
+@dataclass(frozen=True)
+class PrivacySettings:
+    consent_months: int = 12
+    consent_extend_months: int = 24
+    consent_renewal_days: int = 30
+    retention_months: int = 24
+    anonymise_grace_days: int = 7
+    art14_notice_days: int = 21
+    privacy_contact: str = ""  # the controller's privacy address in notices; else the owner's e-mail
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
 
 
-def from_dict(stored: dict[str, Any] | None) -> TenantSettings:
-    """Settings from a stored dict; anything missing or malformed is its default."""
-    stored = stored or {}
+RULE_DEFAULTS = RuleSettings()
+PRIVACY_DEFAULTS = PrivacySettings()
+
+
+def _lenient(schema: Schema, stored: dict[str, Any] | None) -> dict[str, Any]:
+    """The stored values the schema accepts, key by key; the rest are left to their defaults."""
     values: dict[str, Any] = {}
-    for key in _BOOLS:
-        if isinstance(stored.get(key), bool):
-            values[key] = stored[key]
-    for key in _INTS:
-        if _is_int(stored.get(key)):
-            values[key] = stored[key]
-    try:
-        tiers = _tiers(stored["cadence_tiers"]) if "cadence_tiers" in stored else dict(DEFAULT_TIERS)
-    except InvalidError:
-        tiers = dict(DEFAULT_TIERS)
-    default_tier = stored.get("default_tier", DEFAULTS.default_tier)
-    if default_tier not in tiers:
-        default_tier = DEFAULTS.default_tier if DEFAULTS.default_tier in tiers else min(tiers)
-    return TenantSettings(**values, cadence_tiers=tiers, default_tier=default_tier)
+    for name, field_ in schema.fields.items():
+        if name in (stored or {}):
+            try:
+                values[name] = field_.deserialize(stored[name])  # type: ignore[index]
+            except ValidationError:
+                continue
+    return values
 
 
-def for_tenant(tenant: Tenant) -> TenantSettings:
-    return from_dict(tenant.settings)
+def rules_of(stored: dict[str, Any] | None) -> RuleSettings:
+    """Rule settings from a stored dict; a default tier that names no tier falls back too."""
+    values = _lenient(RuleSettingsSchema(), stored)
+    tiers = values.setdefault("cadence_tiers", dict(DEFAULT_TIERS))
+    if values.get("default_tier", RULE_DEFAULTS.default_tier) not in tiers:
+        values["default_tier"] = RULE_DEFAULTS.default_tier if RULE_DEFAULTS.default_tier in tiers else min(tiers)
+    return RuleSettings(**values)
 
 
-def load(session: Session, tenant_id: uuid.UUID) -> TenantSettings:
+def privacy_of(stored: dict[str, Any] | None) -> PrivacySettings:
+    return PrivacySettings(**_lenient(PrivacySettingsSchema(), stored))
+
+
+def load_rules(session: Session, tenant_id: uuid.UUID) -> RuleSettings:
     tenant = session.get(Tenant, tenant_id)
-    return from_dict(tenant.settings if tenant else None)
+    return rules_of(tenant.settings if tenant else None)
 
 
-def validate(changes: dict[str, Any], current: TenantSettings = DEFAULTS) -> TenantSettings:
-    """The settings `current` becomes with `changes`; a 422 naming every bad key otherwise."""
-    errors: dict[str, list[str]] = {}
-    for key in sorted(set(changes) - KEYS):
-        errors[key] = ["Unknown setting."]
-    for key in _BOOLS:
-        if key in changes and not isinstance(changes[key], bool):
-            errors[key] = ["Must be true or false."]
-    for key, (low, high) in _INTS.items():
-        if key in changes and not (_is_int(changes[key]) and low <= changes[key] <= high):
-            errors[key] = [f"Must be a whole number from {low} to {high}."]
-    merged = {**current.as_dict(), **{k: v for k, v in changes.items() if k in KEYS and k not in errors}}
+def load_privacy(session: Session, tenant_id: uuid.UUID) -> PrivacySettings:
+    return privacy_of(_tenant(session, tenant_id).settings)
+
+
+def validate_rules(changes: dict[str, Any], current: RuleSettings = RULE_DEFAULTS) -> RuleSettings:
+    """The rule settings `current` becomes with `changes`; a 422 naming every bad key otherwise."""
+    merged = _validated(RuleSettingsSchema(), changes, current.as_dict())
+    if merged["default_tier"] not in merged["cadence_tiers"]:
+        raise InvalidError("The settings have invalid values: default_tier.",
+                           {"default_tier": ["Must name one of cadence_tiers."]})
+    return RuleSettings(**merged)
+
+
+def update_rules(session: Session, tenant_id: uuid.UUID, changes: dict[str, Any], actor: Actor) -> RuleSettings:
+    tenant = _tenant(session, tenant_id)
+    settings = validate_rules(changes, rules_of(tenant.settings))
+    _store(session, tenant, settings.as_dict(), changes, actor)
+    return settings
+
+
+def update_privacy(session: Session, tenant_id: uuid.UUID, changes: dict[str, Any], actor: Actor) -> PrivacySettings:
+    tenant = _tenant(session, tenant_id)
+    settings = PrivacySettings(**_validated(PrivacySettingsSchema(), changes, privacy_of(tenant.settings).as_dict()))
+    _store(session, tenant, settings.as_dict(), changes, actor)
+    return settings
+
+
+def _validated(schema: Schema, changes: dict[str, Any], current: dict[str, Any]) -> dict[str, Any]:
+    """`current` with `changes` loaded strictly over it (unknown keys and bad values are a 422)."""
     try:
-        merged["cadence_tiers"] = _tiers(merged["cadence_tiers"])
-    except InvalidError as exc:
-        errors.update(exc.errors)
-        merged["cadence_tiers"] = current.cadence_tiers
-    if "default_tier" not in errors and merged["default_tier"] not in merged["cadence_tiers"]:
-        errors["default_tier"] = ["Must name one of cadence_tiers."]
-    if errors:
-        raise InvalidError("The settings have invalid values: " + ", ".join(sorted(errors)) + ".", errors)
-    return TenantSettings(**merged)
+        loaded = schema.load(changes, partial=True)
+    except ValidationError as exc:
+        errors = flatten(exc.messages)
+        raise InvalidError("The settings have invalid values: " + ", ".join(sorted(errors)) + ".", errors) from None
+    return {**schema.load(current), **loaded}
 
 
-def update(session: Session, tenant_id: uuid.UUID, changes: dict[str, Any], actor: Actor) -> TenantSettings:
-    """Change some settings; keys of other features in `Tenant.settings` are kept."""
+def _store(session: Session, tenant: Tenant, values: dict[str, Any], changes: dict[str, Any], actor: Actor) -> None:
+    """Only the changed keys are written; other features' keys in `Tenant.settings` stay."""
+    tenant.settings = {**(tenant.settings or {}), **{key: values[key] for key in changes}}
+    audit(session, tenant.id, actor, "update", "tenant", tenant.id, [f"settings.{key}" for key in changes])
+    session.commit()
+
+
+def _tenant(session: Session, tenant_id: uuid.UUID) -> Tenant:
     tenant = session.get(Tenant, tenant_id)
     if tenant is None:
-        raise InvalidError("Unknown tenant.")
-    settings = validate(changes, for_tenant(tenant))
-    tenant.settings = {**(tenant.settings or {}), **{k: settings.as_dict()[k] for k in changes}}
-    audit(session, tenant_id, actor, "update", "tenant", tenant_id, [f"settings.{k}" for k in changes])
-    session.commit()
-    return settings
+        raise NotFoundError(f"No tenant with id {tenant_id}.")
+    return tenant
 
 
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _tiers(value: Any) -> dict[str, tuple[int, int]]:
-    """{name: [ideal_days, max_days]} with 1 <= ideal <= max <= MAX_DAYS; at least one tier."""
-    if not isinstance(value, dict) or not value:
-        raise InvalidError("Bad cadence tiers.", {"cadence_tiers": ["Must map tier names to [ideal, max] days."]})
-    tiers: dict[str, tuple[int, int]] = {}
-    errors: dict[str, list[str]] = {}
-    for name, days in value.items():
-        path = f"cadence_tiers.{name}"
-        if not isinstance(name, str) or not 1 <= len(name) <= TIER_NAME_LENGTH:
-            errors[path] = [f"A tier name has 1 to {TIER_NAME_LENGTH} characters."]
-        elif (not isinstance(days, list | tuple) or len(days) != 2 or not all(_is_int(d) for d in days)
-              or not 1 <= days[0] <= days[1] <= MAX_DAYS):
-            errors[path] = [f"Must be [ideal, max] days with 1 <= ideal <= max <= {MAX_DAYS}."]
-        else:
-            tiers[name] = (days[0], days[1])
-    if errors:
-        raise InvalidError("Bad cadence tiers.", errors)
-    return tiers

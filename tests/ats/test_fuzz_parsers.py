@@ -42,6 +42,7 @@ from plugin.ats import installations
 from plugin.extension import get_state
 from plugin.imports import importers as imports
 from plugin.models import AuditEvent, Person, PersonEmail, Touchpoint, WebhookDelivery
+from plugin.people import identity
 
 settings.register_profile("fuzz", derandomize=True, deadline=None, database=None, max_examples=60,
                           print_blob=False,
@@ -573,7 +574,7 @@ def test_an_unreadable_linkedin_url_is_a_bad_row_not_a_failed_import(
         result = imports.import_rows(session, tenant.id, owner, rows, source=imports.LINKEDIN_SOURCE)
     assert (result.created, [(bad.line, bad.reason) for bad in result.bad]) == (
         1, [(2, "malformed LinkedIn URL 'http://['")])
-    assert imports.normalise_linkedin_url(" http://[ ") == "http://["
+    assert identity.normalise_linkedin_url(" http://[ ") == "http://["
 
 
 def test_a_header_cell_with_a_line_break_still_makes_a_one_line_error() -> None:

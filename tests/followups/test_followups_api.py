@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from plugin.followups.followups import add_months
+from plugin.core.dates import add_months
 from plugin.models import AuditEvent, Cadence
 
 SOON = "2030-05-01T09:00:00+00:00"

@@ -15,10 +15,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from plugin.core.dates import add_months
 from plugin.extension import get_state
 from plugin.followups import cadences
 from plugin.followups import queue as queue_service
-from plugin.followups.followups import add_months
 from plugin.models import (
     Cadence,
     FollowUp,

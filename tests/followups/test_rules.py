@@ -343,7 +343,7 @@ def test_a_passed_lead_date_is_due_the_next_working_day(app: Flask, tenant: Any)
         row = session.get(Tenant, tenant.id)
         assert row is not None
         role = Role(tenant_id=tenant.id, title="CTO", status="anticipated", expected_opening_on=date(2026, 12, 1))
-        settings = tenant_settings.for_tenant(row)
+        settings = tenant_settings.rules_of(row.settings)
         friday = datetime(2026, 11, 13, 10, 0, tzinfo=UTC)  # six weeks before 1 December was in October
         assert rules.opening_due(role, row, settings, friday) == MONDAY_NINE_OSLO
         early = datetime(2026, 10, 1, 10, 0, tzinfo=UTC)

@@ -20,6 +20,7 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from plugin import create_app
 from plugin.extension import get_state
 from plugin.login import links as login
+from plugin.login.session import handoff_url
 from plugin.models import Recruiter
 from tests.helpers import free_port
 from tests.pages import csrf, make_recruiter, post_form
@@ -136,7 +137,7 @@ def test_handoff_link_from_the_sidebar_signs_in(app: Flask, client: FlaskClient,
     recruiter = make_recruiter(tenant)
     state = get_state(app)
     with app.app_context(), state.sessions() as session:
-        url = login.handoff_url(session.get(Recruiter, uuid.UUID(recruiter["id"])))
+        url = handoff_url(session.get(Recruiter, uuid.UUID(recruiter["id"])))
     assert url.startswith("http://brobygger.test/login/")
     path = url.removeprefix("http://brobygger.test")
     assert client.get(path).status_code == 302

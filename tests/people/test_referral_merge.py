@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from plugin.i18n import pick_language
 from plugin.models import AuditEvent, Referral
-from plugin.people.referrals import referrer_language
 
 
 def _person(t: Any, first: str = "Åse") -> dict:
@@ -95,8 +95,9 @@ def test_thank_you_note_follows_the_status(tenant: Any) -> None:
 
 
 def test_referrer_language() -> None:
-    assert referrer_language("en", None, "nb") == "en"  # a recruiter's own setting
-    assert referrer_language(None, ["English"], "nb") == "en"
-    assert referrer_language(None, ["English", "Norsk"], "nb") == "nb"  # the tenant's default among several
-    assert referrer_language(None, ["Swahili"], "nb") == "nb"
-    assert referrer_language(None, None, "en") == "en"
+    assert pick_language("en", spoken=(), default="nb") == "en"  # a recruiter's own setting
+    assert pick_language(None, spoken=["English"], default="nb") == "en"
+    assert pick_language(None, spoken=["English", "Norsk"], default="nb") == "nb"  # the tenant's default among several
+    assert pick_language(None, spoken=["Swahili"], default="nb") == "nb"
+    assert pick_language(None, spoken=(), default="en") == "en"
+    assert pick_language(None, spoken=["Bokmål"], default="en") == "nb"  # as the privacy notice reads it too

@@ -27,7 +27,7 @@ from plugin.models import (
     Touchpoint,
     TouchpointKind,
 )
-from plugin.privacy import privacy
+from plugin.privacy import consent, retention, tasks
 from plugin.reports import figures as reports
 from plugin.reports.figures import parse_month
 
@@ -88,13 +88,13 @@ def test_full_lifecycle_on_a_frozen_clock(app: Flask, tenant: Any) -> None:
     assert person["consent_expires_at"] == expires.isoformat()  # the tenant's 12 months
 
     # Collected from someone else: the owner gets a notice task, due well inside the month, text ready.
-    [notice] = _followups(app, pid, privacy.ART14)
+    [notice] = _followups(app, pid, tasks.ART14)
     assert notice.due_at == T0 + timedelta(days=21) and str(notice.owner_id) == owner
     assert "artikkel 14" in notice.note and "Datatilsynet" in notice.note and "anbefalte deg" in notice.note
     assert "Ola" not in notice.note  # the text names no one
     assert tenant.post(f"/people/{pid}/art14-sent", json={"sent_at": (T0 + timedelta(days=3)).isoformat()}
                        ).status_code == 200
-    [notice] = _followups(app, pid, privacy.ART14)
+    [notice] = _followups(app, pid, tasks.ART14)
     assert notice.status == "done"
     assert tenant.get(f"/people/{pid}").json["art14_notice_sent_at"] == (T0 + timedelta(days=3)).isoformat()
 
@@ -104,20 +104,20 @@ def test_full_lifecycle_on_a_frozen_clock(app: Flask, tenant: Any) -> None:
 
     state = get_state(app)
 
-    def daily(now: datetime) -> privacy.DailyResult:
+    def daily(now: datetime) -> retention.DailyResult:
         with state.sessions() as session:
-            return privacy.run_daily(session, tenant.id, now)
+            return retention.run_daily(session, tenant.id, now)
 
     assert daily(expires - timedelta(days=40)).renewal_prompts == 0
     assert daily(expires - timedelta(days=20)).renewal_prompts == 1
     assert daily(expires - timedelta(days=19)).renewal_prompts == 0  # once per expiry
-    [prompt] = _followups(app, pid, privacy.CONSENT_RENEWAL)
+    [prompt] = _followups(app, pid, tasks.CONSENT_RENEWAL)
     assert prompt.due_at == expires - timedelta(days=30) and "2025-01-15" in prompt.reason
 
     after_expiry = expires + timedelta(days=1)
     assert daily(after_expiry).anonymised == 0  # in the grace period: shown, not yet anonymised
     with state.sessions() as session:
-        [pending] = privacy.will_be_anonymised(session, tenant.id, after_expiry)
+        [pending] = retention.will_be_anonymised(session, tenant.id, after_expiry)
     assert (pending.person_id, pending.reason, pending.anonymise_at) == (pid, "consent_expired",
                                                                           expires + timedelta(days=7))
     assert tenant.get(f"/people/{pid}").json["first_name"] == "Ola"
@@ -146,25 +146,25 @@ def test_legitimate_interest_lapses_after_the_retention_period_since_the_last_to
     state = get_state(app)
     lapse = touched.replace(year=touched.year + 2)  # 24 months after the last touch
     with state.sessions() as session:
-        assert privacy.will_be_anonymised(session, tenant.id, lapse - timedelta(days=1)) == []
-        [soon] = privacy.will_be_anonymised(session, tenant.id, lapse - timedelta(days=1), within_days=14)
+        assert retention.will_be_anonymised(session, tenant.id, lapse - timedelta(days=1)) == []
+        [soon] = retention.will_be_anonymised(session, tenant.id, lapse - timedelta(days=1), within_days=14)
         assert (soon.reason, soon.lapsed_at, soon.anonymise_at) == ("retention_expired", lapse,
                                                                     lapse + timedelta(days=7))
-        assert len(privacy.will_be_anonymised(session, tenant.id, lapse + timedelta(days=1))) == 1
-        assert privacy.run_daily(session, tenant.id, lapse + timedelta(days=6)).anonymised == 0
-        assert privacy.run_daily(session, tenant.id, lapse + timedelta(days=7)).anonymised == 1
+        assert len(retention.will_be_anonymised(session, tenant.id, lapse + timedelta(days=1))) == 1
+        assert retention.run_daily(session, tenant.id, lapse + timedelta(days=6)).anonymised == 0
+        assert retention.run_daily(session, tenant.id, lapse + timedelta(days=7)).anonymised == 1
 
 
 def test_first_hand_people_get_no_notice_and_settings_change_the_rules(app: Flask, tenant: Any) -> None:
     typed = _person(tenant, data_source="manual", emails=["selv@example.no"])
-    assert _followups(app, typed["id"], privacy.ART14) == []
+    assert _followups(app, typed["id"], tasks.ART14) == []
     assert tenant.patch("/privacy/settings", json={"consent_months": 24, "art14_notice_days": 10}).status_code == 200
     assert tenant.get("/privacy/settings").json["data"]["consent_months"] == 24
     bad = tenant.patch("/privacy/settings", json={"art14_notice_days": 45, "nope": 1})
     assert bad.status_code == 422 and set(bad.json["errors"]) == {"art14_notice_days", "nope"}
     person = _person(tenant, emails=["ny@example.no"], lawful_basis="consent", collected_at=T0.isoformat())
     assert person["consent_expires_at"] == datetime(2026, 1, 15, 10, tzinfo=UTC).isoformat()
-    [notice] = _followups(app, person["id"], privacy.ART14)
+    [notice] = _followups(app, person["id"], tasks.ART14)
     assert notice.due_at == T0 + timedelta(days=10)
 
 
@@ -199,7 +199,7 @@ def test_consent_page_accepts_once_in_the_persons_language(app: Flask, client: A
     assert client.get(url).status_code == 410
     assert client.get(url[:-3] + "abc").status_code == 404
     with get_state(app).sessions() as session:
-        event = session.scalars(select(AuditEvent).where(AuditEvent.actor_type == privacy.DATA_SUBJECT)).one()
+        event = session.scalars(select(AuditEvent).where(AuditEvent.actor_type == consent.DATA_SUBJECT)).one()
     assert event.details == {"fields": ["consent_expires_at", "lawful_basis"]}
 
 
@@ -219,7 +219,7 @@ def test_consent_page_erasure_and_emailed_link(app: Flask, client: Any, tenant: 
         row = session.get(Person, uuid.UUID(person["id"]))
         assert row is not None and row.anonymised_at is not None and row.first_name == "Anonymised"
         assert session.scalars(select(PersonEmail)).all() == []
-        actions = set(session.scalars(select(AuditEvent.action).where(AuditEvent.actor_type == privacy.DATA_SUBJECT)))
+        actions = set(session.scalars(select(AuditEvent.action).where(AuditEvent.actor_type == consent.DATA_SUBJECT)))
     assert actions == {"anonymise", "erase"}
 
 
@@ -236,7 +236,7 @@ def test_export_holds_everything_about_the_person_and_is_audited(tenant: Any) ->
     assert data["person"]["first_name"] == "Ola" and [e["email"] for e in data["emails"]] == ["ola@example.no"]
     assert [t["summary"] for t in data["touchpoints"] if t["summary"]] == ["Kaffe"]
     assert len(data["referrals_received"]) == 1 and data["referrals_given"] == []
-    assert {f["kind"] for f in data["followups"]} >= {privacy.ART14}
+    assert {f["kind"] for f in data["followups"]} >= {tasks.ART14}
     assert {e["action"] for e in data["audit_events"]} >= {"create"}
     given = tenant.get(f"/people/{tipper['id']}/export").json
     assert len(given["referrals_given"]) == 1 and len(given["reference"]) == 1

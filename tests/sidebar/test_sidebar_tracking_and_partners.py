@@ -23,7 +23,7 @@ from connectors.simulators.dataset import Dataset, generate
 from connectors.simulators.greenhouse import GreenhouseSimulator
 from plugin.ats import installations
 from plugin.extension import get_state
-from plugin.login import links as login
+from plugin.login.session import handoff_url
 from plugin.models import Person, PersonLink
 from tests.sidebar_support import act, open_sidebar
 
@@ -169,7 +169,7 @@ def test_teamtailor_partner_route(app: Flask, client: Any, tenant: Any, other_te
 
         with get_state(app).sessions() as session:
             recruiter = session.get(Recruiter, uuid.UUID(kari["id"]))
-            handoff = login.handoff_url(recruiter)
+            handoff = handoff_url(recruiter)
     assert client.get(urlsplit(handoff).path).status_code == 302  # signed in, first party
     opened = client.get(open_path)
     assert opened.status_code == 302 and "/sidebar/launch?jwt=" in opened.headers["Location"]
