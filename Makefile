@@ -12,11 +12,13 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check plugin connectors tests bench
+	$(BIN)/lint-imports --no-cache
 	@sh .ci/ensure-chromium
 	$(BIN)/pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check plugin connectors tests bench
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/ruff format --check plugin/migrations/versions
 
 install: $(STAMP)
@@ -32,7 +34,7 @@ $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Brobygger needs Python 3.11 or newer; set PYTHON=python3.x")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,demo]"
 	@touch $(STAMP)
 
 clean:

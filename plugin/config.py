@@ -77,6 +77,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("TRUST_PROXY", False, "Behind a reverse proxy you run: take the scheme (for HSTS) from "
             "X-Forwarded-Proto and the client address (for webhook limits) from the last X-Forwarded-For hop.",
             _bool),
+    Setting("ATS_BACKOFF_CAP", 30.0, "Longest pause, in seconds, before retrying a failed ATS request (the pauses "
+            "double from 0.5 s up to it, with jitter).", float),
     Setting("CONSENT_LINK_DAYS", 30, "Days a consent renewal link stays valid (each link works once).", int),
     Setting("FINGERPRINT_KEY", "", "Key of the per-tenant salts of erased people's identifier fingerprints. Empty: "
             "SECRET_KEY. Keep it stable: with a new key, old fingerprints no longer block re-imports."),

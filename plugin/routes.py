@@ -9,6 +9,7 @@ from plugin import headers
 from plugin.api import BLUEPRINTS as API_BLUEPRINTS
 from plugin.api import register_api
 from plugin.ats import views as ats_views
+from plugin.demo import views as demo_views
 from plugin.extension import ERROR_HANDLERS
 from plugin.followups import views as followups_views
 from plugin.health import views as health_views
@@ -24,7 +25,7 @@ from plugin.sidebar import views as sidebar_views
 static_bp = Blueprint("brobygger_static", __name__, static_folder=str(STATIC), static_url_path="/static")
 
 PAGE_BLUEPRINTS: list[Blueprint] = [
-    health_views.bp, home_views.bp, sidebar_views.bp, ats_views.webhooks_bp, static_bp, login_views.bp,
+    health_views.bp, home_views.bp, demo_views.bp, sidebar_views.bp, ats_views.webhooks_bp, static_bp, login_views.bp,
     followups_views.queue_bp, followups_views.calendar_bp, people_views.bp, reports_views.reports_bp,
     reports_views.references_bp, privacy_views.bp,
     ats_views.partners_bp,  # Teamtailor's partner integration calls and the card's buttons
@@ -41,6 +42,6 @@ for _bp in PAGE_BLUEPRINTS:
 
 
 def register_blueprints(app: Flask, url_prefix: str) -> None:
-    for bp in PAGE_BLUEPRINTS:
-        app.register_blueprint(bp, url_prefix=url_prefix or None)
+    for bp in PAGE_BLUEPRINTS:  # a blueprint's own prefix goes under the mount point, not instead of it
+        app.register_blueprint(bp, url_prefix=(url_prefix + (bp.url_prefix or "")) or None)
     register_api(app, url_prefix)

@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from plugin.demo import builder as demo_data
+from plugin.demo import builder as demo_builder
+from plugin.demo.data import DEMO_KEY_NAME
 
 if TYPE_CHECKING:
     from plugin.extension import State
@@ -42,7 +43,7 @@ def run_all(state: State, host: str, port: int, demo: bool, simulator_port: int 
         key, installation_id = _prepare_demo(state, f"http://127.0.0.1:{simulator_port}")
         webhook_url = f"http://{host}:{port}{state.url_prefix}/webhooks/greenhouse/{installation_id}"
         simulator = [sys.executable, "-m", "connectors.simulators", "greenhouse", "--port", str(simulator_port),
-                     "--webhook-url", webhook_url, "--webhook-secret", demo_data.SIMULATOR_WEBHOOK_SECRET]
+                     "--webhook-url", webhook_url, "--webhook-secret", demo_builder.SIMULATOR_WEBHOOK_SECRET]
     state.redis.ping()
 
     command = [sys.executable, "-m", "plugin"]
@@ -121,11 +122,11 @@ def _prepare_demo(state: State, simulator_url: str) -> tuple[str, str]:
 
     migrate.upgrade(state.engine)
     with state.sessions() as session:
-        result = demo_data.seed(session, state.vault, reset=False)
+        result = demo_builder.seed(session, state.vault, reset=False)
         click.echo(result.summary())
-        installation = demo_data.connect_simulator(session, state.vault, result.tenant_id, simulator_url)
-        tenants.revoke_keys(session, result.tenant_id, demo_data.DEMO_KEY_NAME)
-        return tenants.create_api_key(session, result.tenant_id, demo_data.DEMO_KEY_NAME), str(installation.id)
+        installation = demo_builder.connect_simulator(session, state.vault, result.tenant_id, simulator_url)
+        tenants.revoke_keys(session, result.tenant_id, DEMO_KEY_NAME)
+        return tenants.create_api_key(session, result.tenant_id, DEMO_KEY_NAME), str(installation.id)
 
 
 def _install_stop_handlers() -> list[str]:

@@ -93,6 +93,9 @@ class Simulator(ABC):
         self._faults: deque[Fault] = deque()
         self._tokens: dict[str, float] = {}
         self._lock = threading.Lock()
+        self._hold_after: int | None = None
+        self.holding = threading.Event()  # set while a request is held (see `hold`)
+        self._released = threading.Event()
 
     # --- switches for tests -----------------------------------------------------------------------
 
@@ -100,6 +103,17 @@ class Simulator(ABC):
         """Apply `fault` to the next `times` requests (after authentication and the rate limit)."""
         with self._lock:
             self._faults.extend([Fault(fault)] * times)
+
+    def hold(self, after: int) -> None:
+        """Hold the request that comes after the next `after` metered ones until `release()`: the client is
+        then stopped mid-stream at a point the test chose, and the test can act on it (kill it, say)."""
+        with self._lock:
+            self._hold_after = after
+            self.holding.clear()
+            self._released.clear()
+
+    def release(self) -> None:
+        self._released.set()
 
     def expire_tokens(self) -> None:
         with self._lock:
@@ -143,6 +157,9 @@ class Simulator(ABC):
                    self.quota_headers.reset: str(math.ceil(reset))}
         if not allowed:
             return self.error(429, "Rate limit exceeded", {"Retry-After": str(max(1, math.ceil(reset))), **headers})
+        if self._held():
+            self.holding.set()
+            self._released.wait(timeout=120)
         fault = self._next_fault()
         if fault is Fault.EXPIRE_TOKENS:
             self.expire_tokens()
@@ -164,6 +181,16 @@ class Simulator(ABC):
             return self.route(request)
         except HTTPException as exc:
             return self.error(exc.code or 500, exc.description or exc.name)
+
+    def _held(self) -> bool:
+        with self._lock:
+            if self._hold_after is None:
+                return False
+            if self._hold_after > 0:
+                self._hold_after -= 1
+                return False
+            self._hold_after = None
+            return True
 
     def _next_fault(self) -> Fault | None:
         with self._lock:

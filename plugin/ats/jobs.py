@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from connectors.http import Policy
 from plugin.ats import sync, webhooks, writeback
 from plugin.ats.locks import SyncBusy, close_interrupted, holding_sync_lock
 from plugin.extension import get_state
@@ -16,7 +17,7 @@ def sync_installation(installation_id: str, full: bool = False) -> dict[str, int
     try:
         with holding_sync_lock(state.redis, target), state.sessions() as session:
             close_interrupted(session, target)
-            counts = sync.run(session, state.vault, target, full=full)
+            counts = sync.run(session, state.vault, target, full=full, policy=_policy())
     except SyncBusy:
         return "skipped: a sync of this installation is running"
     return counts.as_dict()
@@ -25,10 +26,15 @@ def sync_installation(installation_id: str, full: bool = False) -> dict[str, int
 def process_webhook(delivery_id: str) -> str:
     state = get_state()
     with state.sessions() as session:
-        return webhooks.process(session, state.vault, uuid.UUID(delivery_id), cache=state.redis)
+        return webhooks.process(session, state.vault, uuid.UUID(delivery_id), cache=state.redis, policy=_policy())
 
 
 def write_back(writeback_id: str) -> str:
     state = get_state()
     with state.sessions() as session:
-        return writeback.perform(session, state.vault, uuid.UUID(writeback_id))
+        return writeback.perform(session, state.vault, uuid.UUID(writeback_id), policy=_policy())
+
+
+def _policy() -> Policy:
+    """The ATS client's retry policy, with the deployment's longest pause between attempts."""
+    return Policy(backoff_cap=get_state().setting("ATS_BACKOFF_CAP"))

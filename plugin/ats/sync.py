@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from connectors.base import Connector, Record
 from connectors.errors import ConnectorError, NotFound
+from connectors.http import Policy
 from connectors.types import Application, Candidate, Outcome, Referrer, StageKind
 from plugin.ats import installations
 from plugin.core.actors import Actor, audit
@@ -81,12 +82,13 @@ class Counts:
 
 
 def run(session: Session, vault: Vault, installation_id: uuid.UUID, *, full: bool = False,
-        connector: Connector | None = None, progress: Callable[[int], None] | None = None) -> Counts:
+        connector: Connector | None = None, progress: Callable[[int], None] | None = None,
+        policy: Policy | None = None) -> Counts:
     """Sync every stream of one installation: everything with `full`, else what changed since each bookmark."""
     installation = session.get(Installation, installation_id)
     if installation is None or not installation.active:
         raise SyncFailed(f"no active installation {installation_id}")
-    connector = connector or installations.connector(vault, installation)
+    connector = connector or installations.connector(vault, installation, policy)
     started = utcnow()
     sync_run = SyncRun(tenant_id=installation.tenant_id, installation_id=installation.id, full=full,
                        started_at=started)
@@ -133,10 +135,11 @@ def ensure_tracked(session: Session, vault: Vault, installation: Installation, c
 
 
 def refresh_candidate(session: Session, vault: Vault, installation: Installation, candidate_id: str,
-                      connector: Connector | None = None, cache: Redis | None = None) -> Counts:
+                      connector: Connector | None = None, cache: Redis | None = None,
+                      policy: Policy | None = None) -> Counts:
     """Fetch one candidate afresh (after a webhook) and upsert them with their applications; `cache` keeps
     the vendor's reference lists between calls."""
-    connector = connector or installations.connector(vault, installation, cache=cache)
+    connector = connector or installations.connector(vault, installation, policy, cache=cache)
     try:
         candidate, applications = connector.fetch_candidate(candidate_id)
     except NotFound:

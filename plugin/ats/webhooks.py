@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from connectors.errors import ConnectorError, WebhookRejected
+from connectors.http import Policy
 from plugin.ats import installations, sync
 from plugin.errors import DomainError, NotFoundError, UnauthorizedError
 from plugin.models import Installation, WebhookDelivery, utcnow
@@ -73,7 +74,8 @@ def _storable(text: str | None) -> bool:
     return text is None or ("\x00" not in text and not any("\ud800" <= c <= "\udfff" for c in text))
 
 
-def process(session: Session, vault: Vault, delivery_id: uuid.UUID, cache: Redis | None = None) -> str:
+def process(session: Session, vault: Vault, delivery_id: uuid.UUID, cache: Redis | None = None,
+            policy: Policy | None = None) -> str:
     """Reflect one delivery on the person: fetch the candidate afresh, or unlink a deleted one."""
     delivery = session.get(WebhookDelivery, delivery_id)
     if delivery is None or delivery.processed_at is not None:
@@ -88,7 +90,8 @@ def process(session: Session, vault: Vault, delivery_id: uuid.UUID, cache: Redis
         outcome = f"unlinked {sync.unlink_candidate(session, installation, delivery.candidate_ats_id)}"
     else:
         try:
-            counts = sync.refresh_candidate(session, vault, installation, delivery.candidate_ats_id, cache=cache)
+            counts = sync.refresh_candidate(session, vault, installation, delivery.candidate_ats_id, cache=cache,
+                                            policy=policy)
         except ConnectorError as exc:  # kept on the row for the status page; the job's retry tries again
             session.rollback()
             delivery.error = str(exc)[:1000]

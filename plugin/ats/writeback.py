@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from connectors.errors import ConnectorError
+from connectors.http import Policy
 from plugin.ats import installations
 from plugin.models import Installation, PersonLink, WriteBack, utcnow
 from plugin.queueing import enqueue_after_commit
@@ -38,14 +39,14 @@ def request(session: Session, tenant_id: uuid.UUID, person_id: uuid.UUID, kind: 
     return rows
 
 
-def perform(session: Session, vault: Vault, writeback_id: uuid.UUID) -> str:
+def perform(session: Session, vault: Vault, writeback_id: uuid.UUID, policy: Policy | None = None) -> str:
     row = session.get(WriteBack, writeback_id)
     if row is None or row.status == "done":
         return "nothing to do"
     installation = session.get(Installation, row.installation_id)
     assert installation is not None
     try:
-        connector = installations.connector(vault, installation)
+        connector = installations.connector(vault, installation, policy)
         if row.kind == "tag":
             connector.add_tag(row.candidate_ats_id, row.text)
         else:

@@ -25,6 +25,7 @@ from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from jinja2 import Environment
 from sqlalchemy import and_, insert, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -44,10 +45,13 @@ JOB = "plugin.followups.jobs.send_delivery"
 
 @dataclass(frozen=True)
 class MailSettings:
+    """What sending needs from the app: where mail goes, who sends it, the links' base, the templates."""
+
     smtp_url: str
     sender: str
     outbox: Path
     base_url: str
+    templates: Environment
 
 
 def digest_key(recruiter_id: uuid.UUID, local_date: str) -> str:
@@ -161,7 +165,7 @@ def send(session: Session, settings: MailSettings, delivery_id: uuid.UUID, now: 
     contents = digest.gather(session, recruiter, now)
     if contents.empty:
         return _finish(session, delivery, "skipped", now, contents.stale)
-    rendered = digest.render(contents, recruiter, now)
+    rendered = digest.render(settings.templates, contents, recruiter, now)
     message = mail.Mail(to=recruiter.email, subject=rendered.subject, text=rendered.text, html=rendered.html,
                         message_id=message_id(delivery.id, settings.base_url))
     session.commit()  # no transaction stays open while the SMTP server takes its time
@@ -179,7 +183,8 @@ def _send_monthly_report(session: Session, settings: MailSettings, delivery: Del
     """The monthly referral report to an admin (still active and still an admin), once."""
     if recruiter is None or not recruiter.active or not recruiter.is_admin:
         return _finish(session, delivery, "skipped", now, [])
-    composed = monthly_report.compose(session, recruiter, delivery.payload["month"], settings.base_url, now)
+    composed = monthly_report.compose(session, settings.templates, recruiter, delivery.payload["month"],
+                                      settings.base_url, now)
     message = mail.Mail(to=recruiter.email, subject=composed.subject, text=composed.text, html=composed.html,
                         message_id=message_id(delivery.id, settings.base_url))
     session.commit()

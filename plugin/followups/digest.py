@@ -17,7 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.dates import format_date, format_skeleton, format_time
-from flask import current_app
+from jinja2 import Environment
 from sqlalchemy import select
 from sqlalchemy.orm import Session, lazyload
 
@@ -242,7 +242,7 @@ def _line(section: str, item: Item, zone: ZoneInfo, language: str) -> dict[str, 
     return {"person": item.person, "reason": reason, "when": when}
 
 
-def render(contents: Contents, recruiter: Recruiter, now: datetime) -> Digest:
+def render(templates: Environment, contents: Contents, recruiter: Recruiter, now: datetime) -> Digest:
     """The e-mail's subject, plain text and HTML, rendered with the app's templates."""
     language = pick_language(recruiter.language)
     day = local_day(recruiter, now)
@@ -258,13 +258,6 @@ def render(contents: Contents, recruiter: Recruiter, now: datetime) -> Digest:
                    "language": language, "zone": str(day.zone), "count": len(contents.carried)}
         subject = ngettext("Brobygger: %(num)d thing to follow up, %(date)s",
                            "Brobygger: %(num)d things to follow up, %(date)s", len(contents.carried), date=heading)
-        env = current_app.jinja_env
-        text = env.get_template("brobygger/email/digest.txt").render(context)
-        html = env.get_template("brobygger/email/digest.html").render(context)
+        text = templates.get_template("brobygger/email/digest.txt").render(context)
+        html = templates.get_template("brobygger/email/digest.html").render(context)
     return Digest(subject, text, html, contents)
-
-
-def compose(session: Session, recruiter: Recruiter, now: datetime) -> Digest | None:
-    """The recruiter's digest at `now`, or None when nothing is due."""
-    contents = gather(session, recruiter, now)
-    return None if contents.empty else render(contents, recruiter, now)

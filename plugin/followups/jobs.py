@@ -6,6 +6,8 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+from flask import current_app
+
 from plugin.extension import State, get_state
 from plugin.followups import deliveries, notices
 from plugin.models import utcnow
@@ -15,7 +17,8 @@ from plugin.reports import monthly_email as monthly_report
 
 def mail_settings(state: State) -> deliveries.MailSettings:
     return deliveries.MailSettings(smtp_url=state.setting("SMTP_URL"), sender=state.setting("MAIL_FROM"),
-                                   outbox=state.instance_path / "outbox", base_url=state.setting("BASE_URL"))
+                                   outbox=state.instance_path / "outbox", base_url=state.setting("BASE_URL"),
+                                   templates=current_app.jinja_env)
 
 
 def collect(minute: str) -> dict[str, int]:

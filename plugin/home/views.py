@@ -1,17 +1,13 @@
-"""Pages outside the API: the landing page, /manifest.json and the demo's sidebar shortcut."""
+"""The landing page and /manifest.json."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
-from sqlalchemy import func, select
+from flask import Blueprint, jsonify, render_template
 
-from plugin.demo.builder import DEMO_TENANT_NAME
-from plugin.extension import db_session, get_state
+from plugin.extension import get_state
 from plugin.manifest import render
-from plugin.models import Person, Recruiter, Tenant, Touchpoint
-from plugin.sidebar import launch
 
 bp = Blueprint("brobygger_pages", __name__)
 
@@ -27,41 +23,3 @@ def manifest_json() -> Any:
     state = get_state()
     base_url = state.setting("BASE_URL").rstrip("/") + state.url_prefix
     return jsonify(render(state.manifest, base_url))
-
-
-@bp.get("/demo/queue")
-def demo_queue() -> Any:
-    """Sign in as the demo tenant's first recruiter and open the queue (BROBYGGER_DEMO only)."""
-    from plugin.login.session import handoff_url
-
-    _, recruiter = _demo_recruiter()
-    return redirect(handoff_url(recruiter))
-
-
-def _demo_recruiter() -> tuple[Tenant, Recruiter]:
-    if not get_state().setting("DEMO"):
-        abort(404)
-    session = db_session()
-    tenant = session.scalars(select(Tenant).where(Tenant.name == DEMO_TENANT_NAME)).first()
-    recruiter = tenant and session.scalars(select(Recruiter).where(Recruiter.tenant_id == tenant.id)
-                                           .order_by(Recruiter.email).limit(1)).first()
-    if tenant is None or recruiter is None:
-        abort(404, "No demo tenant: run `brobygger seed-demo` first.")
-    return tenant, recruiter
-
-
-@bp.get("/demo/sidebar")
-def demo_sidebar() -> Any:
-    """Sign a fresh launch for the demo tenant (enabled by BROBYGGER_DEMO only), as an ATS host would."""
-    state = get_state()
-    tenant, recruiter = _demo_recruiter()
-    person_id = request.args.get("person_id") or db_session().scalar(
-        select(Touchpoint.person_id).join(Person, Person.id == Touchpoint.person_id)
-        .where(Touchpoint.tenant_id == tenant.id).group_by(Touchpoint.person_id)
-        .order_by(func.count().desc(), Touchpoint.person_id).limit(1))
-    if person_id is None:
-        abort(404, "The demo tenant has no people yet.")
-    token = launch.sign(state.vault.decrypt(tenant.sidebar_secret_encrypted), tenant.id, recruiter.email,
-                        {"person_id": str(person_id)})
-    return redirect(url_for("brobygger_sidebar.launch_sidebar", jwt=token))
-

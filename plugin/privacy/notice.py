@@ -4,8 +4,10 @@ Sources counted as the person themselves are `FIRST_HAND`; they need no notice."
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from plugin.core.lookup import get_live_person
@@ -52,22 +54,27 @@ class Notice:
 def notice(session: Session, tenant_id: uuid.UUID, person_id: uuid.UUID) -> Notice:
     """The art. 14 notice for one person, ready to send, in their language."""
     person = get_live_person(session, tenant_id, person_id)
-    return compose(session, tenants.get(session, tenant_id), person)
+    return compose(tenants.get(session, tenant_id), person, owner_emails(session, [person]).get(person.owner_id))
 
 
-def compose(session: Session, tenant: Tenant, person: Person) -> Notice:
+def owner_emails(session: Session, people: Sequence[Person]) -> dict[uuid.UUID | None, str]:
+    """The e-mail of each person's owner, in one query (a notice names it when the tenant names no contact)."""
+    owner_ids = {person.owner_id for person in people if person.owner_id is not None}
+    if not owner_ids:
+        return {}
+    rows = session.execute(select(Recruiter.id, Recruiter.email).where(Recruiter.id.in_(owner_ids)))
+    return {recruiter_id: email for recruiter_id, email in rows}
+
+
+def compose(tenant: Tenant, person: Person, owner_email: str | None) -> Notice:
+    """The notice, in the person's language; `owner_email` is the contact when the tenant names none."""
     lang = language(person, tenant)
     settings = privacy_of(tenant.settings)
     basis = str(person.lawful_basis)
     months = settings.consent_months if basis == LawfulBasis.CONSENT else settings.retention_months
     category = source_category(person.data_source)
     source = texts.source_text(lang, category, person.data_source)
-    contact = settings.privacy_contact or _owner_email(session, person) or tenant.name
+    contact = settings.privacy_contact or owner_email or tenant.name
     text = texts.notice_text(lang, controller=tenant.name, contact=contact, source=source, basis=basis,
                              months=months)
     return Notice(lang, texts.notice_subject(lang, tenant.name), text)
-
-
-def _owner_email(session: Session, person: Person) -> str | None:
-    owner = session.get(Recruiter, person.owner_id) if person.owner_id else None  # identity map: once per import
-    return owner.email if owner else None

@@ -25,7 +25,7 @@ from plugin.models import (
     uuid7,
 )
 from plugin.privacy import texts
-from plugin.privacy.notice import compose, is_first_hand, source_category
+from plugin.privacy.notice import compose, is_first_hand, owner_emails, source_category
 from plugin.tenancy import tenants
 from plugin.tenancy.settings import PrivacySettings, privacy_of
 
@@ -63,10 +63,11 @@ def schedule_notices(session: Session, tenant: Tenant, people: Sequence[Person],
         FollowUp.tenant_id == tenant.id, FollowUp.kind == ART14,
         FollowUp.person_id.in_([p.id for p in people]))))
     created = []
+    owners = owner_emails(session, people)  # before the loop: no query inside it, so no flush per person
     for person in people:
         if person.id in have:
             continue
-        found = compose(session, tenant, person)
+        found = compose(tenant, person, owners.get(person.owner_id))
         source = texts.source_text(found.language, source_category(person.data_source), person.data_source)
         reason = texts.notice_task_reason(found.language, source)
         due = (person.collected_at or utcnow()) + timedelta(days=settings.art14_notice_days)

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import current_app
+from jinja2 import Environment
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -91,7 +91,8 @@ class Composed:
     html: str
 
 
-def compose(session: Session, recruiter: Recruiter, month: str, base_url: str, now: datetime) -> Composed:
+def compose(session: Session, templates: Environment, recruiter: Recruiter, month: str, base_url: str,
+            now: datetime) -> Composed:
     """The e-mail in the recruiter's language: headline numbers and the link to the full report."""
     report = reports.with_names(session, recruiter.tenant_id, reports.get(session, recruiter.tenant_id, month,
                                                                            now=now))
@@ -99,9 +100,8 @@ def compose(session: Session, recruiter: Recruiter, month: str, base_url: str, n
     with force_locale(pick_language(recruiter.language)):
         subject = gettext("Brobygger: referral report for %(month)s", month=month)
         context = {"_": gettext, "r": report, "link": link, "headlines": headlines(report), "recruiter": recruiter}
-        env = current_app.jinja_env
-        return Composed(subject, env.get_template("brobygger/email/monthly_report.txt").render(context),
-                        env.get_template("brobygger/email/monthly_report.html").render(context))
+        return Composed(subject, templates.get_template("brobygger/email/monthly_report.txt").render(context),
+                        templates.get_template("brobygger/email/monthly_report.html").render(context))
 
 
 def headlines(report: dict[str, Any]) -> list[tuple[str, Any, Any]]:

@@ -7,13 +7,21 @@ import sys
 import zipfile
 from pathlib import Path
 
+import pytest
+
 from tests.helpers import ROOT
 
 
-def test_wheel_contains_templates_manifest_and_migrations(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The wheel, built once for the module's tests."""
+    dist = tmp_path_factory.mktemp("dist")
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-                    "-w", str(tmp_path), str(ROOT)], check=True, timeout=300)
-    wheel = next(tmp_path.glob("brobygger-*.whl"))
+                    "-w", str(dist), str(ROOT)], check=True, timeout=300)
+    return next(dist.glob("brobygger-*.whl"))
+
+
+def test_wheel_contains_templates_manifest_and_migrations(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "plugin/templates/brobygger/base.html" in names
     assert "plugin/manifest.yaml" in names
@@ -23,11 +31,8 @@ def test_wheel_contains_templates_manifest_and_migrations(tmp_path: Path) -> Non
     assert not any(n.startswith("tests/") for n in names)
 
 
-def test_installed_copy_finds_its_resources(tmp_path: Path) -> None:
+def test_installed_copy_finds_its_resources(wheel: Path, tmp_path: Path) -> None:
     """Install the wheel into a bare target folder and resolve the resources from there."""
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-                    "-w", str(tmp_path / "dist"), str(ROOT)], check=True, timeout=300)
-    wheel = next((tmp_path / "dist").glob("brobygger-*.whl"))
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target",
                     str(tmp_path / "site"), str(wheel)], check=True, timeout=300)
     code = ("from plugin.resources import resource_path; "

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -142,20 +141,24 @@ def test_a_malformed_page_fails_clearly_and_keeps_the_bookmark(app: Flask, tenan
 
 @pytest.mark.parametrize("greenhouse", [300], indirect=True)
 def test_a_killed_sync_resumes_without_duplicates(app: Flask, app_config: dict, greenhouse: Connected) -> None:
-    """kill -9 the `brobygger sync` process mid-sync, then sync again: everything once, nothing twice."""
-    greenhouse.sim.window.limit, greenhouse.sim.window.seconds = 4, 0.5  # slow enough to be caught mid-way
+    """kill -9 the `brobygger sync` process mid-sync, then sync again: everything once, nothing twice.
+
+    The simulator holds the sync's 16th metered request (the third page of applications: the candidates'
+    three pages and two pages of applications are committed by then) and the process is killed while it
+    waits, so the kill lands at the same point every run."""
+    greenhouse.sim.hold(after=15)
     process = subprocess.Popen(brobygger("sync", "--installation", str(greenhouse.installation_id), "--full"),
                                env=child_env(app_config), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and _count(app, AtsApplication) == 0:
-        time.sleep(0.05)
-    os.kill(process.pid, signal.SIGKILL)
-    process.wait()
+    try:
+        assert greenhouse.sim.holding.wait(timeout=60), "the sync never reached the held request"
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+    finally:
+        greenhouse.sim.release()
     partial = _snapshot(app)
     assert 0 < partial["PersonLink"] <= len(greenhouse.data.candidates)
     assert partial["AtsApplication"] < len(greenhouse.data.applications()), "killed too late to prove anything"
 
-    greenhouse.sim.window.limit, greenhouse.sim.window.seconds = 200, 1
     _sync(app, greenhouse.installation_id)  # no bookmark was committed: this reads everything again
     assert _snapshot(app) == _expected(greenhouse.data)
     _sync(app, greenhouse.installation_id, full=True)
@@ -228,6 +231,7 @@ def test_a_failing_write_back_is_visible_and_never_blocks(app: Flask, tenant: An
     person = tenant.get("/people", query_string={"limit": 1}).json["data"][0]
     referrer = tenant.create("/people", {"first_name": "Tipser"})
     greenhouse.sim.inject(Fault.SERVER_ERROR, times=100)
+    get_state(app).settings["BROBYGGER_ATS_BACKOFF_CAP"] = 0.01  # every attempt, without production's pauses
     response = tenant.post("/referrals", json={"person_id": person["id"], "channel": "phone", "prompted": False,
                                                "referrer": {"kind": "candidate", "person_id": referrer["id"]}})
     assert response.status_code == 201  # the user is never kept waiting for the ATS

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from plugin import create_app
 from plugin.demo import builder as demo
+from plugin.demo.data import DEMO_TENANT_NAME
 from plugin.extension import get_state
 from plugin.models import (
     ApiKey,
@@ -57,7 +58,7 @@ def _rows(session: Session, model: Any, tenant_id: uuid.UUID) -> list[Any]:
 
 def test_seed_creates_the_demo_tenant_quickly(session: Session, seeded: demo.SeedResult) -> None:
     tenant = session.get(Tenant, seeded.tenant_id)
-    assert tenant is not None and tenant.name == demo.DEMO_TENANT_NAME
+    assert tenant is not None and tenant.name == DEMO_TENANT_NAME
     assert "https://app.greenhouse.io" in tenant.ats_origins
     assert _rows(session, ApiKey, tenant.id), "tenants.create gives the demo an initial API key"
     assert seeded.created
@@ -66,7 +67,7 @@ def test_seed_creates_the_demo_tenant_quickly(session: Session, seeded: demo.See
     assert 3 <= seeded.recruiters <= 4
     assert 3 * 150 <= seeded.touchpoints <= 10 * 150 + 100
     assert 55 <= seeded.referrals <= 65
-    assert seeded.summary().startswith(f"Demo tenant {demo.DEMO_TENANT_NAME} seeded in ")
+    assert seeded.summary().startswith(f"Demo tenant {DEMO_TENANT_NAME} seeded in ")
     assert f"{seeded.people} people, {seeded.touchpoints} touchpoints" in seeded.summary()
 
 
@@ -186,7 +187,7 @@ def test_a_second_seed_creates_nothing(app: Flask, session: Session, seeded: dem
     assert again.tenant_id == seeded.tenant_id
     assert again.counts() == seeded.counts()
     assert "already seeded" in again.summary()
-    assert len(session.scalars(select(Tenant).where(Tenant.name == demo.DEMO_TENANT_NAME)).all()) == 1
+    assert len(session.scalars(select(Tenant).where(Tenant.name == DEMO_TENANT_NAME)).all()) == 1
 
 
 def test_reset_recreates_the_same_demo(app: Flask, session: Session, seeded: demo.SeedResult) -> None:
@@ -200,7 +201,7 @@ def test_reset_recreates_the_same_demo(app: Flask, session: Session, seeded: dem
 
 
 def test_an_empty_demo_tenant_left_by_an_interrupted_seed_is_replaced(app: Flask, session: Session) -> None:
-    leftover = tenants.create(session, get_state(app).vault, demo.DEMO_TENANT_NAME).tenant.id
+    leftover = tenants.create(session, get_state(app).vault, DEMO_TENANT_NAME).tenant.id
     result = demo.seed(session, get_state(app).vault, now=NOW)
     assert result.created and result.people == 150
     assert session.get(Tenant, leftover) is None
@@ -219,7 +220,7 @@ def test_a_failing_reset_leaves_the_old_demo_untouched(app: Flask, session: Sess
     monkeypatch.setattr(demo._Builder, "batches", failing_batches)
     with pytest.raises(RuntimeError, match="disk full"):
         demo.seed(session, get_state(app).vault, reset=True, now=NOW)
-    demo_tenants = session.scalars(select(Tenant).where(Tenant.name == demo.DEMO_TENANT_NAME)).all()
+    demo_tenants = session.scalars(select(Tenant).where(Tenant.name == DEMO_TENANT_NAME)).all()
     assert [t.id for t in demo_tenants] == [seeded.tenant_id]
     assert len(_rows(session, Person, seeded.tenant_id)) == seeded.people
 
@@ -232,7 +233,7 @@ def test_now_must_be_timezone_aware(app: Flask, session: Session) -> None:
 def test_cli_seed_demo(runner: FlaskCliRunner) -> None:
     first = runner.invoke(args=["brobygger", "seed-demo"])
     assert first.exit_code == 0, first.output
-    assert f"Demo tenant {demo.DEMO_TENANT_NAME} seeded in " in first.output
+    assert f"Demo tenant {DEMO_TENANT_NAME} seeded in " in first.output
     assert "150 people" in first.output
 
     second = runner.invoke(args=["brobygger", "seed-demo"])

@@ -1,13 +1,10 @@
 """The follow-up engine: notices created once from the database, snoozes that wake up, and digest
-e-mails delivered exactly once across a double tick, a Redis flush, a killed worker and a failing
-SMTP server. Real database, real Redis, real RQ workers (one of them a `brobygger worker` process)
-and a real SMTP server (aiosmtpd)."""
+e-mails delivered exactly once across a double tick, a Redis flush and a failing SMTP server (a worker
+killed mid-send is the drill in tests/drills/test_kill_worker.py). Real database, real Redis, real RQ
+workers and a real SMTP server (aiosmtpd)."""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
 import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -22,7 +19,6 @@ from plugin.extension import get_state
 from plugin.followups import deliveries, followups, notices
 from plugin.followups import jobs as notify
 from plugin.models import Delivery, FollowUp, FollowUpStatus, Person, Recruiter, ReferralStatus, Tenant, utcnow
-from tests.helpers import brobygger, child_env, process_tree, wait_for
 from tests.notify_helpers import Inbox, World, local_noon, run_tick, smtp_server, text_of, work
 
 
@@ -215,41 +211,6 @@ def test_after_a_redis_flush_the_next_tick_enqueues_from_the_database(app: Flask
 
 
 @pytest.mark.slow
-def test_a_worker_killed_mid_send_delivers_once(app: Flask, app_config: dict[str, Any], world: World,
-                                                smtp: Inbox) -> None:
-    """kill -9 a real `brobygger worker` while the SMTP server holds its message; the row's stale claim
-    is taken over and the server accepts exactly one message with the delivery's Message-ID."""
-    _overdue(world)
-    smtp.stall_next = True
-    run_tick(app)
-    worker = subprocess.Popen(brobygger("worker"), env=child_env(app_config), stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
-    try:
-        assert smtp.stalled.wait(60), "the worker never reached the SMTP server"
-        for pid in reversed(process_tree(worker.pid)):
-            os.kill(pid, signal.SIGKILL)
-        worker.wait(10)
-    finally:
-        if worker.poll() is None:
-            worker.kill()
-    [delivery] = world.deliveries()
-    assert (delivery.status, delivery.attempts) == ("sending", 1)
-    message_id = deliveries.message_id(delivery.id, get_state(app).setting("BASE_URL"))
-    assert smtp.with_id(message_id) == []
-
-    assert not any(j.startswith("delivery-") for j in run_tick(app))  # a fresh claim is left alone
-    _age(world, delivery.id, claimed_at=deliveries.STALE_CLAIM + timedelta(minutes=1))
-    assert deliveries.job_id(delivery.id, 1) in run_tick(app)
-    work(app)
-    run_tick(app)
-    work(app)
-
-    wait_for(lambda: smtp.with_id(message_id), timeout=5)
-    assert len(smtp.with_id(message_id)) == 1 and len(smtp.messages) == 1
-    [delivery] = world.deliveries()
-    assert (delivery.status, delivery.attempts, delivery.message_id) == ("sent", 2, message_id)
-
-
 def test_a_failing_smtp_server_is_retried_then_failed_and_nothing_is_lost(app: Flask, world: World,
                                                                           smtp: Inbox) -> None:
     me, person = _overdue(world)
