@@ -30,7 +30,7 @@ from sqlalchemy import event, select, text
 from bench.common import admin_engine, database_url, make_app, p95, read_marker
 from bench.section import Row, Section
 from plugin.extension import get_state
-from plugin.login import links as login
+from plugin.login import links
 from plugin.models import Recruiter, Tenant
 from plugin.reports import figures as reports
 from plugin.sidebar import launch
@@ -173,7 +173,7 @@ def bench_queue(app: Flask, facts: dict[str, Any], repetitions: int) -> tuple[Fi
     client = app.test_client()
     with state.sessions() as session:
         me = session.get(Recruiter, uuid.UUID(facts["recruiter_id"]))
-        token = login.make_token(state.setting("SECRET_KEY"), me, "mail")
+        token = links.make_token(state.setting("SECRET_KEY"), me, "mail")
     signed_in = client.get(f"/login/{token}")
     assert signed_in.status_code == 302, signed_in.status_code
 

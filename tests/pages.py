@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from plugin.extension import get_state
-from plugin.login import links as login
+from plugin.login import links
 from plugin.models import Recruiter
 
 
@@ -24,7 +24,7 @@ def sign_in(app: Flask, client: FlaskClient, recruiter_id: str) -> None:
     state = get_state(app)
     with state.sessions() as session:
         recruiter = session.get(Recruiter, uuid.UUID(recruiter_id))
-        token = login.make_token(state.setting("SECRET_KEY"), recruiter, "mail")
+        token = links.make_token(state.setting("SECRET_KEY"), recruiter, "mail")
     response = client.get(f"/login/{token}")
     assert response.status_code == 302, response.get_data(as_text=True)
 

@@ -66,7 +66,7 @@ from plugin.models import (
 )
 from plugin.people import referrals
 from plugin.security import Vault
-from plugin.sidebar import panel as sidebar
+from plugin.sidebar import panel
 
 log = logging.getLogger(__name__)
 
@@ -172,7 +172,7 @@ def facts(session: Session, installation: Installation, candidate_id: str) -> Ca
     reference = session.scalars(select(Reference).join(Referral, Referral.reference_id == Reference.id).where(
         Referral.tenant_id == tenant_id, Referral.person_id == person_id)
         .order_by(Referral.referred_at).limit(1)).first()
-    referrer = sidebar.reference_name(session, reference) if reference else None
+    referrer = panel.reference_name(session, reference) if reference else None
     return CardFacts(session.get(Person, person_id), last_touch, next_followup, referrer)
 
 

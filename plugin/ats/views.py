@@ -18,15 +18,14 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
 
-from plugin.ats import partners as tt
-from plugin.ats import webhooks
+from plugin.ats import partners, webhooks
 from plugin.core import ratelimit
 from plugin.core.api import too_many
 from plugin.errors import DomainError
 from plugin.extension import db_session, get_state
 from plugin.headers import client_address
 from plugin.i18n import LANGUAGES, force_locale, gettext, pick_language
-from plugin.login import session as account
+from plugin.login import account
 from plugin.models import Installation, Recruiter, Tenant
 from plugin.sidebar import launch
 from plugin.tenancy import tenants
@@ -63,7 +62,7 @@ def _secret_key() -> str:
 
 
 def _installation() -> Installation:
-    return tt.authenticate(db_session(), _secret_key(), request.headers.get("Authorization", ""))
+    return partners.authenticate(db_session(), _secret_key(), request.headers.get("Authorization", ""))
 
 
 def _tenant_language(installation: Installation) -> str:
@@ -88,7 +87,7 @@ def activation() -> Any:
 def config() -> Any:
     try:
         installation = _installation()
-    except tt.PartnerAuthError as exc:
+    except partners.PartnerAuthError as exc:
         return jsonify({"config": {"fields": [{"type": "error", "message": str(exc)}]}})
     with force_locale(_tenant_language(installation)):
         return jsonify({"config": {"fields": [
@@ -96,7 +95,8 @@ def config() -> Any:
                 "Adds a Brobygger card to the candidate: the relationship at a glance, a link to the sidebar and "
                 "buttons to keep in touch or log a referral.")},
             {"id": "keep_in_touch_months", "type": "select", "label": gettext("Keep in touch after"),
-             "options": [{"id": str(m), "label": gettext("%(num)s months", num=m)} for m in tt.KEEP_IN_TOUCH_MONTHS]},
+             "options": [{"id": str(m), "label": gettext("%(num)s months", num=m)}
+                         for m in partners.KEEP_IN_TOUCH_MONTHS]},
         ]}})
 
 
@@ -104,7 +104,7 @@ def config() -> Any:
 def webhook() -> Any:
     try:
         installation = _installation()
-    except tt.PartnerAuthError as exc:
+    except partners.PartnerAuthError as exc:
         return _plain(str(exc), 401)
     event = (request.get_json(silent=True) or {}).get("partner-event")
     candidate = event.get("candidate") if isinstance(event, dict) else None
@@ -114,7 +114,7 @@ def webhook() -> Any:
         attributes = card(installation, str(candidate["id"]), event)
     result = event.get("partner-result") or {}
     if isinstance(result, dict) and result.get("update-url"):
-        tt.push_result(installation, str(result["update-url"]), request.headers["Authorization"],
+        partners.push_result(installation, str(result["update-url"]), request.headers["Authorization"],
                        str(result.get("id", "")), attributes)
     return jsonify({"partner-result": attributes})
 
@@ -125,24 +125,24 @@ def _months(event: dict[str, Any]) -> int:
         months = int(data.get("keep-in-touch-months") or data.get("keep_in_touch_months") or 3)
     except (TypeError, ValueError):
         months = 3
-    return months if months in tt.KEEP_IN_TOUCH_MONTHS else 3
+    return months if months in partners.KEEP_IN_TOUCH_MONTHS else 3
 
 
 def card(installation: Installation, candidate_id: str, event: dict[str, Any]) -> dict[str, Any]:
     """The Partner Result: a summary line, a few details, the sidebar link and the action buttons."""
     session = db_session()
-    facts = tt.facts(session, installation, candidate_id)
+    facts = partners.facts(session, installation, candidate_id)
     key, months = _secret_key(), _months(event)
     referrals = event.get("candidate", {}).get("referrals") or []
     actions = [{"buttonText": gettext("Keep in touch in %(num)s months", num=months),
-                "endpoint": _external("act", tt.link_token(key, installation, candidate_id, "keep", m=months))}]
+                "endpoint": _external("act", partners.link_token(key, installation, candidate_id, "keep", m=months))}]
     first = referrals[0] if referrals and isinstance(referrals[0], dict) and referrals[0].get("name") else None
     if first:
-        token = tt.link_token(key, installation, candidate_id, "referral",
+        token = partners.link_token(key, installation, candidate_id, "referral",
                               r={"name": str(first["name"])[:200], "email": str(first.get("email") or "")[:254]})
         actions.append({"buttonText": gettext("Log referral"), "endpoint": _external("act", token)})
     return {"status": "completed", "summary": _summary(facts, installation),
-            "url": _external("open", tt.link_token(key, installation, candidate_id)),
+            "url": _external("open", partners.link_token(key, installation, candidate_id)),
             "details": _details(facts, installation), "actions": actions}
 
 
@@ -159,7 +159,7 @@ def _day(moment: Any, installation: Installation) -> str:
     return format_date(moment.astimezone(ZoneInfo(tenant.time_zone if tenant else "UTC")).date(), "medium")
 
 
-def _summary(facts: tt.CardFacts, installation: Installation) -> str:
+def _summary(facts: partners.CardFacts, installation: Installation) -> str:
     if facts.person is None:
         return gettext("Not tracked in Brobygger yet.")
     parts = [gettext("Last touch %(day)s", day=_day(facts.last_touch_at, installation)) if facts.last_touch_at
@@ -171,7 +171,7 @@ def _summary(facts: tt.CardFacts, installation: Installation) -> str:
     return " · ".join(parts)
 
 
-def _details(facts: tt.CardFacts, installation: Installation) -> dict[str, str]:
+def _details(facts: partners.CardFacts, installation: Installation) -> dict[str, str]:
     if facts.person is None:
         return {}
     statuses = {"passive": gettext("passive"), "in_process": gettext("in process"), "hired": gettext("hired")}
@@ -189,20 +189,20 @@ def _details(facts: tt.CardFacts, installation: Installation) -> dict[str, str]:
 def act(token: str) -> Any:
     session = db_session()
     try:
-        claims = tt.read_link(_secret_key(), token, action=True)
-        installation = tt.installation_of(session, claims)
-    except tt.PartnerAuthError as exc:
+        claims = partners.read_link(_secret_key(), token, action=True)
+        installation = partners.installation_of(session, claims)
+    except partners.PartnerAuthError as exc:
         return _plain(str(exc), 401)
     vault = get_state().vault
     with force_locale(_tenant_language(installation)):
         try:
             if claims["a"] == "keep":
                 months = int(claims.get("m", 3))
-                followup = tt.keep_in_touch(session, vault, installation, claims["c"], months,
+                followup = partners.keep_in_touch(session, vault, installation, claims["c"], months,
                                             gettext("Keep in touch (from the Teamtailor card)"))
                 message = gettext("Follow-up scheduled for %(day)s.", day=_day(followup.due_at, installation))
             elif claims["a"] == "referral":
-                logged = tt.log_referral(session, vault, installation, claims["c"], claims["r"])
+                logged = partners.log_referral(session, vault, installation, claims["c"], claims["r"])
                 message = gettext("Referral logged.") if logged else gettext("This referral was logged already.")
             else:
                 return _plain("Unknown action.", 400)
@@ -218,9 +218,9 @@ def open_sidebar(token: str) -> Any:
     gets a freshly signed launch; anyone else is asked to sign in first."""
     session = db_session()
     try:
-        claims = tt.read_link(_secret_key(), token, action=False)
-        installation = tt.installation_of(session, claims)
-    except tt.PartnerAuthError as exc:
+        claims = partners.read_link(_secret_key(), token, action=False)
+        installation = partners.installation_of(session, claims)
+    except partners.PartnerAuthError as exc:
         return _plain(str(exc), 401)
     me: Recruiter | None = account.current_recruiter()
     if me is None or me.tenant_id != installation.tenant_id:

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from plugin.demo.data import DEMO_TENANT_NAME
 from plugin.extension import db_session, get_state
-from plugin.login.session import handoff_url
+from plugin.login.account import handoff_url
 from plugin.models import Person, Recruiter, Tenant, Touchpoint
 from plugin.sidebar import launch
 

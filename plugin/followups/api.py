@@ -26,7 +26,7 @@ from plugin.followups.schemas import (
     SnoozeIn,
 )
 
-# --- from plugin.web.api.followups ----------------------------------------
+# --- /followups -------------------------------------------------------------------------------------------
 
 followups_blp = Blueprint("followups", __name__, url_prefix="/followups",
                 description="Scheduled future touches with a person, each with a reason.")
@@ -94,7 +94,7 @@ def cancel(data: dict, followup_id: uuid.UUID) -> object:
     return followups.cancel(db_session(), tenant_id(), followup_id, data.get("note"), actor())
 
 
-# --- from plugin.web.api.cadences ----------------------------------------
+# --- cadences -------------------------------------------------------------------------------------------------
 
 cadences_blp = Blueprint("cadences", __name__, url_prefix="",
                 description="Keep-in-touch cadences and who is losing touch.")

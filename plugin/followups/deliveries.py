@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 from plugin import mail
 from plugin.followups import digest, notices
 from plugin.models import Delivery, Recruiter, uuid7
-from plugin.reports import monthly_email as monthly_report
+from plugin.reports import monthly_email
 
 STALE_CLAIM = timedelta(minutes=10)  # far longer than one SMTP conversation (30 s timeout)
 MAX_ATTEMPTS = 5
@@ -131,7 +131,7 @@ def enqueueable(session: Session, now: datetime, limit: int = 500) -> list[tuple
     and ones whose claim is stale (the worker died). Uses ix_deliveries_status_due."""
     due = and_(Delivery.status == "pending", Delivery.due_at <= now)
     stale = and_(Delivery.status == "sending", Delivery.claimed_at < now - STALE_CLAIM)
-    kinds = (DIGEST, monthly_report.KIND)
+    kinds = (DIGEST, monthly_email.KIND)
     rows = session.execute(select(Delivery.id, Delivery.attempts).where(or_(due, stale), Delivery.kind.in_(kinds))
                            .order_by(Delivery.due_at).limit(limit))
     return [(row.id, row.attempts) for row in rows]
@@ -157,7 +157,7 @@ def send(session: Session, settings: MailSettings, delivery_id: uuid.UUID, now: 
     delivery = session.get(Delivery, delivery_id, populate_existing=True)
     assert delivery is not None
     recruiter = session.get(Recruiter, delivery.recruiter_id) if delivery.recruiter_id else None
-    if delivery.kind == monthly_report.KIND:
+    if delivery.kind == monthly_email.KIND:
         return _send_monthly_report(session, settings, delivery, recruiter, now)
     if recruiter is None or not recruiter.active or not recruiter.digest_enabled:
         return _finish(session, delivery, "skipped", now, [])
@@ -183,7 +183,7 @@ def _send_monthly_report(session: Session, settings: MailSettings, delivery: Del
     """The monthly referral report to an admin (still active and still an admin), once."""
     if recruiter is None or not recruiter.active or not recruiter.is_admin:
         return _finish(session, delivery, "skipped", now, [])
-    composed = monthly_report.compose(session, settings.templates, recruiter, delivery.payload["month"],
+    composed = monthly_email.compose(session, settings.templates, recruiter, delivery.payload["month"],
                                       settings.base_url, now)
     message = mail.Mail(to=recruiter.email, subject=composed.subject, text=composed.text, html=composed.html,
                         message_id=message_id(delivery.id, settings.base_url))

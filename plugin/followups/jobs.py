@@ -12,7 +12,7 @@ from plugin.extension import State, get_state
 from plugin.followups import deliveries, notices
 from plugin.models import utcnow
 from plugin.queueing import enqueue_unique
-from plugin.reports import monthly_email as monthly_report
+from plugin.reports import monthly_email
 
 
 def mail_settings(state: State) -> deliveries.MailSettings:
@@ -28,7 +28,7 @@ def collect(minute: str) -> dict[str, int]:
     now = datetime.fromisoformat(minute)
     with state.sessions() as session:
         counts = notices.collect(session, now).as_dict()
-        created = deliveries.create_digests(session, now) + monthly_report.create_deliveries(session, now)
+        created = deliveries.create_digests(session, now) + monthly_email.create_deliveries(session, now)
     for delivery_id in created:
         enqueue_unique(state.queue, deliveries.JOB, str(delivery_id), job_id=deliveries.job_id(delivery_id, 0))
     return {**counts, "deliveries": len(created)}

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from plugin.core import dates as workdays
+from plugin.core import dates
 from plugin.core.actors import Actor, audit
 from plugin.followups import cadences
 from plugin.i18n import force_locale, gettext
@@ -98,7 +98,7 @@ def after_touchpoints(session: Session, tenant_id: uuid.UUID, touchpoints: Seque
         Person.tenant_id == tenant_id, Person.id.in_(person_ids))).all())
     wanted: dict[tuple[uuid.UUID, datetime], uuid.UUID | None] = {}
     for touchpoint in eligible:
-        due = workdays.next_working_morning(touchpoint.occurred_at, tenant.time_zone,
+        due = dates.next_working_morning(touchpoint.occurred_at, tenant.time_zone,
                                             settings.skip_weekends_and_holidays)
         wanted.setdefault((touchpoint.person_id, due), touchpoint.recruiter_id or owners.get(touchpoint.person_id))
     have = set(session.execute(select(FollowUp.person_id, FollowUp.due_at).where(
@@ -132,9 +132,9 @@ def opening_due(role: Role, tenant: Tenant, settings: RuleSettings, now: datetim
     if not settings.rule_role_opening or role.status not in UNADVERTISED or role.expected_opening_on is None:
         return None
     skip = settings.skip_weekends_and_holidays
-    day = workdays.on_or_after(role.expected_opening_on - timedelta(weeks=settings.role_lead_weeks), skip)
-    due = workdays.at_local(day, tenant.time_zone)
-    return due if due > now else workdays.next_working_morning(now, tenant.time_zone, skip)
+    day = dates.on_or_after(role.expected_opening_on - timedelta(weeks=settings.role_lead_weeks), skip)
+    due = dates.at_local(day, tenant.time_zone)
+    return due if due > now else dates.next_working_morning(now, tenant.time_zone, skip)
 
 
 def refresh_role(session: Session, tenant_id: uuid.UUID, role: Role, now: datetime, *,

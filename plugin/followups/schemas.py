@@ -1,7 +1,5 @@
-"""Follow-ups: scheduled future touches, and what a recruiter does with them.
-
-Cadences, the losing-touch list, tenant settings and role suggestions.
-"""
+"""The API's schemas for follow-ups (scheduled future touches, and what a recruiter does with them),
+cadences and the losing-touch list."""
 
 from __future__ import annotations
 
@@ -14,7 +12,7 @@ from plugin.models import FollowUpStatus, TouchpointKind, utcnow
 from plugin.people.schemas import TouchpointOut
 from plugin.tenancy.settings import MAX_DAYS, TIER_NAME_LENGTH
 
-# --- from plugin.schemas.followups ----------------------------------------
+# --- follow-ups ----------------------------------------------------------------------------------------------
 
 SNOOZE_PRESETS = ("1w", "1m", "2m", "6m")  # one week, or one, two or six calendar months
 
@@ -112,7 +110,7 @@ class CancelIn(BaseSchema):
     note = text(2000)
 
 
-# --- from plugin.schemas.cadences ----------------------------------------
+# --- cadences -------------------------------------------------------------------------------------------------
 
 def _days(**kw: Any) -> fields.Integer:
     return fields.Integer(validate=validate.Range(min=1, max=MAX_DAYS), **kw)

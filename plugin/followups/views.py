@@ -2,10 +2,9 @@
 back to the page the recruiter was on (filters and page kept). Every lookup is scoped to the session's
 tenant, so another tenant's follow-up id is a 404 like any unknown id.
 
-GET /calendar/<token>.ics: a recruiter's follow-ups for their calendar app, by secret URL only.
-
-Calendar apps poll without cookies or headers, so the URL is the credential: an unknown, replaced or
-revoked token is a plain 404, the same answer as for a URL that never existed.
+GET /calendar/<token>.ics: a recruiter's follow-ups for their calendar app, by secret URL only. Calendar
+apps poll without cookies or headers, so the URL is the credential: an unknown, replaced or revoked token
+is a plain 404, the same answer as for a URL that never existed.
 """
 
 from __future__ import annotations
@@ -24,12 +23,12 @@ from plugin.followups import calendar, followups
 from plugin.followups import queue as queue_service
 from plugin.followups.schemas import SNOOZE_PRESETS
 from plugin.i18n import force_locale, gettext
-from plugin.login import session as account
+from plugin.login import account
 from plugin.models import Person, Recruiter, Role, TouchpointKind, utcnow
 from plugin.sidebar import launch
 from plugin.tenancy import tenants
 
-# --- from plugin.web.queue ----------------------------------------
+# --- the queue -----------------------------------------------------------------------------------------------
 
 queue_bp = Blueprint("brobygger_queue", __name__)
 account.setup(queue_bp)
@@ -166,7 +165,7 @@ def open_sidebar(person_id: uuid.UUID) -> Any:
     return redirect(url_for("brobygger_sidebar.launch_sidebar", jwt=token))
 
 
-# --- from plugin.web.calendar ----------------------------------------
+# --- the calendar feed ---------------------------------------------------------------------------------------
 
 calendar_bp = Blueprint("brobygger_calendar", __name__)
 

@@ -15,7 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from plugin.core.actors import Actor
 from plugin.core.cli import open_session, parse_uuid
 from plugin.errors import InvalidError
-from plugin.imports import importers as imports
+from plugin.imports import importers
 from plugin.models import Origin
 
 IMPORT_ACTOR = Actor("system", "cli", Origin.IMPORT)
@@ -41,13 +41,13 @@ def import_group() -> None:
 @with_appcontext
 def import_linkedin(file: Path, tenant_id: str, owner: str, dry_run: bool) -> None:
     tenant = parse_uuid(tenant_id, "--tenant")
-    rows = imports.linkedin_rows(imports.read_text(file))
-    _import(tenant, owner, rows, imports.LINKEDIN_SOURCE, dry_run)
+    rows = importers.linkedin_rows(importers.read_text(file))
+    _import(tenant, owner, rows, importers.LINKEDIN_SOURCE, dry_run)
 
 
 def _mapping(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]) -> list[tuple[str, str]]:
     try:
-        return imports.parse_mapping(values)
+        return importers.parse_mapping(values)
     except InvalidError as exc:
         raise click.BadParameter(exc.message) from None
 
@@ -66,34 +66,34 @@ def _source(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
 
 
 @import_group.command("csv", help="Import a CSV file whose first row is the header, mapping its columns to "
-                                  f"fields ({', '.join(imports.FIELDS)}; tags are ';'-separated).")
+                                  f"fields ({', '.join(importers.FIELDS)}; tags are ';'-separated).")
 @FILE
 @TENANT
 @OWNER
 @click.option("--map", "mapping", multiple=True, required=True, callback=_mapping, metavar="COLUMN=FIELD",
               help="Map a header column to a field; repeat. email, phone and tags may take several columns.")
 @click.option("--delimiter", default=",", show_default=True, callback=_delimiter)
-@click.option("--source", default=imports.CSV_SOURCE, show_default=True, callback=_source,
+@click.option("--source", default=importers.CSV_SOURCE, show_default=True, callback=_source,
               help="Where the data came from, kept on each new person (GDPR art. 14).")
 @DRY_RUN
 @with_appcontext
 def import_csv(file: Path, tenant_id: str, owner: str, mapping: list[tuple[str, str]], delimiter: str,
                source: str, dry_run: bool) -> None:
     tenant = parse_uuid(tenant_id, "--tenant")
-    rows = imports.csv_rows(imports.read_text(file), mapping, delimiter)
+    rows = importers.csv_rows(importers.read_text(file), mapping, delimiter)
     _import(tenant, owner, rows, source, dry_run)
 
 
-def _import(tenant_id: uuid.UUID, owner: str, rows: list[imports.SourceRow], source: str, dry_run: bool) -> None:
+def _import(tenant_id: uuid.UUID, owner: str, rows: list[importers.SourceRow], source: str, dry_run: bool) -> None:
     """Run the import; print bad rows (stderr), then the counts. A database failure is one line, nothing written."""
     from plugin.tenancy import tenants
 
     try:
         with open_session() as session:
             tenants.get(session, tenant_id)
-            recruiter = imports.find_recruiter(session, tenant_id, owner)
+            recruiter = importers.find_recruiter(session, tenant_id, owner)
             with _progress(len(rows)) as progress:
-                result = imports.import_rows(session, tenant_id, recruiter.id, rows, source=source,
+                result = importers.import_rows(session, tenant_id, recruiter.id, rows, source=source,
                                              actor=IMPORT_ACTOR, dry_run=dry_run, progress=progress)
     except SQLAlchemyError as exc:
         detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()

@@ -11,8 +11,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 
 from plugin.extension import db_session, get_state
 from plugin.i18n import force_locale, gettext
-from plugin.login import links as login
-from plugin.login import session as account
+from plugin.login import account, links
 from plugin.mail import Mail, MailError, send
 
 log = logging.getLogger(__name__)
@@ -37,19 +36,19 @@ def request_link() -> Any:
         return render_template("brobygger/login.html", email=email,
                                error=gettext("Enter the e-mail address you use as a recruiter.")), 422
     state = get_state()
-    invitations = login.invitations(db_session(), state.redis, state.setting("SECRET_KEY"), email)
+    invitations = links.invitations(db_session(), state.redis, state.setting("SECRET_KEY"), email)
     if invitations:
         _send_links(email.lower(), invitations)
     return render_template("brobygger/login_sent.html", email=email)
 
 
-def _send_links(address: str, invitations: list[login.Invitation]) -> None:
+def _send_links(address: str, invitations: list[links.Invitation]) -> None:
     state = get_state()
-    links = [(item.tenant_name, account.link_url(item.token)) for item in invitations]
+    sign_in_links = [(item.tenant_name, account.link_url(item.token)) for item in invitations]
     with force_locale(invitations[0].recruiter.language):
         subject = gettext("Your Brobygger sign-in link")
-        text = render_template("brobygger/email/login.txt", links=links,
-                               minutes=login.LIFETIMES["mail"] // 60)
+        text = render_template("brobygger/email/login.txt", links=sign_in_links,
+                               minutes=links.LIFETIMES["mail"] // 60)
     host = urlsplit(state.setting("BASE_URL")).hostname or "brobygger.invalid"
     mail = Mail(to=address, subject=subject, text=text, html=None,
                 message_id=f"<login.{secrets.token_hex(12)}@{host}>")
@@ -64,8 +63,8 @@ def _send_links(address: str, invitations: list[login.Invitation]) -> None:
 def redeem(token: str) -> Any:
     state = get_state()
     try:
-        grant = login.redeem(db_session(), state.redis, state.setting("SECRET_KEY"), token)
-    except login.LoginError as exc:
+        grant = links.redeem(db_session(), state.redis, state.setting("SECRET_KEY"), token)
+    except links.LoginError as exc:
         return render_template("brobygger/login.html", error=_refusal(exc.reason)), 400
     account.sign_in(grant)
     return redirect(url_for("brobygger_queue.queue"))

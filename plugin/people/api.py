@@ -1,11 +1,5 @@
-"""/people and /people/<id>/touchpoints.
-
-/references: the referrers.
-
-/referrals: each act of referring someone.
-
-/roles and /roles/<id>/shortlist.
-"""
+"""/people and their touchpoints, /references (the referrers), /referrals (each act of referring someone),
+and /roles with their shortlists and suggestions."""
 
 from __future__ import annotations
 
@@ -45,7 +39,7 @@ from plugin.people.schemas import (
     TouchpointPage,
 )
 
-# --- from plugin.web.api.people ----------------------------------------
+# --- /people --------------------------------------------------------------------------------------------------
 
 people_blp = Blueprint("people", __name__, url_prefix="/people", description="Passive candidates and other contacts.")
 
@@ -97,7 +91,7 @@ class Touchpoints(MethodView):
         return people.log_touchpoint(db_session(), tenant_id(), person_id, data, actor())
 
 
-# --- from plugin.web.api.references ----------------------------------------
+# --- /references ----------------------------------------------------------------------------------------------
 
 references_blp = Blueprint("references", __name__, url_prefix="/references",
                 description="Referrers: tracked people, recruiters and named outsiders who refer others.")
@@ -131,7 +125,7 @@ class ReferenceById(MethodView):
         return references.update(db_session(), tenant_id(), reference_id, data, actor())
 
 
-# --- from plugin.web.api.referrals ----------------------------------------
+# --- /referrals -----------------------------------------------------------------------------------------------
 
 referrals_blp = Blueprint("referrals", __name__, url_prefix="/referrals",
                           description="Who referred whom, and how it went.")
@@ -184,7 +178,7 @@ def give_credit(referral_id: uuid.UUID) -> object:
     return referrals.with_notes(db_session(), tenant_id(), [referral])[0]
 
 
-# --- from plugin.web.api.roles ----------------------------------------
+# --- /roles ---------------------------------------------------------------------------------------------------
 
 roles_blp = Blueprint("roles", __name__, url_prefix="/roles",
                 description="Openings, above all the unadvertised ones, and who is shortlisted for them.")

@@ -1,9 +1,5 @@
-"""People and their touchpoints.
-
-References (the referrers) and referrals (each act of referring).
-
-Roles (openings, often not yet advertised) and their shortlists.
-"""
+"""The API's schemas for people and their touchpoints, references (the referrers) and referrals (each act
+of referring), and roles (openings, often not yet advertised) with their shortlists and suggestions."""
 
 from __future__ import annotations
 
@@ -23,7 +19,7 @@ from plugin.models import (
     TouchpointKind,
 )
 
-# --- from plugin.schemas.people ----------------------------------------
+# --- people and touchpoints ----------------------------------------------------------------------------------
 
 class WorkHistoryItem(BaseSchema):
     employer = text(200, required=True, min_length=1)
@@ -132,7 +128,7 @@ class TouchpointOut(Schema):
 TouchpointPage = page_of(TouchpointOut, "TouchpointPage")
 
 
-# --- from plugin.schemas.referrals ----------------------------------------
+# --- references and referrals --------------------------------------------------------------------------------
 
 IDENTITY = ("person_id", "recruiter_id", "name")
 
@@ -272,7 +268,7 @@ class ReferralQuery(PageQuery):
 ReferralPage = page_of(ReferralOut, "ReferralPage")
 
 
-# --- from plugin.schemas.roles ----------------------------------------
+# --- roles and shortlists ------------------------------------------------------------------------------------
 
 ROLE_ORDERS = ("created_at", "title")
 

@@ -12,7 +12,7 @@ from marshmallow import ValidationError
 from plugin.errors import ConflictError, DomainError
 from plugin.extension import db_session
 from plugin.i18n import gettext
-from plugin.login import session as account
+from plugin.login import account
 from plugin.models import RoleStatus
 from plugin.people import matching, people, roles
 from plugin.people.roles import TRANSITIONS

@@ -1,7 +1,5 @@
-"""/reports/referrals/<YYYY-MM>: the monthly referral report as JSON.
-
-/references/scores: every reference with its score, class and the reasons for it.
-"""
+"""/reports/referrals/<YYYY-MM>: the monthly referral report as JSON; /references/scores: every reference
+with its score, class and the reasons for it."""
 
 from __future__ import annotations
 
@@ -11,11 +9,10 @@ from flask_smorest import abort
 
 from plugin.core.api import Blueprint, db_session, tenant_id
 from plugin.models import utcnow
-from plugin.reports import figures as reports
-from plugin.reports import scoring
+from plugin.reports import figures, scoring
 from plugin.reports.schemas import ReferralReportOut, ReportQuery, ScoreList, ScoreQuery
 
-# --- from plugin.web.api.reports ----------------------------------------
+# --- /reports -------------------------------------------------------------------------------------------------
 
 reports_blp = Blueprint("reports", __name__, url_prefix="/reports",
                 description="The monthly referral report (month in the tenant's time zone).")
@@ -33,11 +30,11 @@ class ReferralReport(MethodView):
         month is a 422."""
         if args["regenerate"] and "admin" not in g.get("api_scopes", frozenset()):
             abort(403, message="Regenerating a report needs an API key with the 'admin' scope.")
-        report = reports.get(db_session(), tenant_id(), month, regenerate=args["regenerate"])
-        return reports.with_names(db_session(), tenant_id(), report)
+        report = figures.get(db_session(), tenant_id(), month, regenerate=args["regenerate"])
+        return figures.with_names(db_session(), tenant_id(), report)
 
 
-# --- from plugin.web.api.reference_scores ----------------------------------------
+# --- /references/scores ---------------------------------------------------------------------------------------
 
 scores_blp = Blueprint("reference_scores", __name__, url_prefix="/references/scores",
                 description="Active top references: scores explained (see the scoring rules in the description).")

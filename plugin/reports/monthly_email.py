@@ -28,8 +28,7 @@ from sqlalchemy.orm import Session
 
 from plugin.i18n import force_locale, gettext, pick_language
 from plugin.models import Delivery, Recruiter, Tenant, uuid7
-from plugin.reports import figures as reports
-from plugin.reports import scoring
+from plugin.reports import figures, scoring
 
 KIND = "monthly_report"
 SEND_HOUR = 8
@@ -48,7 +47,7 @@ def _due(tenant: Tenant, now: datetime) -> tuple[str, datetime] | None:
     due_at = datetime(local.year, local.month, 1, SEND_HOUR, tzinfo=zone)
     if local < due_at or local.day > CATCH_UP_DAYS:
         return None
-    return reports.Month(local.year, local.month).shift(-1).key, due_at.astimezone(UTC)
+    return figures.Month(local.year, local.month).shift(-1).key, due_at.astimezone(UTC)
 
 
 def create_deliveries(session: Session, now: datetime) -> list[uuid.UUID]:
@@ -94,7 +93,7 @@ class Composed:
 def compose(session: Session, templates: Environment, recruiter: Recruiter, month: str, base_url: str,
             now: datetime) -> Composed:
     """The e-mail in the recruiter's language: headline numbers and the link to the full report."""
-    report = reports.with_names(session, recruiter.tenant_id, reports.get(session, recruiter.tenant_id, month,
+    report = figures.with_names(session, recruiter.tenant_id, figures.get(session, recruiter.tenant_id, month,
                                                                            now=now))
     link = f"{base_url.rstrip('/')}/reports/referrals/{month}"
     with force_locale(pick_language(recruiter.language)):
@@ -107,7 +106,7 @@ def compose(session: Session, templates: Environment, recruiter: Recruiter, mont
 def headlines(report: dict[str, Any]) -> list[tuple[str, Any, Any]]:
     """(label, this month, previous month) for the mail's few numbers; call inside the mail's locale."""
     share = report["hires"]["referral_share"]
-    percent = {p: "-" if share[p] is None else f"{share[p] * 100:.0f} %" for p in reports.PERIODS}
+    percent = {p: "-" if share[p] is None else f"{share[p] * 100:.0f} %" for p in figures.PERIODS}
     top = report["top_references"]["counts"]
     return [
         (gettext("Referrals"), report["referrals"]["total"]["current"], report["referrals"]["total"]["previous"]),

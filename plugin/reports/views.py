@@ -3,8 +3,8 @@ SVG charts, print-friendly A4), the same path with `.csv` (UTF-8 with BOM, so Ex
 and POST …/regenerate (admins) to recompute a stored past month. An invalid month is a 404 here (a page
 address that names no month), while the API answers 422.
 
-GET /references: the signed-in recruiter's tenant's references with class, score and the reasons for it;
-POST /references/keep-in-touch proposes cadences for the ones who have gone quiet.
+GET /references: the tenant's references with class, score and the reasons for it; POST
+/references/keep-in-touch proposes cadences for the ones who have gone quiet.
 """
 
 from __future__ import annotations
@@ -22,13 +22,12 @@ from sqlalchemy import select
 from plugin.errors import InvalidError
 from plugin.extension import db_session
 from plugin.i18n import gettext, ngettext
-from plugin.login import session as account
+from plugin.login import account
 from plugin.models import Person, Tenant, utcnow
-from plugin.reports import figures as reports
-from plugin.reports import scoring
+from plugin.reports import figures, scoring
 from plugin.reports.schemas import ReferralReportOut
 
-# --- from plugin.web.reports ----------------------------------------
+# --- the monthly referral report ------------------------------------------------------------------------------
 
 reports_bp = Blueprint("brobygger_reports", __name__)
 account.setup(reports_bp)
@@ -45,10 +44,10 @@ def _split(spec: str) -> tuple[str, str]:
 def _report(month: str, *, regenerate: bool = False) -> dict[str, Any]:
     me = account.recruiter()
     try:
-        report = reports.get(db_session(), me.tenant_id, month, regenerate=regenerate)
+        report = figures.get(db_session(), me.tenant_id, month, regenerate=regenerate)
     except InvalidError as exc:
         abort(404, exc.message)
-    return reports.with_names(db_session(), me.tenant_id, report)
+    return figures.with_names(db_session(), me.tenant_id, report)
 
 
 @reports_bp.get("/reports/referrals")
@@ -56,7 +55,7 @@ def _report(month: str, *, regenerate: bool = False) -> dict[str, Any]:
 def this_month() -> Any:
     tenant = db_session().get(Tenant, account.recruiter().tenant_id)
     assert tenant is not None
-    month = reports.current_month(ZoneInfo(tenant.time_zone))
+    month = figures.current_month(ZoneInfo(tenant.time_zone))
     return redirect(url_for("brobygger_reports.report", spec=month.key))
 
 
@@ -85,7 +84,7 @@ def regenerate(month: str) -> Any:
 
 
 def _neighbours(key: str) -> dict[str, str]:
-    month = reports.parse_month(key)
+    month = figures.parse_month(key)
     return {"previous": month.shift(-1).key, "next": month.shift(1).key}
 
 
@@ -157,13 +156,13 @@ def _csv_response(data: dict[str, Any]) -> Response:
                      periods["last_year"]])
     for section, items in rows(data):
         for item, values in items:
-            writer.writerow([section, item, *("" if values[p] is None else values[p] for p in reports.PERIODS)])
+            writer.writerow([section, item, *("" if values[p] is None else values[p] for p in figures.PERIODS)])
     filename = f"referral-report-{data['month']}.csv"
     return Response("\ufeff" + out.getvalue(), mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
-# --- from plugin.web.references_page ----------------------------------------
+# --- the references page -------------------------------------------------------------------------------------
 
 references_bp = Blueprint("brobygger_references", __name__)
 account.setup(references_bp)

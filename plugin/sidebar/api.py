@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from flask import abort, g
 from flask.views import MethodView
 
-from plugin.ats import partners as teamtailor_partner
+from plugin.ats import partners
 from plugin.core.api import Blueprint, db_session, get_state, tenant_id
 from plugin.core.lookup import get_owned
 from plugin.errors import InvalidError
@@ -55,4 +55,4 @@ class TeamtailorCodes(MethodView):
         installation = get_owned(db_session(), Installation, tenant_id(), data["installation_id"], "installation")
         if installation.vendor != Vendor.TEAMTAILOR:
             raise InvalidError("Not a Teamtailor installation.", {"installation_id": ["Not Teamtailor."]})
-        return {"code": teamtailor_partner.connection_code(get_state().setting("SECRET_KEY"), installation)}
+        return {"code": partners.connection_code(get_state().setting("SECRET_KEY"), installation)}

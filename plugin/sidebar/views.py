@@ -2,7 +2,7 @@
 endpoints under /sidebar/api/… carry the quick actions and answer with the re-rendered sidebar body.
 
 Inside a cross-site iframe cookies cannot be relied on, so the launch page carries a short-lived sidebar
-token (services/sidebar_tokens.py) in a meta tag and sidebar.js sends it as a bearer header. Every
+token (`tokens.py`) in a meta tag and sidebar.js sends it as a bearer header. Every
 response sets its own CSP: `frame-ancestors` is 'self' plus exactly the tenant's configured ATS origins,
 and no X-Frame-Options is sent (it would forbid the framing the CSP allows).
 """
@@ -25,12 +25,9 @@ from plugin.core.lookup import get_owned
 from plugin.errors import DomainError, envelope, flatten
 from plugin.extension import db_session, get_state
 from plugin.i18n import LANGUAGES, force_locale, gettext, lazy_gettext, pick_language
-from plugin.login.session import handoff_url
+from plugin.login.account import handoff_url
 from plugin.models import Origin, Recruiter, Tenant
-from plugin.sidebar import actions as sidebar_actions
-from plugin.sidebar import launch, schemas
-from plugin.sidebar import panel as sidebar
-from plugin.sidebar import tokens as sidebar_tokens
+from plugin.sidebar import actions, launch, panel, schemas, tokens
 
 bp = Blueprint("brobygger_sidebar", __name__)
 
@@ -101,7 +98,7 @@ def launch_sidebar() -> Any:
     me = session.get(Recruiter, granted.recruiter_id)
     assert tenant is not None and me is not None  # verify() found both
     g.sidebar_frame_ancestors = frame_ancestors(tenant.ats_origins)
-    sidebar_token = sidebar_tokens.issue(state.setting("SECRET_KEY"), tenant.id, me.id, granted.person_id,
+    sidebar_token = tokens.issue(state.setting("SECRET_KEY"), tenant.id, me.id, granted.person_id,
                                          granted.ctx)
     lang, zone = language(me, tenant), ZoneInfo(me.time_zone or "UTC")
     if granted.person_id is None:
@@ -129,18 +126,18 @@ def _refused(reason: Any, tenant: Tenant | None) -> Any:
 
 
 def _body(person_id: uuid.UUID, me: Recruiter) -> dict[str, Any]:
-    view = sidebar.view(db_session(), me.tenant_id, person_id, me.id, cache=get_state().redis)
+    view = panel.view(db_session(), me.tenant_id, person_id, me.id, cache=get_state().redis)
     return {"view": view, "queue_url": handoff_url(me), "snooze_presets": ("1w", "1m", "2m", "6m"),
             "followup_presets": schemas.FOLLOWUP_PRESETS}
 
 
 # --- quick actions ------------------------------------------------------------------------------------------
 
-Handler = Callable[[sidebar_tokens.SidebarGrant, Recruiter, dict[str, Any], Actor], Any]
+Handler = Callable[[tokens.SidebarGrant, Recruiter, dict[str, Any], Actor], Any]
 
 
 def _on_person(act: Callable[..., Any], with_me: bool = False) -> Handler:
-    def run(grant: sidebar_tokens.SidebarGrant, me: Recruiter, data: dict[str, Any], actor: Actor) -> Any:
+    def run(grant: tokens.SidebarGrant, me: Recruiter, data: dict[str, Any], actor: Actor) -> Any:
         if grant.person_id is None:
             raise _Refusal(409, gettext("Start tracking this candidate first."))
         args = (me,) if with_me else ()
@@ -149,10 +146,10 @@ def _on_person(act: Callable[..., Any], with_me: bool = False) -> Handler:
     return run
 
 
-def _track(grant: sidebar_tokens.SidebarGrant, me: Recruiter, _data: dict[str, Any], actor: Actor) -> uuid.UUID:
+def _track(grant: tokens.SidebarGrant, me: Recruiter, _data: dict[str, Any], actor: Actor) -> uuid.UUID:
     if grant.person_id is not None:
         return grant.person_id
-    return sidebar_actions.start_tracking(db_session(), get_state().vault, grant.tenant_id, me, grant.ctx, actor)
+    return actions.start_tracking(db_session(), get_state().vault, grant.tenant_id, me, grant.ctx, actor)
 
 
 class _Refusal(Exception):
@@ -162,15 +159,15 @@ class _Refusal(Exception):
 
 
 ACTIONS: dict[str, tuple[type[Schema], Handler, Any]] = {
-    "touch": (schemas.TouchIn, _on_person(sidebar_actions.log_touch, with_me=True), lazy_gettext("Touch logged.")),
-    "followup": (schemas.FollowUpIn, _on_person(sidebar_actions.schedule, with_me=True),
+    "touch": (schemas.TouchIn, _on_person(actions.log_touch, with_me=True), lazy_gettext("Touch logged.")),
+    "followup": (schemas.FollowUpIn, _on_person(actions.schedule, with_me=True),
                  lazy_gettext("Follow-up scheduled.")),
-    "snooze": (schemas.SnoozeIn, _on_person(sidebar_actions.snooze), lazy_gettext("Follow-up snoozed.")),
-    "done": (schemas.DoneIn, _on_person(sidebar_actions.complete),
+    "snooze": (schemas.SnoozeIn, _on_person(actions.snooze), lazy_gettext("Follow-up snoozed.")),
+    "done": (schemas.DoneIn, _on_person(actions.complete),
              lazy_gettext("Follow-up done; the touch is logged.")),
-    "referral": (schemas.ReferralIn, _on_person(sidebar_actions.log_referral, with_me=True),
+    "referral": (schemas.ReferralIn, _on_person(actions.log_referral, with_me=True),
                  lazy_gettext("Referral logged.")),
-    "shortlist": (schemas.ShortlistIn, _on_person(sidebar_actions.shortlist), lazy_gettext("Added to the shortlist.")),
+    "shortlist": (schemas.ShortlistIn, _on_person(actions.shortlist), lazy_gettext("Added to the shortlist.")),
     "track": (schemas.BaseSchema, _track, lazy_gettext("Now tracking this candidate.")),
 }
 
@@ -205,17 +202,17 @@ def quick_action(action: str) -> Any:
     body: dict[str, Any] = {"message": message,
                             "html": _render("brobygger/_sidebar_body.html", lang, zone, **_body(person_id, me))}
     if action == "track":
-        body["token"] = sidebar_tokens.issue(state.setting("SECRET_KEY"), grant.tenant_id, me.id, person_id)
+        body["token"] = tokens.issue(state.setting("SECRET_KEY"), grant.tenant_id, me.id, person_id)
     return jsonify(body)
 
 
-def _grant() -> sidebar_tokens.SidebarGrant:
+def _grant() -> tokens.SidebarGrant:
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise _Refusal(401, gettext("This sidebar has no session. Open it again from the ATS."))
     try:
-        return sidebar_tokens.read(db_session(), get_state().setting("SECRET_KEY"), token.strip())
-    except sidebar_tokens.TokenError as exc:
+        return tokens.read(db_session(), get_state().setting("SECRET_KEY"), token.strip())
+    except tokens.TokenError as exc:
         if str(exc) == "expired":
             raise _Refusal(401, gettext("This sidebar has been open too long. Open it again from the ATS.")) from None
         raise _Refusal(401, gettext("This sidebar's session is not valid. Open it again from the ATS.")) from None

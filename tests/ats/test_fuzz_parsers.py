@@ -40,7 +40,7 @@ from connectors.teamtailor import TeamtailorConnector
 from connectors.types import WebhookEvent
 from plugin.ats import installations
 from plugin.extension import get_state
-from plugin.imports import importers as imports
+from plugin.imports import importers
 from plugin.models import AuditEvent, Person, PersonEmail, Touchpoint, WebhookDelivery
 from plugin.people import identity
 
@@ -420,7 +420,7 @@ PLAUSIBLE = {
     "connected_on": ["26 Nov 2026", "9 Sep 2019", ""], "phone": ["+47 912 34 567", ""], "tags": ["java;kotlin", ""]}
 ODD_CELLS = ["not-an-email", "http://[", "ftp://x", "31 Feb 2020", "9 Sep 99999", "x" * 201, "y" * 1000,
              "a\x00b", "\ufeff", ";", ",", '"', "\r\n"]
-COLUMN_FIELDS = {**dict(imports.LINKEDIN_COLUMNS), **dict(CSV_MAPPING)}  # column → field
+COLUMN_FIELDS = {**dict(importers.LINKEDIN_COLUMNS), **dict(CSV_MAPPING)}  # column → field
 
 
 def _cell(column: str) -> st.SearchStrategy[str]:
@@ -495,9 +495,11 @@ def owner(tenant: Any) -> uuid.UUID:
     return uuid.UUID(tenant.create("/recruiters", {"email": OWNER, "name": "Kari Rekrutterer"})["id"])
 
 
-def _rows(kind: str, path: Path) -> list[imports.SourceRow]:
-    text = imports.read_text(path)
-    return imports.linkedin_rows(text) if kind == "linkedin" else imports.csv_rows(text, CSV_MAPPING, _delimiter(text))
+def _rows(kind: str, path: Path) -> list[importers.SourceRow]:
+    text = importers.read_text(path)
+    if kind == "linkedin":
+        return importers.linkedin_rows(text)
+    return importers.csv_rows(text, CSV_MAPPING, _delimiter(text))
 
 
 def _delimiter(text: str) -> str:
@@ -522,12 +524,12 @@ def test_an_import_accounts_for_every_record_and_writes_what_it_reports(
     before = _counts(app)
     try:
         rows = _rows(kind, import_path)
-    except imports.ImportFileError as refused:
+    except importers.ImportFileError as refused:
         _assert_names_a_line_when_about_one(refused.message)
         assert _counts(app) == before
         return
     with get_state(app).sessions() as session:
-        result = imports.import_rows(session, tenant.id, owner, rows, source=imports.CSV_SOURCE)
+        result = importers.import_rows(session, tenant.id, owner, rows, source=importers.CSV_SOURCE)
     after = _counts(app)
     assert result.created + result.updated + result.skipped + len(result.bad) == len(rows)
     lines = {row.line for row in rows}
@@ -569,15 +571,15 @@ def test_the_import_command_prints_counts_or_one_readable_line(
 def test_an_unreadable_linkedin_url_is_a_bad_row_not_a_failed_import(
         app: Flask, tenant: Any, owner: uuid.UUID) -> None:
     header = ",".join(LINKEDIN_HEADER)
-    rows = imports.linkedin_rows(f"{header}\nKari,Nordmann,http://[,,,,\nPer,Hansen,,,,,\n")
+    rows = importers.linkedin_rows(f"{header}\nKari,Nordmann,http://[,,,,\nPer,Hansen,,,,,\n")
     with get_state(app).sessions() as session:  # urlsplit's ValueError used to abort the whole import
-        result = imports.import_rows(session, tenant.id, owner, rows, source=imports.LINKEDIN_SOURCE)
+        result = importers.import_rows(session, tenant.id, owner, rows, source=importers.LINKEDIN_SOURCE)
     assert (result.created, [(bad.line, bad.reason) for bad in result.bad]) == (
         1, [(2, "malformed LinkedIn URL 'http://['")])
     assert identity.normalise_linkedin_url(" http://[ ") == "http://["
 
 
 def test_a_header_cell_with_a_line_break_still_makes_a_one_line_error() -> None:
-    with pytest.raises(imports.ImportFileError) as refused:
-        imports.csv_rows('"Fornavn\nog mer",Etternavn\nKari,Nordmann\n', [("Navn", "first_name")])
+    with pytest.raises(importers.ImportFileError) as refused:
+        importers.csv_rows('"Fornavn\nog mer",Etternavn\nKari,Nordmann\n', [("Navn", "first_name")])
     assert refused.value.message == "The header has no column 'Navn' (it has Fornavn og mer, Etternavn)."

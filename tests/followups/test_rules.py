@@ -13,7 +13,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from connectors.simulators.dataset import Dataset, SimCandidate
-from plugin.core import dates as workdays
+from plugin.core import dates
 from plugin.extension import get_state
 from plugin.followups import rules
 from plugin.models import Cadence, FollowUp, PersonLink, Role, Tenant, Touchpoint
@@ -198,7 +198,7 @@ def test_the_sync_thanks_fresh_interviews_and_proposes_cadences(app: Flask, tena
     assert _cadence(app, _person_id(app, unmet)) is None
     [thanks] = [f for f in _followups(tenant, person_id=str(person_id)) if f["kind"] == "connect_and_thank"]
     assert thanks["kind"] == "connect_and_thank"
-    assert _at(thanks["due_at"]) == workdays.next_working_morning(interview, "Europe/Oslo")
+    assert _at(thanks["due_at"]) == dates.next_working_morning(interview, "Europe/Oslo")
 
     _sync(app, greenhouse.installation_id)  # again: nothing twice
     assert _count(app, Cadence) == 1 and _count(app, FollowUp, THANKS) == 1

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from plugin.extension import get_state
-from plugin.imports import importers as imports
+from plugin.imports import importers
 from plugin.models import AuditEvent, Origin, Person, Recruiter, Touchpoint
 from tests.helpers import brobygger, child_env
 
@@ -205,10 +205,10 @@ def test_failure_mid_import_leaves_nothing_written(app: Flask, session: Session,
                                                    owner: uuid.UUID) -> None:
     """The owner is removed after validation, inside the import's transaction, once the first chunk has
     been written: the database itself then refuses the next chunk's people (foreign key)."""
-    rows = imports.linkedin_rows(imports.read_text(LINKEDIN))
+    rows = importers.linkedin_rows(importers.read_text(LINKEDIN))
     written_before_failure: list[int] = []
 
-    def rows_losing_their_owner() -> Iterator[imports.SourceRow]:
+    def rows_losing_their_owner() -> Iterator[importers.SourceRow]:
         for index, row in enumerate(rows):
             if index == 3:
                 written_before_failure.append(session.scalar(select(func.count()).select_from(Person)) or 0)
@@ -216,7 +216,7 @@ def test_failure_mid_import_leaves_nothing_written(app: Flask, session: Session,
             yield row
 
     with pytest.raises(IntegrityError):
-        imports.import_rows(session, tenant.id, owner, rows_losing_their_owner(), source=imports.LINKEDIN_SOURCE,
+        importers.import_rows(session, tenant.id, owner, rows_losing_their_owner(), source=importers.LINKEDIN_SOURCE,
                             chunk_size=2)
     assert written_before_failure == [2]
     assert (_count(app, Person), _count(app, Touchpoint), _count(app, AuditEvent, AuditEvent.surface == "import"),
@@ -264,8 +264,8 @@ def test_wrong_mappings_fail_before_anything_is_read(runner: Any, app: Flask, te
     missing = _import(runner, tenant, "csv", SEMICOLON, "--map", "Fornavn=first_name", "--map", "Epost=email",
                       "--delimiter", ";")
     assert missing.exit_code == 1
-    with pytest.raises(imports.ImportFileError, match=r"^The header has no column 'Epost' \(it has Fornavn, Etter"):
-        imports.csv_rows(imports.read_text(SEMICOLON), [("Fornavn", "first_name"), ("Epost", "email")], ";")
+    with pytest.raises(importers.ImportFileError, match=r"^The header has no column 'Epost' \(it has Fornavn, Etter"):
+        importers.csv_rows(importers.read_text(SEMICOLON), [("Fornavn", "first_name"), ("Epost", "email")], ";")
     assert _count(app, Person) == 0
     for args in (["import", "--help"], ["import", "linkedin", "--help"], ["import", "csv", "--help"]):
         assert "Usage:" in runner.invoke(args=["brobygger", *args]).output
@@ -320,8 +320,8 @@ def test_big_file_imports_quietly_and_matching_is_not_n_plus_one(runner: Any, ap
         event.listen(engine, "before_cursor_execute", record)
         try:
             with _db(app) as session:
-                outcome = imports.import_rows(session, tenant.id, owner, imports.linkedin_rows(imports.read_text(path)),
-                                              source=imports.LINKEDIN_SOURCE)
+                rows_read = importers.linkedin_rows(importers.read_text(path))
+                outcome = importers.import_rows(session, tenant.id, owner, rows_read, source=importers.LINKEDIN_SOURCE)
         finally:
             event.remove(engine, "before_cursor_execute", record)
         assert (outcome.created, outcome.updated, outcome.skipped) == (count, 0, 0)  # the insert path, every row

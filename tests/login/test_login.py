@@ -19,8 +19,8 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 from plugin import create_app
 from plugin.extension import get_state
-from plugin.login import links as login
-from plugin.login.session import handoff_url
+from plugin.login import links
+from plugin.login.account import handoff_url
 from plugin.models import Recruiter
 from tests.helpers import free_port
 from tests.pages import csrf, make_recruiter, post_form
@@ -106,7 +106,7 @@ def _aged_token(app: Flask, recruiter_id: str, kind: str, age: int) -> str:
     with state.sessions() as session:
         tenant_id = session.get(Recruiter, uuid.UUID(recruiter_id)).tenant_id
     claims = {"r": recruiter_id, "t": str(tenant_id), "k": kind, "j": uuid.uuid4().hex}
-    return URLSafeTimedSerializer(state.setting("SECRET_KEY"), salt=login.SALT, signer=PastSigner).dumps(claims)
+    return URLSafeTimedSerializer(state.setting("SECRET_KEY"), salt=links.SALT, signer=PastSigner).dumps(claims)
 
 
 @pytest.mark.parametrize("kind, age, accepted", [
@@ -124,7 +124,7 @@ def test_links_expire(app: Flask, client: FlaskClient, tenant: Any, kind: str, a
 def test_forged_and_foreign_links_are_refused(app: Flask, client: FlaskClient, tenant: Any) -> None:
     recruiter = make_recruiter(tenant)
     token = _aged_token(app, recruiter["id"], "mail", 0)
-    forged = URLSafeTimedSerializer("another-key", salt=login.SALT).dumps({"r": recruiter["id"], "k": "mail"})
+    forged = URLSafeTimedSerializer("another-key", salt=links.SALT).dumps({"r": recruiter["id"], "k": "mail"})
     for bad in (token[:-3] + "abc", forged, "nonsense"):
         response = client.get(f"/login/{bad}")
         assert response.status_code == 400
@@ -164,9 +164,9 @@ def test_sign_in_ends_after_twelve_hours(app: Flask, client: FlaskClient, tenant
 
 def test_mailing_is_rate_limited_per_address(app: Flask, client: FlaskClient, tenant: Any) -> None:
     make_recruiter(tenant)
-    for _ in range(login.MAIL_LIMIT + 2):
+    for _ in range(links.MAIL_LIMIT + 2):
         assert _ask(client, "kari@acme.no").status_code == 200
-    assert len(_outbox(app)) == login.MAIL_LIMIT
+    assert len(_outbox(app)) == links.MAIL_LIMIT
 
 
 class _Inbox:

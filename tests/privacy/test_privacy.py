@@ -28,7 +28,7 @@ from plugin.models import (
     TouchpointKind,
 )
 from plugin.privacy import consent, retention, tasks
-from plugin.reports import figures as reports
+from plugin.reports import figures
 from plugin.reports.figures import parse_month
 
 T0 = datetime(2024, 1, 15, 10, tzinfo=UTC)
@@ -52,7 +52,7 @@ def _followups(app: Flask, person_id: Any, kind: str) -> list[FollowUp]:
 
 def _old_month_report(app: Flask, tenant_id: uuid.UUID) -> dict:
     with get_state(app).sessions() as session:
-        data = reports.build(session, tenant_id, parse_month("2024-02"), now=datetime(2026, 6, 1, tzinfo=UTC))
+        data = figures.build(session, tenant_id, parse_month("2024-02"), now=datetime(2026, 6, 1, tzinfo=UTC))
     return {k: v for k, v in data.items() if k != "generated_at"}
 
 

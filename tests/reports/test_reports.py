@@ -37,7 +37,7 @@ from plugin.models import (
     ReportSnapshot,
     Vendor,
 )
-from plugin.reports import figures as reports
+from plugin.reports import figures
 from plugin.reports.figures import Month
 from plugin.tenancy import tenants
 from tests.conftest import _empty_tables
@@ -145,7 +145,7 @@ def refs(session: Session, tenant: Any) -> dict[str, Any]:
 
 @pytest.fixture
 def report(session: Session, tenant: Any, refs: dict) -> dict[str, Any]:
-    return reports.build(session, tenant.id, MARCH, now=NOW)
+    return figures.build(session, tenant.id, MARCH, now=NOW)
 
 
 def test_referral_counts(report: dict) -> None:
@@ -201,13 +201,13 @@ def test_followups(report: dict) -> None:
 
 
 def test_month_boundary_in_oslo() -> None:
-    start, end = MARCH.bounds(reports.ZoneInfo("Europe/Oslo"))
+    start, end = MARCH.bounds(figures.ZoneInfo("Europe/Oslo"))
     assert start == at("2026-02-28 23:00") and end == at("2026-03-31 22:00")
     assert Month(2026, 1).shift(-1) == Month(2025, 12) and Month(2026, 12).shift(1) == Month(2027, 1)
 
 
 def test_an_empty_month_is_an_honest_empty_report(session: Session, tenant: Any) -> None:
-    data = reports.build(session, tenant.id, Month(2024, 7), now=NOW)
+    data = figures.build(session, tenant.id, Month(2024, 7), now=NOW)
     assert data["empty"] is True and data["complete"] is True
     assert data["referrals"]["total"] == t(0, 0, 0) and data["by_referrer"] == []
     assert data["hires"]["referral_share"] == t(None, None, None)
@@ -252,7 +252,7 @@ def test_past_month_snapshot_is_stable_until_regenerated(tenant: Any, session: S
 
 
 def test_current_month_is_live(tenant: Any, session: Session) -> None:
-    month = reports.current_month(reports.ZoneInfo("Europe/Oslo"))
+    month = figures.current_month(figures.ZoneInfo("Europe/Oslo"))
     before = tenant.get(f"/reports/referrals/{month.key}").json
     assert (before["stored"], before["complete"]) == (False, False)
     f = Fixture(session, tenant.id)

@@ -13,7 +13,7 @@ import pytest
 from flask import Flask
 
 from plugin.extension import get_state
-from plugin.sidebar import panel as sidebar
+from plugin.sidebar import panel
 from plugin.sidebar.launch import LAUNCH_PATH
 from tests.sidebar_support import act, open_sidebar, set_languages, set_origins
 
@@ -187,7 +187,7 @@ def test_common_ground(app: Flask, client: Any, tenant: Any, kari: dict) -> None
     with state.sessions() as session:
         from uuid import UUID
 
-        ground = sidebar.view(session, tenant.id, UUID(candidate["id"]), UUID(kari["id"])).common_ground
+        ground = panel.view(session, tenant.id, UUID(candidate["id"]), UUID(kari["id"])).common_ground
     assert ground.worked_here is True
     assert {(m.name, m.relation, m.how) for m in ground.mutual} == {
         ("Rune Referent", "referred_them", "owner"), ("Ola Recruiter", "referred_them", "recruiter")}

@@ -23,7 +23,7 @@ from connectors.simulators.dataset import Dataset, generate
 from connectors.simulators.greenhouse import GreenhouseSimulator
 from plugin.ats import installations
 from plugin.extension import get_state
-from plugin.login.session import handoff_url
+from plugin.login.account import handoff_url
 from plugin.models import Person, PersonLink
 from tests.sidebar_support import act, open_sidebar
 

@@ -23,7 +23,7 @@ from werkzeug.wrappers import Response
 from plugin.core.actors import Actor
 from plugin.extension import db_session, get_state
 from plugin.i18n import gettext
-from plugin.login import links as login
+from plugin.login import links
 from plugin.models import Origin, Recruiter
 
 SESSION_HOURS = 12
@@ -32,7 +32,7 @@ CSRF_KEY = "brobygger_csrf"
 # No surface of its own in the (final) Origin vocabulary: the recruiter's pages count as the sidebar's kin.
 PAGE_SURFACE = Origin.SIDEBAR
 
-def sign_in(grant: login.Grant) -> None:
+def sign_in(grant: links.Grant) -> None:
     _forget()  # only our keys: a host app's own session data stays
     session.permanent = True
     session.update({KEYS[0]: str(grant.recruiter_id), KEYS[1]: str(grant.tenant_id), KEYS[2]: int(time.time()),
@@ -56,10 +56,10 @@ def current_recruiter() -> Recruiter | None:
     signed_in_at = session.get(KEYS[2])
     if isinstance(signed_in_at, int) and time.time() - signed_in_at < SESSION_HOURS * 3600:
         try:
-            grant = login.Grant(uuid.UUID(str(session.get(KEYS[1]))), uuid.UUID(str(session.get(KEYS[0]))))
+            grant = links.Grant(uuid.UUID(str(session.get(KEYS[1]))), uuid.UUID(str(session.get(KEYS[0]))))
         except ValueError:
             grant = None
-        recruiter = login.active_recruiter(db_session(), grant) if grant else None
+        recruiter = links.active_recruiter(db_session(), grant) if grant else None
     g.brobygger_recruiter = recruiter
     if recruiter is not None:
         g.brobygger_locale = recruiter.language  # our texts come out in the recruiter's language
@@ -149,7 +149,7 @@ def setup(page_bp: Blueprint) -> None:
 def handoff_url(recruiter: Recruiter) -> str:
     """A short-lived, single-use link the sidebar opens in a new tab: the recruiter lands signed in on
     the queue with a first-party cookie, which a cross-site iframe could not set."""
-    return link_url(login.make_token(get_state().setting("SECRET_KEY"), recruiter, "handoff"))
+    return link_url(links.make_token(get_state().setting("SECRET_KEY"), recruiter, "handoff"))
 
 
 def link_url(token: str) -> str:
