@@ -342,7 +342,7 @@ def section(trials: list[Trial], split: JobSplit, ats_side: dict[str, Any], quic
              f"{len(trials) + 1} trials): per job a new OAuth token, the candidate, its applications and their stage "
              "history; the users and referrers lists (people, never cached) when the candidate's applications name "
              "one; the lists that name no one (jobs, stages, sources, rejection reasons) once, then from the "
-             "installation's Redis cache (`services/installations.py`, 15 minutes). At one webhook every ~1.5 s "
+             "installation's Redis cache (`plugin/ats/installations.py`, 15 minutes). At one webhook every ~1.5 s "
              f"that is up to {max((n for _, n in ats_side['windows']), default=0)} requests in one 10 s window "
              f"against a quota of 50; {ats_side['over_quota']} went over it (the HTTP client waits a spent window "
              "out). Slowest trials: "

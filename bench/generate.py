@@ -20,15 +20,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from bench.common import (
-    MARKER_DDL,
-    RECRUITER_EMAIL,
-    TENANT_NAME,
-    database_url,
-    ensure_database,
-    make_app,
-    read_marker,
-)
+from bench.common import MARKER_DDL, RECRUITER_EMAIL, TENANT_NAME, database_url, ensure_database, make_app, read_marker
 from plugin import migrate
 from plugin.db import make_engine
 from plugin.extension import get_state

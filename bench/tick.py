@@ -1,7 +1,7 @@
 """The cron tick over 1,000,000 follow-ups (aim: under 100 ms per tick).
 
-`brobygger cron` enqueues `jobs.cron.tick` every minute; a worker runs it, and every minute it enqueues
-`jobs.notify.collect`, the job that reads the follow-ups (wakes ended snoozes, creates the due and
+`brobygger cron` enqueues `plugin.cron.tick` every minute; a worker runs it, and every minute it enqueues
+`plugin.followups.jobs.collect`, the job that reads the follow-ups (wakes ended snoozes, creates the due and
 waking-up notices, today's digest rows). A minute's tick here is both, called as the worker calls them,
 in one process against PostgreSQL (database brobygger_bench_tick) and Redis db 10:
 
@@ -264,12 +264,12 @@ def section(facts: dict[str, Any], quick: bool, first: list[MinuteTick], steady:
         "shared 2-core machine. Generated with set-based SQL (`bench/tick_data.py`), reused between runs "
         "(`--rebuild` starts over).",
         f"- `cron.tick(now)` is what `brobygger cron` enqueues every minute; the minute's work adds the "
-        f"`jobs.notify.collect` job the tick enqueues (the one that reads follow-ups), both called directly as a "
-        f"worker calls them (no queue latency). After {WARMUP} warm-up minutes at the data's anchor: {n} minutes "
-        f"at anchor + 1 … {n} min (first of a new minute; together they found {news}), then {n} runs of the last "
-        f"minute again (steady: {steady_news} jobs or rows added). Outside the timings, before each minute, the "
-        "work a worker keeping up would have done is marked done (digests sent, the day's retention run); at the "
-        "start and end, what minutes past the anchor changed is undone.",
+        f"`plugin.followups.jobs.collect` job the tick enqueues (the one that reads follow-ups), both called "
+        f"directly as a worker calls them (no queue latency). After {WARMUP} warm-up minutes at the data's "
+        f"anchor: {n} minutes at anchor + 1 … {n} min (first of a new minute; together they found {news}), "
+        f"then {n} runs of the last minute again (steady: {steady_news} jobs or rows added). Outside the "
+        "timings, before each minute, the work a worker keeping up would have done is marked done (digests sent, "
+        "the day's retention run); at the start and end, what minutes past the anchor changed is undone.",
         f"- `collect_people` (enqueued hourly) timed at {len(people)} successive hours; the Redis-lost tick runs "
         f"after FLUSHDB, {len(lost)} times. The statements of one minute ({len(minute_sql.seen)}) and of one "
         "`collect_people` were captured with SQLAlchemy events and run again under EXPLAIN ANALYZE, each in a "
@@ -289,7 +289,7 @@ def found(first: list[MinuteTick], steady: list[MinuteTick], plans: list[Plan], 
         "of a minute's median: it only enqueues, and asks Redis once (one pipeline of EXISTS) which of its job "
         f"ids exist. Before that check it attempted a full enqueue for every id: for the {ids} ids a steady tick "
         f"finds taken here that alone takes {ms(statistics.median(attempts))} (median of 5) against "
-        f"{ms(statistics.median(t.tick for t in steady))} for the whole steady tick now (fixed in `jobs/cron.py`).",
+        f"{ms(statistics.median(t.tick for t in steady))} for the whole steady tick now (fixed in `plugin/cron.py`).",
         f"One instrumented minute took {ms(captured.total)}, {ms(minute_sql.seconds)} of it in "
         f"{minute_sql.count} SQL statements (time on the engine); the rest is Python (ORM rows, job arguments) "
         "and Redis.",
@@ -305,7 +305,8 @@ def found(first: list[MinuteTick], steady: list[MinuteTick], plans: list[Plan], 
         out.append("Sequential scans of large tables: " + "; ".join(
             f"{s} in `{short(p.statement, 90)}` ({p.ms:.1f} ms)" for p, s in scans)
             + ". These are the hourly `collect_people` statements (cadences and referrals have no index for "
-              "their conditions, as `services/notices.py` says); the per-minute statements all read index ranges.")
+              "their conditions, as `plugin/followups/notices.py` says); the per-minute statements all read index "
+              "ranges.")
     else:
         out.append(f"No statement reads more than {LARGE_TABLE_ROWS:,} rows of a table sequentially.")
     return [f"{i}. {line}" for i, line in enumerate(out, 1)]

@@ -114,7 +114,7 @@ class Brobygger:
 
     @staticmethod
     def _register_error_handlers(app: Flask) -> None:
-        """Our blueprints carry their own handlers (web/__init__.py). Unmatched URLs belong to no
+        """Our blueprints carry their own handlers (routes.py). Unmatched URLs belong to no
         blueprint, so an app-level handler gives our paths the envelope too; a host that already
         handles these errors itself keeps its own handler."""
         existing = app.error_handler_spec[None][None]

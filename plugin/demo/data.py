@@ -5,10 +5,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from plugin.models import (
-    RoleStatus,
-    TouchpointKind,
-)
+from plugin.models import RoleStatus, TouchpointKind
 
 DEMO_TENANT_NAME = "Fjordlys Rekruttering (demo)"
 DEMO_KEY_NAME = "demo"

@@ -28,17 +28,7 @@ from plugin.core.actors import Actor, audit
 from plugin.core.lookup import check_owned
 from plugin.errors import InvalidError, NotFoundError
 from plugin.followups import cadences
-from plugin.models import (
-    LawfulBasis,
-    Origin,
-    Person,
-    PersonEmail,
-    Recruiter,
-    Touchpoint,
-    TouchpointKind,
-    utcnow,
-    uuid7,
-)
+from plugin.models import LawfulBasis, Origin, Person, PersonEmail, Recruiter, Touchpoint, TouchpointKind, utcnow, uuid7
 from plugin.people.identity import normalise_linkedin_url
 from plugin.privacy import fingerprints, tasks
 

@@ -1,5 +1,5 @@
 """Role pages: the list (filtered by status) with a create form, and one role with its status moves,
-shortlist (with a note per person) and suggested passive candidates. Rules stay in services.roles."""
+shortlist (with a note per person) and suggested passive candidates. Rules stay in `roles.py`."""
 
 from __future__ import annotations
 
@@ -111,7 +111,7 @@ def _field_label(name: str) -> str:
 @bp.post("/roles/<uuid:role_id>/status")
 @account.require_recruiter
 def move(role_id: uuid.UUID) -> Any:
-    """Only the moves services.roles allows; any other (a stale page, a forged form) shows why not."""
+    """Only the moves `roles.py` allows; any other (a stale page, a forged form) shows why not."""
     me = account.recruiter()
     status = request.form.get("status", "")
     if status not in {s.value for s in RoleStatus}:

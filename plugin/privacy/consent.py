@@ -18,14 +18,7 @@ from plugin.core.actors import Actor, audit
 from plugin.core.dates import add_months
 from plugin.core.lookup import get_live_person
 from plugin.core.signed import BadToken, Signer, claim_once, is_claimed, release_claim
-from plugin.models import (
-    FollowUp,
-    LawfulBasis,
-    Origin,
-    Person,
-    Tenant,
-    utcnow,
-)
+from plugin.models import FollowUp, LawfulBasis, Origin, Person, Tenant, utcnow
 from plugin.privacy import erasure, texts
 from plugin.privacy.notice import language
 from plugin.privacy.tasks import CONSENT_RENEWAL, add_task, complete_tasks

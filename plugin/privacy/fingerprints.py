@@ -18,10 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from plugin.errors import ConflictError
-from plugin.models import (
-    Fingerprint,
-    Person,
-)
+from plugin.models import Fingerprint, Person
 from plugin.people.identity import normalise_linkedin_url
 
 KEY_INFO = "brobygger_fingerprint_key"

@@ -12,12 +12,7 @@ from sqlalchemy.orm import Session
 
 from plugin.core.lookup import get_live_person
 from plugin.i18n import pick_language
-from plugin.models import (
-    LawfulBasis,
-    Person,
-    Recruiter,
-    Tenant,
-)
+from plugin.models import LawfulBasis, Person, Recruiter, Tenant
 from plugin.privacy import texts
 from plugin.tenancy import tenants
 from plugin.tenancy.settings import privacy_of

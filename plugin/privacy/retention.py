@@ -15,13 +15,7 @@ from sqlalchemy.orm import Session
 
 from plugin.core.dates import add_months
 from plugin.core.lookup import get_owned
-from plugin.models import (
-    LawfulBasis,
-    Person,
-    Tenant,
-    Touchpoint,
-    utcnow,
-)
+from plugin.models import LawfulBasis, Person, Tenant, Touchpoint, utcnow
 from plugin.privacy.consent import renewal_prompts
 from plugin.privacy.erasure import anonymise
 from plugin.privacy.tasks import PRIVACY_ACTOR

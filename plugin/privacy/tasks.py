@@ -14,16 +14,7 @@ from sqlalchemy.orm import Session
 from plugin.core.actors import Actor, audit
 from plugin.core.dates import add_months
 from plugin.core.lookup import get_live_person
-from plugin.models import (
-    FollowUp,
-    FollowUpStatus,
-    LawfulBasis,
-    Origin,
-    Person,
-    Tenant,
-    utcnow,
-    uuid7,
-)
+from plugin.models import FollowUp, FollowUpStatus, LawfulBasis, Origin, Person, Tenant, utcnow, uuid7
 from plugin.privacy import texts
 from plugin.privacy.notice import compose, is_first_hand, owner_emails, source_category
 from plugin.tenancy import tenants

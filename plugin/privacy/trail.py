@@ -9,9 +9,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from plugin.core.pagination import Page, paginate
-from plugin.models import (
-    AuditEvent,
-)
+from plugin.models import AuditEvent
 from plugin.privacy.export import entity_ids
 
 

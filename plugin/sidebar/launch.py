@@ -12,7 +12,6 @@ import secrets
 import time
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
@@ -25,6 +24,7 @@ from plugin.core.signed import claim_once
 from plugin.i18n import lazy_gettext as _
 from plugin.models import Installation, Person, PersonLink, Recruiter, Tenant, Vendor
 from plugin.security import Vault
+from plugin.sidebar.tokens import SidebarGrant
 
 LAUNCH_PATH = "/sidebar/launch"
 MAX_LIFETIME = 300
@@ -35,13 +35,6 @@ class LaunchError(Exception):
     """Why a launch was refused; shown to the user on the refusal page (a lazy string: it is rendered in
     the language of the page that shows it)."""
 
-
-@dataclass(frozen=True)
-class Launch:
-    tenant_id: uuid.UUID
-    recruiter_id: uuid.UUID
-    person_id: uuid.UUID | None
-    ctx: dict[str, Any]
 
 
 def query_hash(method: str, path: str, query: Iterable[tuple[str, str]]) -> str:
@@ -58,7 +51,7 @@ def sign(secret: str, tenant_id: uuid.UUID, sub: str, ctx: dict[str, Any], lifet
 
 
 def verify(session: Session, vault: Vault, redis: Redis, token: str, method: str, path: str,
-           query: Iterable[tuple[str, str]]) -> Launch:
+           query: Iterable[tuple[str, str]]) -> SidebarGrant:
     tenant = _tenant(session, token)
     try:
         claims = jwt.decode(token, vault.decrypt(tenant.sidebar_secret_encrypted), algorithms=["HS256"],
@@ -77,7 +70,7 @@ def verify(session: Session, vault: Vault, redis: Redis, token: str, method: str
         raise LaunchError(_("The launch link has been used already. Open the sidebar again from the ATS."))
     recruiter = find_recruiter(session, tenant.id, str(claims["sub"]))
     ctx = claims.get("ctx") if isinstance(claims.get("ctx"), dict) else {}
-    return Launch(tenant.id, recruiter.id, _person_id(session, tenant.id, ctx), ctx)
+    return SidebarGrant(tenant.id, recruiter.id, _person_id(session, tenant.id, ctx), ctx)
 
 
 def _tenant(session: Session, token: str) -> Tenant:

@@ -29,17 +29,20 @@ class TokenError(Exception):
 
 @dataclass(frozen=True)
 class SidebarGrant:
+    """What a verified launch grants, and what the in-page token carries on: this recruiter, in this tenant,
+    on this person (or, before tracking starts, the ATS candidate named in `ctx`)."""
+
     tenant_id: uuid.UUID
     recruiter_id: uuid.UUID
     person_id: uuid.UUID | None
     ctx: dict[str, Any]
 
 
-def issue(secret_key: str, tenant_id: uuid.UUID, recruiter_id: uuid.UUID, person_id: uuid.UUID | None,
-          ctx: dict[str, Any] | None = None) -> str:
-    claims: dict[str, Any] = {"t": str(tenant_id), "r": str(recruiter_id), "p": str(person_id) if person_id else None}
-    if person_id is None and ctx:  # an untracked ATS candidate: "start tracking" needs to know which
-        claims["c"] = {k: str(ctx[k]) for k in ("vendor", "candidate_id") if k in ctx}
+def issue(secret_key: str, grant: SidebarGrant) -> str:
+    claims: dict[str, Any] = {"t": str(grant.tenant_id), "r": str(grant.recruiter_id),
+                              "p": str(grant.person_id) if grant.person_id else None}
+    if grant.person_id is None and grant.ctx:  # an untracked ATS candidate: "start tracking" needs to know which
+        claims["c"] = {k: str(grant.ctx[k]) for k in ("vendor", "candidate_id") if k in grant.ctx}
     return Signer(secret_key, SALT).sign(claims)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -98,8 +99,7 @@ def launch_sidebar() -> Any:
     me = session.get(Recruiter, granted.recruiter_id)
     assert tenant is not None and me is not None  # verify() found both
     g.sidebar_frame_ancestors = frame_ancestors(tenant.ats_origins)
-    sidebar_token = tokens.issue(state.setting("SECRET_KEY"), tenant.id, me.id, granted.person_id,
-                                         granted.ctx)
+    sidebar_token = tokens.issue(state.setting("SECRET_KEY"), granted)
     lang, zone = language(me, tenant), ZoneInfo(me.time_zone or "UTC")
     if granted.person_id is None:
         return _render("brobygger/sidebar_unknown.html", lang, zone, ctx=granted.ctx, token=sidebar_token,
@@ -202,7 +202,7 @@ def quick_action(action: str) -> Any:
     body: dict[str, Any] = {"message": message,
                             "html": _render("brobygger/_sidebar_body.html", lang, zone, **_body(person_id, me))}
     if action == "track":
-        body["token"] = tokens.issue(state.setting("SECRET_KEY"), grant.tenant_id, me.id, person_id)
+        body["token"] = tokens.issue(state.setting("SECRET_KEY"), replace(grant, person_id=person_id, ctx={}))
     return jsonify(body)
 
 
