@@ -1,11 +1,11 @@
 """A tenant's settings: one schema over the free-form `Tenant.settings` JSON.
 
-Every key is declared once, below, with its type, range, default and description. Two groups of keys
-have a typed view each and an API resource each: the follow-up rules and calendar (`RuleSettings`, at
-/tenant/settings) and privacy (`PrivacySettings`, at /privacy/settings). Stored values are read
-leniently: a key missing or holding a value the schema would refuse is its default, so a hand-edited row
-never breaks a rule. Changes are validated strictly: a 422 names every bad key. Keys that are not ours
-(another feature's) are kept untouched on update.
+Every key is declared here once: its type, range and description in the schema, its default in the typed
+view. Two groups of keys have a schema, a typed view and an API resource each: the follow-up rules and
+calendar (`RuleSettings`, at /tenant/settings) and privacy (`PrivacySettings`, at /privacy/settings).
+Stored values are read leniently: a key missing or holding a value the schema would refuse is its
+default, so a hand-edited row never breaks a rule. Changes are validated strictly: a 422 names every bad
+key. Keys that are not ours (another feature's) are kept untouched on update.
 """
 
 from __future__ import annotations
@@ -89,10 +89,6 @@ class PrivacySettingsSchema(BaseSchema):
         "description": "The controller's privacy address in notices; else the owner's e-mail."})
 
 
-class TenantSettingsSchema(RuleSettingsSchema, PrivacySettingsSchema):
-    """Every setting of a tenant."""
-
-
 @dataclass(frozen=True)
 class RuleSettings:
     rule_connect_and_thank: bool = True
@@ -112,7 +108,7 @@ class RuleSettings:
         return self.cadence_tiers[name]
 
     def as_dict(self) -> dict[str, Any]:
-        return RuleSettingsSchema().dump(asdict(self))
+        return _RULES.dump(asdict(self))
 
 
 @dataclass(frozen=True)
@@ -129,8 +125,8 @@ class PrivacySettings:
         return asdict(self)
 
 
+_RULES, _PRIVACY = RuleSettingsSchema(), PrivacySettingsSchema()  # reused: a schema holds no state between calls
 RULE_DEFAULTS = RuleSettings()
-PRIVACY_DEFAULTS = PrivacySettings()
 
 
 def _lenient(schema: Schema, stored: dict[str, Any] | None) -> dict[str, Any]:
@@ -147,7 +143,7 @@ def _lenient(schema: Schema, stored: dict[str, Any] | None) -> dict[str, Any]:
 
 def rules_of(stored: dict[str, Any] | None) -> RuleSettings:
     """Rule settings from a stored dict; a default tier that names no tier falls back too."""
-    values = _lenient(RuleSettingsSchema(), stored)
+    values = _lenient(_RULES, stored)
     tiers = values.setdefault("cadence_tiers", dict(DEFAULT_TIERS))
     if values.get("default_tier", RULE_DEFAULTS.default_tier) not in tiers:
         values["default_tier"] = RULE_DEFAULTS.default_tier if RULE_DEFAULTS.default_tier in tiers else min(tiers)
@@ -155,7 +151,7 @@ def rules_of(stored: dict[str, Any] | None) -> RuleSettings:
 
 
 def privacy_of(stored: dict[str, Any] | None) -> PrivacySettings:
-    return PrivacySettings(**_lenient(PrivacySettingsSchema(), stored))
+    return PrivacySettings(**_lenient(_PRIVACY, stored))
 
 
 def load_rules(session: Session, tenant_id: uuid.UUID) -> RuleSettings:
@@ -169,7 +165,7 @@ def load_privacy(session: Session, tenant_id: uuid.UUID) -> PrivacySettings:
 
 def validate_rules(changes: dict[str, Any], current: RuleSettings = RULE_DEFAULTS) -> RuleSettings:
     """The rule settings `current` becomes with `changes`; a 422 naming every bad key otherwise."""
-    merged = _validated(RuleSettingsSchema(), changes, current.as_dict())
+    merged = _validated(_RULES, changes, current.as_dict())
     if merged["default_tier"] not in merged["cadence_tiers"]:
         raise InvalidError("The settings have invalid values: default_tier.",
                            {"default_tier": ["Must name one of cadence_tiers."]})
@@ -185,7 +181,7 @@ def update_rules(session: Session, tenant_id: uuid.UUID, changes: dict[str, Any]
 
 def update_privacy(session: Session, tenant_id: uuid.UUID, changes: dict[str, Any], actor: Actor) -> PrivacySettings:
     tenant = _tenant(session, tenant_id)
-    settings = PrivacySettings(**_validated(PrivacySettingsSchema(), changes, privacy_of(tenant.settings).as_dict()))
+    settings = PrivacySettings(**_validated(_PRIVACY, changes, privacy_of(tenant.settings).as_dict()))
     _store(session, tenant, settings.as_dict(), changes, actor)
     return settings
 
