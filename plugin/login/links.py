@@ -26,12 +26,8 @@ LIFETIMES = {"mail": 15 * 60, "handoff": 10 * 60}
 MAIL_LIMIT, MAIL_WINDOW = 5, 15 * 60
 
 
-class LoginError(Exception):
+class LoginError(BadToken):
     """Why a link was refused: `reason` is expired, used or invalid (the page words it in the user's language)."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 @dataclass(frozen=True)
