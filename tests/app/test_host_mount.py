@@ -42,6 +42,9 @@ def test_api_works_under_the_prefix(app_config: dict, tmp_path: Path, app: Flask
     assert [p["first_name"] for p in listed["data"]] == ["Nora"]
     assert "/brobygger/api/v1/people" in client.get("/brobygger/api/v1/openapi.json").json["paths"]
     assert client.get("/brobygger/healthz").json == {"status": "ok"}
+    # A blueprint with a prefix of its own keeps it under the mount point.
+    assert "config" in client.get("/brobygger/partners/teamtailor/activation").json
+    assert client.get("/brobygger/activation").status_code == 404
     manifest = client.get("/brobygger/manifest.json").json
     assert manifest["surfaces"]["queue"]["url"] == "http://brobygger.test/brobygger/queue"
     state.engine.dispose()
