@@ -1,7 +1,9 @@
-"""The cron tick asks Redis which of its job ids exist in one round trip and attempts only the new ones."""
+"""The cron tick asks Redis which of its job ids exist in one round trip and attempts only the new ones;
+every job is named by a dotted path that leads to a function."""
 
 from __future__ import annotations
 
+import importlib
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -10,7 +12,9 @@ from flask import Flask
 from rq.job import Job
 
 from plugin import cron
+from plugin.ats import webhooks, writeback
 from plugin.extension import get_state
+from plugin.followups import deliveries
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 
@@ -54,3 +58,12 @@ def test_a_job_redis_lost_is_enqueued_again(app: Flask, tenant: Any) -> None:
         cron.tick(NOW)
         state.redis.delete(Job.key_for(f"collect-{NOW:%Y%m%d%H%M}"))
         assert cron.tick(NOW) == [f"collect-{NOW:%Y%m%d%H%M}"]
+
+
+def test_every_job_name_leads_to_a_function() -> None:
+    names = (cron.PULSE, cron.COLLECT, cron.COLLECT_PEOPLE, cron.SYNC, cron.RETENTION, webhooks.PROCESS_JOB,
+             writeback.JOB, deliveries.JOB)
+    for name in names:
+        module, _, function = name.rpartition(".")
+        assert module in cron.JOB_MODULES, name
+        assert callable(getattr(importlib.import_module(module), function)), name
