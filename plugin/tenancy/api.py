@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import uuid
 
-from flask import g
 from flask.views import MethodView
-from flask_smorest import abort
-from marshmallow import Schema, fields
 
-from plugin.core.api import Blueprint, actor, db_session, page_args, page_body, tenant_id
+from plugin.core.api import Blueprint, actor, db_session, page_args, page_body, requires_scope, tenant_id
 from plugin.core.schemas import PageQuery
 from plugin.followups import calendar
 from plugin.followups.views import feed_url
 from plugin.tenancy import recruiters
 from plugin.tenancy import settings as tenant_settings
-from plugin.tenancy.schemas import CalendarFeedOut, RecruiterIn, RecruiterOut, RecruiterPage
+from plugin.tenancy.schemas import CalendarFeedOut, RecruiterIn, RecruiterOut, RecruiterPage, RuleSettingsOut
 
 blp = Blueprint("recruiters", __name__, url_prefix="/recruiters", description="The tenant's recruiters.")
 
@@ -61,10 +58,6 @@ class CalendarToken(MethodView):
 settings_blp = Blueprint("tenant", __name__, url_prefix="/tenant", description="The tenant's settings.")
 
 
-class RuleSettingsOut(Schema):
-    data = fields.Nested(tenant_settings.RuleSettingsSchema)
-
-
 @settings_blp.route("/settings")
 class RuleSettings(MethodView):
     @settings_blp.response(200, RuleSettingsOut)
@@ -72,10 +65,9 @@ class RuleSettings(MethodView):
         """The tenant's rule switches, cadence tiers and calendar settings, defaults filled in."""
         return {"data": tenant_settings.load_rules(db_session(), tenant_id()).as_dict()}
 
+    @requires_scope("admin")
     @settings_blp.arguments(tenant_settings.RuleSettingsSchema(partial=True))
     @settings_blp.response(200, RuleSettingsOut)
     def patch(self, data: dict) -> dict:
-        """Change some settings (`cadence_tiers`, when given, replaces every tier); needs the 'admin' scope."""
-        if "admin" not in g.get("api_scopes", frozenset()):
-            abort(403, message="This API key lacks the 'admin' scope.")
+        """Change some settings (`cadence_tiers`, when given, replaces every tier). Admin scope."""
         return {"data": tenant_settings.update_rules(db_session(), tenant_id(), data, actor()).as_dict()}

@@ -1,10 +1,11 @@
-"""Recruiters: a tenant's users."""
+"""The tenancy API's schemas: recruiters (a tenant's users) and the rule settings."""
 
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
 from plugin.core.schemas import BaseSchema, language, page_of, text, time_zone
+from plugin.tenancy.settings import RuleSettingsSchema
 
 
 class RecruiterIn(BaseSchema):
@@ -38,3 +39,7 @@ RecruiterPage = page_of(RecruiterOut, "RecruiterPage")
 class CalendarFeedOut(Schema):
     url = fields.String(metadata={"description": "The recruiter's secret ICS feed URL; shown once, only its hash "
                                                 "is kept. A new one revokes the old."})
+
+
+class RuleSettingsOut(Schema):
+    data = fields.Nested(RuleSettingsSchema)
