@@ -149,6 +149,15 @@ def seed(session: Session, vault: Vault, *, reset: bool = False, now: datetime |
     return SeedResult(tenant_id, True, **_counts(session, tenant_id), seconds=time.perf_counter() - started)
 
 
+def demo_recruiter(session: Session) -> tuple[Tenant, Recruiter] | None:
+    """The demo tenant and the recruiter its shortcuts sign in as (the first by e-mail), once seeded."""
+    tenant = session.scalars(select(Tenant).where(Tenant.name == DEMO_TENANT_NAME)
+                             .order_by(Tenant.created_at, Tenant.id)).first()
+    recruiter = tenant and session.scalars(select(Recruiter).where(Recruiter.tenant_id == tenant.id)
+                                           .order_by(Recruiter.email).limit(1)).first()
+    return (tenant, recruiter) if tenant is not None and recruiter is not None else None
+
+
 SIMULATOR_INSTALLATION = "Greenhouse (simulator)"
 SIMULATOR_WEBHOOK_SECRET = "demo-greenhouse-webhook-secret"  # the demo's own simulator; not a real secret
 

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, abort, redirect, request, url_for
 from sqlalchemy import func, select
 
-from plugin.demo.data import DEMO_TENANT_NAME
+from plugin.demo import builder
 from plugin.extension import db_session, get_state
 from plugin.login.account import handoff_url
 from plugin.models import Person, Recruiter, Tenant, Touchpoint
@@ -27,13 +27,10 @@ def demo_queue() -> Any:
 def _demo_recruiter() -> tuple[Tenant, Recruiter]:
     if not get_state().setting("DEMO"):
         abort(404)
-    session = db_session()
-    tenant = session.scalars(select(Tenant).where(Tenant.name == DEMO_TENANT_NAME)).first()
-    recruiter = tenant and session.scalars(select(Recruiter).where(Recruiter.tenant_id == tenant.id)
-                                           .order_by(Recruiter.email).limit(1)).first()
-    if tenant is None or recruiter is None:
+    found = builder.demo_recruiter(db_session())
+    if found is None:
         abort(404, "No demo tenant: run `brobygger seed-demo` first.")
-    return tenant, recruiter
+    return found
 
 
 @bp.get("/sidebar")

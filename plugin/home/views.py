@@ -6,7 +6,8 @@ from typing import Any
 
 from flask import Blueprint, jsonify, render_template
 
-from plugin.extension import get_state
+from plugin.demo import builder
+from plugin.extension import db_session, get_state
 from plugin.manifest import render
 
 bp = Blueprint("brobygger_pages", __name__)
@@ -15,7 +16,9 @@ bp = Blueprint("brobygger_pages", __name__)
 @bp.get("/")
 def index() -> Any:
     state = get_state()
-    return render_template("brobygger/index.html", manifest=state.manifest, demo=state.setting("DEMO"))
+    # The demo's shortcuts are offered once there is a demo tenant to open (`make run` seeds one).
+    demo = bool(state.setting("DEMO")) and builder.demo_recruiter(db_session()) is not None
+    return render_template("brobygger/index.html", manifest=state.manifest, demo=demo)
 
 
 @bp.get("/manifest.json")

@@ -3,10 +3,13 @@ demo sidebar opens on it. Every check reads the real database the fixtures provi
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import uuid
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -41,6 +44,7 @@ from plugin.models import (
     TouchpointKind,
 )
 from plugin.tenancy import tenants
+from tests.helpers import ROOT
 
 # A fixed Wednesday morning, so that "today", "overdue" and "upcoming" do not depend on when the suite runs.
 NOW = datetime(2026, 3, 18, 9, 45, tzinfo=UTC)
@@ -279,3 +283,34 @@ def test_demo_queue_signs_in_the_demo_recruiter(demo_app: Flask, seeded: demo.Se
 def test_demo_shortcuts_do_not_exist_outside_the_demo(client: Any, seeded: demo.SeedResult) -> None:
     assert client.get("/demo/queue").status_code == 404
     assert client.get("/demo/sidebar").status_code == 404
+
+
+WITHOUT_FAKER = """
+import importlib, pkgutil, sys
+sys.modules["faker"] = None  # as if the `demo` extra were not installed
+import plugin
+from plugin import create_app, migrate
+from plugin.config import ConfigError
+from plugin.demo import builder
+from plugin.extension import get_state
+for module in pkgutil.walk_packages(plugin.__path__, "plugin."):
+    if ".migrations." not in module.name and module.name != "plugin.__main__":
+        importlib.import_module(module.name)
+app = create_app({"BROBYGGER_DATABASE_URL": f"sqlite:///{sys.argv[1]}/demo.db", "INSTANCE_PATH": sys.argv[1],
+                  "BROBYGGER_REDIS_URL": sys.argv[2]})
+state = get_state(app)
+migrate.upgrade(state.engine)
+with app.app_context(), state.sessions() as session:
+    try:
+        builder.seed(session, state.vault)
+    except ConfigError as exc:
+        print(exc)
+"""
+
+
+def test_only_the_demo_needs_faker(tmp_path: Path, redis_url: str) -> None:
+    """Every module imports and the app starts without Faker; seeding the demo says what to install."""
+    result = subprocess.run([sys.executable, "-c", WITHOUT_FAKER, str(tmp_path), redis_url], cwd=ROOT,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "the demo needs Faker: pip install 'brobygger[demo]'"
