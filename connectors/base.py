@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import ClassVar, Protocol
 
+from connectors.errors import WebhookRejected
 from connectors.http import HttpClient, Policy
 from connectors.types import Application, Candidate, Note, WebhookEvent
 
@@ -60,6 +61,28 @@ class Connector(ABC):
     @abstractmethod
     def add_tag(self, candidate_id: str, tag: str) -> None:
         """Tag the candidate in the ATS (idempotent: tagging twice leaves one tag)."""
+
+    def candidate_for(self, action: str, resource_id: str) -> str | None:
+        """The candidate of the record an event names when its body leaves the candidate out (Teamtailor's
+        job_application events): read from the API. None when the vendor always names the candidate."""
+        return None
+
+    def reaches(self) -> str | None:
+        """The ATS behind a unified API (Kombo: "webcruiter", "jobylon", …); None for a direct connector."""
+        return None
+
+    @classmethod
+    def verify_any(cls, secrets: Sequence[str], headers: Mapping[str, str], body: bytes, now: float | None = None,
+                   ) -> WebhookEvent:
+        """Verify against each of an installation's webhook secrets (Lever gives every webhook its own token;
+        any vendor's key can be rotated with both in place); the first that verifies wins."""
+        refusal = WebhookRejected("no webhook secret is configured for this installation")
+        for secret in secrets:
+            try:
+                return cls.verify_webhook(secret, headers, body, now)
+            except WebhookRejected as exc:
+                refusal = exc
+        raise refusal
 
     @staticmethod
     @abstractmethod

@@ -160,6 +160,30 @@ class RateLimitHeaders:
     limit: str | None = None
 
 
+class TokenBucket:
+    """Client-side pacing at a vendor's documented rate: `rate` requests a second on average, `burst` at once.
+    For vendors whose quota headers are missing (Lever) or carry static values (Teamtailor): the client keeps
+    under the rate itself and treats a 429 as the correction, not the plan."""
+
+    def __init__(self, rate: float, burst: int, clock: Callable[[], float] = time.monotonic) -> None:
+        if rate <= 0 or burst < 1:
+            raise ValueError("a token bucket needs a positive rate and a burst of at least one")
+        self.rate, self.burst = rate, burst
+        self._clock = clock
+        self._tokens = float(burst)
+        self._at = clock()
+        self._lock = threading.Lock()
+
+    def delay(self) -> float:
+        """Take one token; the seconds to wait before sending (0 when a token was at hand)."""
+        with self._lock:
+            now = self._clock()
+            self._tokens = min(float(self.burst), self._tokens + (now - self._at) * self.rate)
+            self._at = now
+            self._tokens -= 1  # may go negative: the debt is what the caller waits out
+            return 0.0 if self._tokens >= 0 else -self._tokens / self.rate
+
+
 @dataclass
 class Policy:
     timeout: tuple[float, float] = (3.05, 30.0)  # connect, read
@@ -173,8 +197,10 @@ class Policy:
 class HttpClient:
     def __init__(self, base_url: str, auth: Auth | None = None, *, policy: Policy | None = None,
                  rate_limit: RateLimitHeaders | None = None, headers: Mapping[str, str] | None = None,
-                 session: requests.Session | None = None, sleep: Callable[[float], None] | None = None) -> None:
+                 session: requests.Session | None = None, sleep: Callable[[float], None] | None = None,
+                 pace: TokenBucket | None = None) -> None:
         self.base_url = base_url.rstrip("/") + "/"
+        self.pace = pace
         self.auth = auth
         self.policy = policy or Policy()
         self.rate_limit = rate_limit
@@ -292,6 +318,11 @@ class HttpClient:
         self._paused_until = max(self._paused_until, min(ends, now + self.policy.max_wait))
 
     def _respect_pause(self) -> None:
+        if self.pace is not None:
+            wait = self.pace.delay()
+            if wait > 0:
+                self.stats["throttled"] += 1
+                self._sleep(wait)
         delay = self._paused_until - time.monotonic()
         if delay > 0:
             self.stats["throttled"] += 1

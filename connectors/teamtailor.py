@@ -4,17 +4,20 @@ What it relies on, and where that was checked (stored copies of public material,
 
 * Teamtailor's API documentation source, github.com/Teamtailor/docs (published as docs.teamtailor.com):
   the `Authorization: Token token=<key>` header; `X-Api-Version` is required on every request; the
-  quota headers `X-Rate-Limit-Limit`, `X-Rate-Limit-Remaining` and `X-Rate-Limit-Reset`, where Reset is
-  the number of *seconds* left in the period (the page once warned the values were static); `page[size]`
+  quota headers `X-Rate-Limit-*`, which source/includes/_rate_limit.md.erb says "contain static values" (so
+  they are ignored and the client paces itself, see RATE_PER_SECOND); `page[size]`
   (default 10, max 30) and `page[number]`, `links.next`, `meta.record-count`; job-application attributes
   `created-at`, `rejected-at`, `changed-stage-at` and relationships `candidate`, `job`, `stage`,
   `reject-reason`; stage `stage-type` ∈ Inbox / In process / Hired; `POST /v1/notes` with the text in the
   attribute `note` and `candidate` / `user` relationships; `PATCH /v1/candidates/{id}`; `/v1/referrals`
   with a `user` relationship (the user who made the referral) and `filter[candidate]`.
 * Teamtailor's partner documentation source, github.com/Teamtailor/tt-partner-docs (partner.teamtailor.com,
-  "Company Webhooks"): the events `candidate.*` and `job_application.*` (`create|update|destroy`); the body
-  `{"payload": {"event_name", "data"}, "signature"}`; the `TT-Signature` header; signature v2 = base64 of
-  `t=<unix seconds>,v2=<hex>` with hex = HMAC-SHA256(key, `<t>.` + the JSON text of `payload`); and "no
+  "Company Webhooks", source/includes/company_webhooks/): the events `candidate.*` and `job_application.*`
+  (`create|update|destroy`); the body `{"payload": {"event_name", "data"}, "signature"}`; the job-application
+  payload's attribute list, which names no candidate (_payloads.md.erb); the `TT-Signature` header; signature
+  v2 = base64 of `t=<unix seconds>,v2=<hex>` with hex = HMAC-SHA256(key, `<t>.` + the raw request body)
+  (_signatures.md.erb as fixed in November 2025; it said the JSON text of `payload` before); legacy v1 =
+  base64 of the hex HMAC-SHA256 of `payload.data.id`, deprecated but still selectable per webhook; and "no
   retry mechanism": a delivery that fails is only logged by Teamtailor.
 * Teamtailor's own Ruby client, github.com/Teamtailor/teamtailor-rb: the candidate attribute `referred`,
   406 for a missing or bad API version, 30 records per page, `reject-reason` as a relationship, and the
@@ -25,9 +28,8 @@ What it relies on, and where that was checked (stored copies of public material,
   accepted), and candidate pages at `https://app.teamtailor.com/companies/<company id>/candidates/<id>`.
 
 Where this differs from ../shared/ats-contracts.md:
-* The v2 signature covers `<t>.` + the JSON text of the body's `payload` member, not the raw body (the body
-  also carries the signature, so it cannot sign itself). We verify against the exact bytes of that member
-  in the raw body and, failing that, against its compact re-serialisation (what `JSON.stringify` gives).
+* The v2 signature is checked over the raw body first and then, for senders that follow the page's earlier
+  wording, over the exact bytes of the `payload` member and its compact re-serialisation.
 * The event id is `<event>:<resource id>:<t>`: Teamtailor sends no delivery id, and the resource id alone
   would let `candidate.update` of candidate 5 and `job_application.update` of application 5 in the same
   second shadow each other.
@@ -45,9 +47,9 @@ Unconfirmed, and what we assumed:
   `referred` means an employee referral. The referral's own name/email are the *candidate's*, not the
   referrer's.
 * The timestamp tolerance: Teamtailor states none; we use 300 s, Stripe's default, in both directions.
-  Legacy v1 signatures (no timestamp) are refused.
-* Whether `job_application.*` payloads carry the candidate: the documented attribute list has none, so the
-  candidate id comes from a `candidate` relationship or a `candidate-id` attribute when present, else None.
+  Legacy v1 signatures carry no timestamp: a v1 delivery's event id holds a digest of its body instead.
+* `job_application.*` payloads carry no candidate (the documented attribute list has none): the event names
+  the application as its resource, and the job reads `GET /v1/job-applications/<id>?include=candidate`.
 * The candidate page URL needs the company id (the optional credential `company_id`); without it `url` is
   None. NA-stack accounts use `https://api.na.teamtailor.com/v1`; their app host was not checked.
 * Teamtailor takes no idempotency key, so a note POST that times out is not retried (the shared client
@@ -70,8 +72,8 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from connectors.base import Connector, LookupCache, Record
-from connectors.errors import MalformedResponse, WebhookRejected
-from connectors.http import HttpClient, Policy, RateLimitHeaders, StaticAuth, json_body
+from connectors.errors import MalformedResponse, NotFound, WebhookRejected
+from connectors.http import HttpClient, Policy, StaticAuth, TokenBucket, json_body
 from connectors.pagination import json_api_pages
 from connectors.types import (
     Application,
@@ -90,8 +92,11 @@ BASE_URL = "https://api.teamtailor.com/v1"
 API_VERSION = "20240404"
 JSON_API = "application/vnd.api+json"
 PAGE_SIZE = 30  # Teamtailor's maximum
-RATE_LIMIT = RateLimitHeaders(remaining="X-Rate-Limit-Remaining", reset="X-Rate-Limit-Reset",
-                              limit="X-Rate-Limit-Limit")
+# Teamtailor's X-Rate-Limit-* headers carry static values (its rate-limit page says so and asks for "common
+# sense"), so they are not read at all: the client paces itself at a configured rate and takes a 429 as the
+# correction. 5 requests a second with bursts of 10 keeps a 30-record page sync at 150 records a second.
+RATE_PER_SECOND = 5.0
+RATE_BURST = 10
 CANDIDATE_INCLUDES = "job-applications,job-applications.stage,job-applications.job,job-applications.reject-reason"
 APP_URL = "https://app.teamtailor.com/companies/{company}/candidates/{candidate}"
 SIGNATURE_HEADER = "TT-Signature"
@@ -107,8 +112,9 @@ class TeamtailorConnector(Connector):
 
     def __init__(self, base_url: str = BASE_URL, credentials: Mapping[str, str] | None = None, *,
                  policy: Policy | None = None, sleep: Callable[[float], None] | None = None,
-                 cache: LookupCache | None = None) -> None:
+                 cache: LookupCache | None = None, rate: float = RATE_PER_SECOND, burst: int = RATE_BURST) -> None:
         credentials = credentials or {}
+        self._pace = TokenBucket(rate, burst)
         super().__init__(base_url, credentials, policy=policy, sleep=sleep, cache=cache)
         self.user_id = credentials.get("user_id") or None  # the Teamtailor user notes are written as
         self.company_id = credentials.get("company_id") or None  # only for links to candidate pages
@@ -118,7 +124,7 @@ class TeamtailorConnector(Connector):
         # An API key cannot be refreshed: StaticAuth.refresh() says so, and the client fails on the first 401.
         auth = StaticAuth("Authorization", f"Token token={credentials['api_key']}")
         headers = {"X-Api-Version": API_VERSION, "Accept": JSON_API, "Content-Type": JSON_API}
-        return HttpClient(self.base_url, auth, policy=policy, rate_limit=RATE_LIMIT, headers=headers, sleep=sleep)
+        return HttpClient(self.base_url, auth, policy=policy, headers=headers, sleep=sleep, pace=self._pace)
 
     # --- reads ------------------------------------------------------------------------------------
 
@@ -163,6 +169,17 @@ class TeamtailorConnector(Connector):
         if not isinstance(document, dict):
             raise MalformedResponse(f"GET candidates/{candidate_id}: expected a JSON:API document")
         return self._records(document.get("data"), _Included(document.get("included")), _Referrals(self))
+
+    def candidate_for(self, action: str, resource_id: str) -> str | None:
+        """A job_application event carries the application's attributes but no candidate (the company-webhook
+        payload list names none): read the application with its candidate linkage."""
+        if not action.startswith("job_application."):
+            return None
+        try:
+            document = self.http.get_json(f"job-applications/{resource_id}", {"include": "candidate"})
+        except NotFound:
+            return None
+        return _linked_id(_resource(_data(document, "GET job-applications"), "job application"), "candidate")
 
     def _records(self, resource: Any, included: _Included, referrals: _Referrals
                  ) -> tuple[Candidate, list[Application]]:
@@ -238,19 +255,33 @@ class TeamtailorConnector(Connector):
     @staticmethod
     def verify_webhook(secret: str, headers: Mapping[str, str], body: bytes, now: float | None = None
                        ) -> WebhookEvent:
+        """v2 (`t=…,v2=…`) is checked over `<t>.` + the raw body, as the signature page has said since its
+        fix of November 2025, and, failing that, over `<t>.` + the `payload` member (what the page said
+        before). The legacy v1 signature, still selectable per webhook, is the base64 of the hex HMAC of
+        `payload.data.id` alone: it proves the sender knew the key and names a record, nothing more, so the
+        event is taken as a hint and everything is read from the API (a deletion is believed only when the
+        API agrees)."""
         header = _header(headers, SIGNATURE_HEADER)
         if not header:
             raise WebhookRejected(f"missing {SIGNATURE_HEADER} header")
-        timestamp, signatures = _parse_signature(header)
+        decoded = _decoded_signature(header)
+        text, payload = _webhook_payload(body)
+        if _is_v1(decoded):
+            resource_id = _resource_id(payload)
+            if not hmac.compare_digest(_hex_hmac(secret, resource_id.encode("utf-8", "surrogatepass")).encode(),
+                                       decoded.encode()):
+                raise WebhookRejected("v1 signature does not match the payload's data.id (wrong key?)")
+            digest = hashlib.sha256(body).hexdigest()[:24]
+            return _webhook_event(payload, f"v1:{digest}", None)
+        timestamp, signatures = _parse_v2(decoded)
         skew = (time.time() if now is None else now) - timestamp
         if abs(skew) > SIGNATURE_TOLERANCE:
             raise WebhookRejected(f"signature timestamp is {abs(skew):.0f} s from now, outside the "
                                   f"{SIGNATURE_TOLERANCE} s tolerance (stale or replayed)")
-        text, payload = _webhook_payload(body)
-        expected = [_sign(secret, timestamp, signed) for signed in _signed_texts(text, payload)]
+        expected = [_sign(secret, timestamp, signed) for signed in [text, *_signed_texts(text, payload)]]
         if not any(hmac.compare_digest(want.encode(), given.encode()) for want in expected for given in signatures):
-            raise WebhookRejected("signature does not match the payload (wrong key or altered body)")
-        return _webhook_event(payload, timestamp)
+            raise WebhookRejected("signature does not match the body (wrong key or altered body)")
+        return _webhook_event(payload, str(timestamp), datetime.fromtimestamp(timestamp, UTC))
 
 
 class _Referrals:
@@ -449,24 +480,42 @@ def _header(headers: Mapping[str, str], name: str) -> str | None:
     return next((value for key, value in headers.items() if key.casefold() == wanted), None)
 
 
-def _parse_signature(header: str) -> tuple[int, list[str]]:
-    """`base64("t=<unix>,v2=<hex>")` → (t, [hex, …])."""
+def _decoded_signature(header: str) -> str:
     try:
-        decoded = base64.b64decode(header.strip(), validate=True).decode("ascii")
+        return base64.b64decode(header.strip(), validate=True).decode("ascii")
     except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise WebhookRejected(f"{SIGNATURE_HEADER} is not base64 of 't=…,v2=…'") from None
+        raise WebhookRejected(f"{SIGNATURE_HEADER} is not base64 of a v2 or v1 signature") from None
+
+
+def _is_v1(decoded: str) -> bool:
+    """A v1 signature decodes to 64 hex digits; a v2 one to `t=…,v2=…`."""
+    return len(decoded) == 64 and all(c in "0123456789abcdef" for c in decoded.lower())
+
+
+def _parse_v2(decoded: str) -> tuple[int, list[str]]:
+    """`t=<unix>,v2=<hex>` → (t, [hex, …])."""
     fields: dict[str, list[str]] = {}
     for part in decoded.split(","):
         key, _, value = part.strip().partition("=")
         fields.setdefault(key, []).append(value)
     if "t" not in fields or "v2" not in fields:
-        raise WebhookRejected(f"{SIGNATURE_HEADER} carries no timestamp and v2 signature (a legacy v1 "
-                              "signature? set the webhook to sign with v2)")
+        raise WebhookRejected(f"{SIGNATURE_HEADER} carries neither a v2 signature (t=…,v2=…) nor a v1 one")
     try:
         timestamp = int(fields["t"][0])
     except ValueError:
         raise WebhookRejected(f"{SIGNATURE_HEADER} has an unreadable timestamp") from None
     return timestamp, fields["v2"]
+
+
+def _hex_hmac(secret: str, message: bytes) -> str:
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def _resource_id(payload: Mapping[str, Any]) -> str:
+    data = payload.get("data")
+    if not isinstance(data, dict) or data.get("id") in (None, "") or isinstance(data.get("id"), bool | dict | list):
+        raise WebhookRejected("payload lacks data.id")
+    return str(data["id"])
 
 
 def _webhook_payload(body: bytes) -> tuple[str, dict[str, Any]]:
@@ -511,28 +560,36 @@ def _raw_member(text: str, name: str, expected: Any) -> str | None:
 def _sign(secret: str, timestamp: int, signed: str) -> str:
     """`surrogatepass`: re-serialised, a lone surrogate (a \\u escape in the body) is text Teamtailor never
     signed; it must fail to match, not fail to encode."""
-    message = f"{timestamp}.{signed}".encode("utf-8", "surrogatepass")
-    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+    return _hex_hmac(secret, f"{timestamp}.{signed}".encode("utf-8", "surrogatepass"))
 
 
-def _webhook_event(payload: dict[str, Any], timestamp: int) -> WebhookEvent:
+def _webhook_event(payload: dict[str, Any], stamp: str, occurred_at: datetime | None) -> WebhookEvent:
+    """The event id is `<event>:<resource id>:<stamp>` (the signed time, or a digest of a v1 body): Teamtailor
+    sends no delivery id, and the resource id alone would let `candidate.update` of candidate 5 and
+    `job_application.update` of application 5 shadow each other."""
     event = payload.get("event_name")
-    data = payload.get("data")
-    if not isinstance(event, str) or not event or not isinstance(data, dict) or data.get("id") in (None, ""):
-        raise WebhookRejected("payload lacks event_name or data.id")
-    resource_id = str(data["id"])
+    if not isinstance(event, str) or not event:
+        raise WebhookRejected("payload lacks event_name")
+    resource_id = _resource_id(payload)
     kind = event.partition(".")[0]
-    candidate_id = resource_id if kind == "candidate" else _application_candidate(data) if (
-        kind == "job_application") else None
-    return WebhookEvent(event_id=f"{event}:{resource_id}:{timestamp}", action=event, candidate_id=candidate_id,
-                        occurred_at=datetime.fromtimestamp(timestamp, UTC), payload=payload)
+    data = payload["data"]
+    if kind == "candidate":
+        candidate_id, resource = resource_id, None
+    elif kind == "job_application":
+        candidate_id, resource = _application_candidate(data), resource_id
+    else:
+        candidate_id, resource = None, None
+    return WebhookEvent(event_id=f"{event}:{resource_id}:{stamp}", action=event, candidate_id=candidate_id,
+                        occurred_at=occurred_at, payload=payload, resource_id=resource)
 
 
 def _application_candidate(data: Mapping[str, Any]) -> str | None:
+    """The documented job_application payload names no candidate; a linkage or an id attribute is used when
+    present, else the job asks the API (TeamtailorConnector.candidate_for)."""
     linked = _linked_id(data, "candidate")
     if linked is not None:
         return linked
     attributes = data.get("attributes")
     attributes = attributes if isinstance(attributes, dict) else {}
     value = attributes.get("candidate-id", attributes.get("candidate_id"))
-    return str(value) if value not in (None, "") else None
+    return str(value) if value not in (None, "") and not isinstance(value, bool | dict | list) else None

@@ -125,7 +125,13 @@ class Note:
 
 @dataclass(frozen=True)
 class WebhookEvent:
-    """A verified delivery: what happened, to whom, and the id to dedupe it by."""
+    """A verified delivery: what happened, to whom, and the id to dedupe it by.
+
+    `resource_id` is the record the event is about when that is not the candidate (an application or an
+    opportunity): a body that names only the application lets the job ask the ATS for its candidate, and a
+    deletion of one opportunity removes that one. `merged_into` is the surviving candidate of a merge.
+    `sync_wanted` marks an event that says something changed without saying what (Kombo's data-changed):
+    the job runs an incremental sync of the installation instead of reading one candidate."""
 
     event_id: str
     action: str
@@ -133,3 +139,6 @@ class WebhookEvent:
     occurred_at: datetime | None
     is_ping: bool = False
     payload: dict = field(default_factory=dict, compare=False, repr=False)
+    resource_id: str | None = None
+    merged_into: str | None = None
+    sync_wanted: bool = False

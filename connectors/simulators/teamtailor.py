@@ -1,7 +1,9 @@
 """A Teamtailor public API (JSON:API) simulator, rendering the deterministic dataset.
 
-It behaves as connectors/teamtailor.py expects the real API to (sources are named there): `Authorization:
-Token token=<key>` or 401, `X-Api-Version` or 406, quota headers `X-Rate-Limit-*` with Reset in seconds,
+It behaves as Teamtailor's API documentation (github.com/Teamtailor/docs) and webhook documentation
+(github.com/Teamtailor/tt-partner-docs) describe it: `Authorization: Token token=<key>` or 401, `X-Api-Version`
+or 406, quota headers `X-Rate-Limit-*` that carry static values (the docs' rate-limit page says so) while the
+real limit answers 429 with Retry-After,
 `page[size]` capped at 30 (more is a 400 here), `links.next` only while more pages remain, dasherized
 attributes, relationship linkage only for included relationships, and JSON:API error documents.
 
@@ -12,6 +14,7 @@ Hired (type Hired). An application sits in its latest stage; a rejected one stay
 from __future__ import annotations
 
 import base64
+import copy
 import hashlib
 import hmac
 import json
@@ -28,6 +31,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
+from connectors.fixtures import webhooks
 from connectors.simulators.base import QuotaHeaders, Simulator
 from connectors.simulators.dataset import JOBS, REJECTIONS, STAGES, Dataset, SimApplication, SimCandidate, SimUser
 
@@ -46,9 +50,12 @@ REFERRAL_INCLUDES = {"user", "candidate", "job"}
 class TeamtailorSimulator(Simulator):
     quota_headers = QuotaHeaders("X-Rate-Limit-Limit", "X-Rate-Limit-Remaining", "X-Rate-Limit-Reset")
 
-    def __init__(self, dataset: Dataset, *, api_key: str = "tt-sim-admin-key", **kwargs: Any) -> None:
+    def __init__(self, dataset: Dataset, *, api_key: str = "tt-sim-admin-key",
+                 static_quota: tuple[int, int, int] = (50, 49, 10), **kwargs: Any) -> None:
+        """`static_quota` is what the X-Rate-Limit Limit, Remaining and Reset headers always say."""
         super().__init__(dataset, **kwargs)
         self.api_key = api_key
+        self.static_quota = static_quota
         self._revoked = False
         self._writes = threading.Lock()
         self._note_ids = 0
@@ -56,6 +63,7 @@ class TeamtailorSimulator(Simulator):
             Rule("/v1/candidates", endpoint="candidates", methods=["GET"]),
             Rule("/v1/candidates/<int:candidate_id>", endpoint="candidate", methods=["GET", "PATCH"]),
             Rule("/v1/job-applications", endpoint="applications", methods=["GET"]),
+            Rule("/v1/job-applications/<int:application_id>", endpoint="application", methods=["GET"]),
             Rule("/v1/stages", endpoint="stages", methods=["GET"]),
             Rule("/v1/referrals", endpoint="referrals", methods=["GET"]),
             Rule("/v1/notes", endpoint="notes", methods=["POST"]),
@@ -76,6 +84,13 @@ class TeamtailorSimulator(Simulator):
                                          "detail": "The X-Api-Version header is required"}}, 406,
                              content_type=JSON_API)
         return None
+
+    def _respond(self, request: Request) -> Response:
+        response = super()._respond(request)
+        limit, remaining, reset = self.static_quota
+        response.headers.update({self.quota_headers.limit: str(limit), self.quota_headers.remaining: str(remaining),
+                                 self.quota_headers.reset: str(reset)})
+        return response
 
     def route(self, request: Request) -> Response:
         endpoint, arguments = self._urls.bind_to_environ(request.environ).match()
@@ -112,6 +127,16 @@ class TeamtailorSimulator(Simulator):
         pairs = [(c, a) for c in self.data.candidates if not c.deleted for a in c.applications
                  if since is None or a.updated_at >= since]
         return self._list(request, pairs, lambda pair, doc: self._application_resource(*pair, doc, includes))
+
+    def _application(self, request: Request, application_id: int) -> Response:
+        includes = _includes(request, APPLICATION_INCLUDES)
+        found = next(((c, a) for c in self.data.candidates if not c.deleted for a in c.applications
+                      if a.id == application_id), None)
+        if found is None:
+            raise NotFound(f"Job application {application_id} not found")
+        document = _Document(request.host_url)
+        document.body["data"] = self._application_resource(*found, document, includes)
+        return self._send(document)
 
     def _stages(self, request: Request) -> Response:
         _includes(request, set())
@@ -280,31 +305,43 @@ class TeamtailorSimulator(Simulator):
 
     # --- webhooks ---------------------------------------------------------------------------------
 
-    def webhook_delivery(self, key: str, event: str, candidate: SimCandidate, *, t: int | None = None
-                         ) -> tuple[bytes, dict[str, str]]:
-        """A signed company-webhook delivery as Teamtailor sends it: the signature (v2) both in the
-        `TT-Signature` header and in the body, over `<t>.` + the compact JSON of `payload`."""
-        kind, _, action = event.partition(".")
-        if kind == "candidate":
-            data: dict[str, Any] = {"id": str(candidate.id), "type": "candidates"}
-            if action != "destroy":
-                data["attributes"] = _candidate_attributes(candidate)
-        elif kind == "job_application":
-            application = candidate.applications[0]
-            data = {"id": str(application.id), "type": "job-applications",
-                    "relationships": {"candidate": {"data": _ref("candidates", candidate.id)}}}
-            if action != "destroy":
-                data["attributes"] = {**_application_attributes(application), "job-id": application.job_id,
-                                      "job-title": application.job_name,
-                                      "stage-name": _stage_name_type(self._current_stage(application)[1])[0]}
+    def webhook_delivery(self, key: str, event: str, candidate: SimCandidate, *, t: int | None = None,
+                         version: str = "v2", now: float | None = None) -> tuple[bytes, dict[str, str]]:
+        """A signed company-webhook delivery shaped as Teamtailor documents it (the fixture of the event, with
+        this candidate's values): v2 signs `<t>.` + the raw body, v1 (legacy) the hex HMAC of `data.id`. A
+        job_application payload names no candidate, as documented."""
+        fixture = webhooks("teamtailor").get(event)
+        if fixture is None:
+            raise ValueError(f"Teamtailor documents no {event!r} company webhook")
+        body = copy.deepcopy(fixture.body)
+        data = body["payload"]["data"]
+        if event.startswith("candidate."):
+            data["id"] = str(candidate.id)
+            if "attributes" in data:
+                data["attributes"] = {**data["attributes"], **_candidate_attributes(candidate)}
         else:
-            raise ValueError(f"the simulator sends candidate.* and job_application.* events, not {event!r}")
-        payload = {"event_name": event, "data": data}
-        timestamp = int(time.time()) if t is None else t
-        digest = hmac.new(key.encode(), f"{timestamp}.{_compact(payload)}".encode(), hashlib.sha256).hexdigest()
-        signature = base64.b64encode(f"t={timestamp},v2={digest}".encode()).decode()
-        body = _compact({"payload": payload, "signature": signature}).encode()
-        return body, {"TT-Signature": signature, "Content-Type": "application/json"}
+            application = candidate.applications[0]
+            data["id"] = str(application.id)
+            if "attributes" in data:
+                stage = _stage_name_type(self._current_stage(application)[1])[0]
+                data["attributes"] = {**data["attributes"], "updated_at": _ts(application.updated_at),
+                                      "job_id": application.job_id, "job_title": application.job_name,
+                                      "stage_name": stage, "last_moved_at": _ts(application.updated_at),
+                                      "rejected_at": _ts(application.closed_at)
+                                      if application.status == "rejected" else None}
+        if version == "v1":
+            signature = base64.b64encode(_hex_hmac(key, data["id"]).encode()).decode()
+            body["signature"] = signature
+            return _compact(body).encode(), {"TT-Signature": signature, "Content-Type": "application/json"}
+        timestamp = int(now if now is not None else time.time()) if t is None else t
+        body["signature"] = base64.b64encode(_hex_hmac(key, data["id"]).encode()).decode()  # the v1 value
+        raw = _compact(body)
+        signature = base64.b64encode(f"t={timestamp},v2={_hex_hmac(key, f'{timestamp}.{raw}')}".encode()).decode()
+        return raw.encode(), {"TT-Signature": signature, "Content-Type": "application/json"}
+
+
+def _hex_hmac(key: str, message: str) -> str:
+    return hmac.new(key.encode(), message.encode(), hashlib.sha256).hexdigest()
 
 
 class _Document:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,8 +29,9 @@ def registry() -> dict[str, type[Connector]]:
 
 
 def add(session: Session, vault: Vault, tenant_id: uuid.UUID, *, vendor: str, base_url: str,
-        credentials: dict[str, str], webhook_secret: str, name: str | None = None,
+        credentials: dict[str, str], webhook_secret: str | Sequence[str], name: str | None = None,
         settings: dict[str, Any] | None = None) -> Installation:
+    """`webhook_secret` may be several: Lever gives each webhook (one per event type) its own token."""
     connector_class = registry().get(vendor)
     if connector_class is None:
         raise InvalidError(f"Unknown vendor {vendor!r}.", {"vendor": [f"One of {', '.join(sorted(registry()))}."]})
@@ -37,11 +40,12 @@ def add(session: Session, vault: Vault, tenant_id: uuid.UUID, *, vendor: str, ba
         raise InvalidError(f"{vendor} needs {', '.join(missing)}.", {k: ["Required."] for k in missing})
     if not base_url.startswith(("https://", "http://")):
         raise InvalidError("The base URL must be an http(s) URL.", {"base_url": ["Not a URL."]})
-    if not webhook_secret:
+    secrets = _secrets([webhook_secret] if isinstance(webhook_secret, str) else webhook_secret)
+    if not secrets:
         raise InvalidError("A webhook secret is required.", {"webhook_secret": ["Required."]})
     installation = Installation(
         tenant_id=tenant_id, vendor=Vendor(vendor), name=name or vendor.capitalize(), base_url=base_url.rstrip("/"),
-        credentials_encrypted=vault.encrypt_json(credentials), webhook_secret_encrypted=vault.encrypt(webhook_secret),
+        credentials_encrypted=vault.encrypt_json(credentials), webhook_secret_encrypted=_seal(vault, secrets),
         settings=settings or {})
     session.add(installation)
     session.commit()
@@ -94,8 +98,44 @@ def connector(vault: Vault, installation: Installation, policy: Policy | None = 
                            policy=policy, cache=LookupCache(cache, installation.id) if cache is not None else None)
 
 
-def webhook_secret(vault: Vault, installation: Installation) -> str:
-    return vault.decrypt(installation.webhook_secret_encrypted)
+def webhook_secrets(vault: Vault, installation: Installation) -> list[str]:
+    """The installation's webhook secrets. They are sealed as one JSON list; a row sealed before there could
+    be several holds the bare secret, which reads as a list of one."""
+    opened = vault.decrypt(installation.webhook_secret_encrypted)
+    try:
+        secrets = json.loads(opened)
+    except ValueError:
+        return [opened]
+    if isinstance(secrets, list) and all(isinstance(secret, str) for secret in secrets):
+        return secrets
+    return [opened]
+
+
+def update_webhook_secrets(session: Session, vault: Vault, tenant_id: uuid.UUID, installation_id: uuid.UUID, *,
+                           add: Sequence[str] = (), remove: Sequence[str] = ()) -> list[str]:
+    """Add or remove webhook secrets (a new Lever webhook, a rotated key); at least one stays."""
+    installation = get(session, tenant_id, installation_id)
+    current = webhook_secrets(vault, installation)
+    removing = set(_secrets(remove))
+    if removing - set(current):
+        raise InvalidError("The installation has no such webhook secret to remove.",
+                           {"webhook_secret": ["Not one of this installation's secrets."]})
+    kept = _secrets([*(secret for secret in current if secret not in removing), *add])
+    if not kept:
+        raise InvalidError("An installation keeps at least one webhook secret.",
+                           {"webhook_secret": ["Add the new secret before removing the last one."]})
+    installation.webhook_secret_encrypted = _seal(vault, kept)
+    session.commit()
+    return kept
+
+
+def _secrets(values: Sequence[str]) -> list[str]:
+    """Stripped, non-empty, each once, in the order given."""
+    return list(dict.fromkeys(value.strip() for value in values if value and value.strip()))
+
+
+def _seal(vault: Vault, secrets: list[str]) -> str:
+    return vault.encrypt(json.dumps(secrets))
 
 
 def writes_back(installation: Installation) -> bool:

@@ -136,14 +136,14 @@ def ensure_tracked(session: Session, vault: Vault, installation: Installation, c
 
 def refresh_candidate(session: Session, vault: Vault, installation: Installation, candidate_id: str,
                       connector: Connector | None = None, cache: Redis | None = None,
-                      policy: Policy | None = None) -> Counts:
+                      policy: Policy | None = None) -> Counts | None:
     """Fetch one candidate afresh (after a webhook) and upsert them with their applications; `cache` keeps
-    the vendor's reference lists between calls."""
+    the vendor's reference lists between calls. None when the ATS has no such candidate (any more)."""
     connector = connector or installations.connector(vault, installation, policy, cache=cache)
     try:
         candidate, applications = connector.fetch_candidate(candidate_id)
     except NotFound:
-        return Counts()
+        return None
     counts = Upserter(session, installation, connector).apply([candidate, *applications])
     session.commit()
     return counts
@@ -157,6 +157,39 @@ def unlink_candidate(session: Session, installation: Installation, candidate_id:
         session.delete(link)
     session.commit()
     return len(links)
+
+
+def drop_application(session: Session, installation: Installation, application_id: str) -> int:
+    """The ATS deleted one application (a Lever opportunity): forget it, and let the person's status follow
+    the applications that remain. Touchpoints it left stay: the person was met all the same."""
+    rows = session.scalars(select(AtsApplication).where(AtsApplication.installation_id == installation.id,
+                                                        AtsApplication.ats_id == application_id)).all()
+    for row in rows:
+        session.delete(row)
+    session.flush()
+    people = {row.person_id for row in rows}
+    if people:
+        Upserter(session, installation, None).statuses(people)
+    session.commit()
+    return len(rows)
+
+
+def merge_candidate(session: Session, vault: Vault, installation: Installation, merged_id: str, survivor_id: str,
+                    *, cache: Redis | None = None, policy: Policy | None = None) -> str:
+    """The ATS merged candidate `merged_id` into `survivor_id` (Greenhouse's merge_candidate, Ashby's
+    candidateMerge). The merged record's link moves to the survivor, so their history stays one person's; when
+    the survivor is already linked to another person, that person keeps the link and the merged record's link
+    goes (merging two Brobygger people is the recruiter's call). Then the survivor is read afresh."""
+    merged = session.scalars(select(PersonLink).where(PersonLink.installation_id == installation.id,
+                                                      PersonLink.ats_id == merged_id)).first()
+    if merged is not None:
+        if linked_person(session, installation, survivor_id) is None:
+            merged.ats_id = survivor_id
+        else:
+            session.delete(merged)
+        session.commit()
+    counts = refresh_candidate(session, vault, installation, survivor_id, cache=cache, policy=policy)
+    return f"merged into {survivor_id}" + (f" ({counts.records} records)" if counts else "; the survivor is gone")
 
 
 def _finish(session: Session, sync_run: SyncRun, status: str, counts: Counts, error: str | None) -> None:
@@ -186,7 +219,7 @@ class Upserter:
 
     session: Session
     installation: Installation
-    connector: Connector
+    connector: Connector | None  # None: nothing left to fetch (status updates only)
     _recruiters_by_ats_user: dict[str, uuid.UUID] | None = field(default=None, init=False)
     # Referrers already resolved in this sync: a few people refer many, so each is looked up once.
     _references: dict[tuple[str, ...], Reference] = field(default_factory=dict, init=False)
@@ -205,6 +238,8 @@ class Upserter:
         missing = {a.candidate_id for a in applications} - set(people)
         people |= self._linked(missing)
         for candidate_id in missing - set(people) - self._erased:  # an application whose candidate we never saw
+            if self.connector is None:
+                break
             try:
                 candidate, _ = self.connector.fetch_candidate(candidate_id)
             except NotFound:
@@ -343,7 +378,7 @@ class Upserter:
         self.session.flush()
         counts.touchpoints += self._stage_touchpoints(applications, people)
         counts.referrals += self._referrals(applications, people)
-        self._statuses({people[a.candidate_id] for a in applications})
+        self.statuses({people[a.candidate_id] for a in applications})
 
     def _external_id(self, *parts: str) -> str:
         return ":".join((self.installation.vendor.value, str(self.installation.id), *parts))[:200]
@@ -474,7 +509,7 @@ class Upserter:
                     select(Recruiter).where(Recruiter.tenant_id == self.tenant_id)) if key in r.ats_user_ids}
         return self._recruiters_by_ats_user.get(str(ats_user_id))
 
-    def _statuses(self, person_ids: set[uuid.UUID]) -> None:
+    def statuses(self, person_ids: set[uuid.UUID]) -> None:
         """Hired if any application was a hire, in process if any is open, passive otherwise (met, not hired)."""
         outcomes: dict[uuid.UUID, set[str]] = {}
         met: set[uuid.UUID] = set()

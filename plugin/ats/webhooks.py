@@ -22,15 +22,20 @@ from plugin.privacy import erasure
 from plugin.queueing import enqueue_after_commit
 from plugin.security import Vault
 
-# Events after which the ATS record is gone: forget the link rather than fetch the candidate.
-GONE = frozenset({"delete_candidate", "candidate_anonymized", "merge_candidate", "candidateDeleted",
-                  "candidate.destroy"})
+# Events that say a candidate was deleted. The body is only a hint (Lever's data and Teamtailor's v1 payload are
+# outside their signatures), so the job asks the ATS: the link is dropped only when the candidate is gone there.
+CANDIDATE_GONE = frozenset({"delete_candidate", "candidate.destroy", "candidateDelete"})
+# Events that say one application (a Lever opportunity) was deleted: that application goes, the candidate is
+# read afresh, and their link goes only when the ATS has nothing left of them (a Lever contact with no
+# opportunities).
+APPLICATION_GONE = frozenset({"candidateDeleted", "job_application.destroy", "delete_application"})
 
 
 # The ATS anonymised the candidate (Greenhouse, on the candidate's request): anonymise our person too.
 ANONYMISED = frozenset({"candidate_anonymized"})
 
 PROCESS_JOB = "plugin.ats.jobs.process_webhook"
+SYNC_JOB = "plugin.ats.jobs.sync_installation"
 RETRY = Retry(max=3, interval=[10, 60, 300])  # the ATS may be briefly down when its own webhook arrives
 
 
@@ -47,17 +52,19 @@ def receive(session: Session, vault: Vault, vendor: str, installation_id: uuid.U
         raise NotFoundError("No such webhook endpoint.")
     connector_class = installations.registry()[vendor]
     try:
-        event = connector_class.verify_webhook(installations.webhook_secret(vault, installation), headers, body)
+        event = connector_class.verify_any(installations.webhook_secrets(vault, installation), headers, body)
     except WebhookRejected as exc:
         raise UnauthorizedError(f"Webhook refused: {exc}") from None
     if event.is_ping:
         return Receipt.PING
-    if not all(_storable(text) for text in (event.event_id, event.action, event.candidate_id)):
-        raise DomainError("Webhook refused: its event id, action or candidate id holds a NUL character or a "
-                          "lone surrogate, which no ATS sends and the database cannot store.")
+    if not all(_storable(text) for text in (event.event_id, event.action, event.candidate_id, event.resource_id,
+                                            event.merged_into)):
+        raise DomainError("Webhook refused: an id or the action holds a NUL character or a lone surrogate, "
+                          "which no ATS sends and the database cannot store.")
     delivery = WebhookDelivery(id=uuid.uuid4(), tenant_id=installation.tenant_id, installation_id=installation.id,
                                event_id=event.event_id[:200], action=event.action[:64],
-                               candidate_ats_id=(event.candidate_id or None) and event.candidate_id[:64])
+                               candidate_ats_id=_id(event.candidate_id), resource_ats_id=_id(event.resource_id),
+                               merged_into_ats_id=_id(event.merged_into), sync_wanted=event.sync_wanted)
     session.add(delivery)
     try:
         session.flush()
@@ -67,6 +74,10 @@ def receive(session: Session, vault: Vault, vendor: str, installation_id: uuid.U
     enqueue_after_commit(session, PROCESS_JOB, str(delivery.id), job_id=f"webhook-{delivery.id}", retry=RETRY)
     session.commit()
     return Receipt.ACCEPTED
+
+
+def _id(value: str | None) -> str | None:
+    return value[:64] if value else None
 
 
 def _storable(text: str | None) -> bool:
@@ -82,25 +93,44 @@ def process(session: Session, vault: Vault, delivery_id: uuid.UUID, cache: Redis
         return "nothing to do"
     installation = session.get(Installation, delivery.installation_id)
     assert installation is not None  # deliveries go with their installation (ON DELETE CASCADE)
-    if delivery.candidate_ats_id is None:
-        outcome = "no candidate in the event"
-    elif delivery.action in ANONYMISED:
-        outcome = f"anonymised {erasure.anonymise_linked(session, installation, delivery.candidate_ats_id)}"
-    elif delivery.action in GONE:
-        outcome = f"unlinked {sync.unlink_candidate(session, installation, delivery.candidate_ats_id)}"
-    else:
-        try:
-            counts = sync.refresh_candidate(session, vault, installation, delivery.candidate_ats_id, cache=cache,
-                                            policy=policy)
-        except ConnectorError as exc:  # kept on the row for the status page; the job's retry tries again
-            session.rollback()
-            delivery.error = str(exc)[:1000]
-            session.commit()
-            raise
-        outcome = f"refreshed ({counts.records} records)"
+    try:
+        outcome = _reflect(session, vault, installation, delivery, cache, policy)
+    except ConnectorError as exc:  # kept on the row for the status page; the job's retry tries again
+        session.rollback()
+        delivery.error = str(exc)[:1000]
+        session.commit()
+        raise
     delivery.processed_at, delivery.error = utcnow(), None
     session.commit()
     return outcome
+
+
+def _reflect(session: Session, vault: Vault, installation: Installation, delivery: WebhookDelivery,
+             cache: Redis | None, policy: Policy | None) -> str:
+    if delivery.sync_wanted:
+        # One sync per installation and minute however many such events arrive: each sync reads all changes.
+        minute = delivery.received_at.strftime("%Y%m%d%H%M")
+        enqueue_after_commit(session, SYNC_JOB, str(installation.id), job_id=f"sync-{installation.id}-hook-{minute}")
+        return "incremental sync requested"
+    candidate_id = delivery.candidate_ats_id
+    if candidate_id is None and delivery.resource_ats_id is not None and delivery.action not in APPLICATION_GONE:
+        connector = installations.connector(vault, installation, policy, cache=cache)
+        candidate_id = connector.candidate_for(delivery.action, delivery.resource_ats_id)
+    if candidate_id is None:
+        return "no candidate in the event"
+    if delivery.action in ANONYMISED:
+        return f"anonymised {erasure.anonymise_linked(session, installation, candidate_id)}"
+    if delivery.merged_into_ats_id:
+        return sync.merge_candidate(session, vault, installation, candidate_id, delivery.merged_into_ats_id,
+                                    cache=cache, policy=policy)
+    if delivery.action in APPLICATION_GONE and delivery.resource_ats_id:
+        sync.drop_application(session, installation, delivery.resource_ats_id)
+    counts = sync.refresh_candidate(session, vault, installation, candidate_id, cache=cache, policy=policy)
+    if counts is None:
+        return f"unlinked {sync.unlink_candidate(session, installation, candidate_id)}"
+    if delivery.action in CANDIDATE_GONE:
+        return f"still in the ATS: refreshed ({counts.records} records)"
+    return f"refreshed ({counts.records} records)"
 
 
 def unprocessed(session: Session, older_than_seconds: int = 60, limit: int = 500) -> list[uuid.UUID]:

@@ -49,6 +49,11 @@ class WebhookDelivery(IdMixin, TenantMixin, Base):
     event_id: Mapped[str] = mapped_column(String(200))
     action: Mapped[str] = mapped_column(String(64))
     candidate_ats_id: Mapped[str | None] = mapped_column(String(64))
+    # The application or opportunity the event concerns, a merge's surviving candidate, and whether the event
+    # asks for a sync because it names no record (see connectors.types.WebhookEvent).
+    resource_ats_id: Mapped[str | None] = mapped_column(String(64))
+    merged_into_ats_id: Mapped[str | None] = mapped_column(String(64))
+    sync_wanted: Mapped[bool] = mapped_column(default=False)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     processed_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(Text)

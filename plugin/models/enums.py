@@ -11,6 +11,8 @@ class Vendor(StrEnum):
     GREENHOUSE = "greenhouse"
     LEVER = "lever"
     TEAMTAILOR = "teamtailor"
+    KOMBO = "kombo"  # a unified API over 100+ ATSs (Webcruiter, Jobylon, ReachMee, …)
+    ASHBY = "ashby"
 
 
 class PipelineStatus(StrEnum):

@@ -205,18 +205,24 @@ def test_incremental_read_catches_an_application_only_change() -> None:
 # --- faults ---------------------------------------------------------------------------------------
 
 
-def test_rate_limit_storm_is_paced_by_the_quota_headers() -> None:
+def test_static_quota_headers_are_ignored_and_the_configured_rate_keeps_under_the_limit() -> None:
+    """Teamtailor's X-Rate-Limit-* headers carry static values (its rate-limit page). Here they always say the
+    quota is spent with 10 s to go: a client that believed them would idle 10 s before every request. The
+    real limit (6 a second) is kept by the client's own pace (4 a second, no burst): no 429 at all."""
     waits: list[float] = []
 
     def sleep(seconds: float) -> None:
         waits.append(seconds)
         time.sleep(seconds)
 
-    with teamtailor(generate(90), sleep=sleep, rate_limit=3, window_seconds=1.0) as (simulator, connector, _):
+    simulator = TeamtailorSimulator(generate(240), api_key=KEY, rate_limit=6, window_seconds=1.0,
+                                    static_quota=(50, 0, 10))
+    with serve(simulator) as url:
+        connector = TeamtailorConnector(f"{url}/v1", {"api_key": KEY}, policy=FAST, sleep=sleep, rate=4, burst=1)
         candidates, _ = read_all(connector)
-    assert len(candidates) == 90 and len(simulator.requests) > 3
-    assert simulator.over_quota <= 1
-    assert connector.http.stats["throttled"] >= 1 and waits
+    assert len(candidates) == 240 and len(simulator.requests) > 6
+    assert simulator.over_quota == 0, "the configured pace kept under the real limit"
+    assert connector.http.stats["throttled"] >= 1 and max(waits) < 1.0, "paced, never parked on a static header"
 
 
 def test_a_429_is_retried_after_retry_after() -> None:
@@ -347,14 +353,34 @@ def test_a_valid_candidate_delivery() -> None:
     event = verify(body, headers)
     assert (event.action, event.candidate_id, event.event_id) == ("candidate.update", "1", f"candidate.update:1:{T}")
     assert event.occurred_at is not None and event.occurred_at.timestamp() == T
-    assert json.loads(body)["signature"] == headers["TT-Signature"]
+    assert json.loads(body)["signature"]  # the body carries one too (its v1 value: it cannot sign itself)
 
 
-def test_a_job_application_delivery_names_its_candidate() -> None:
+def test_a_job_application_delivery_names_its_application_and_the_api_its_candidate() -> None:
+    """The documented job_application payload carries no candidate: the event names the application, and the
+    connector reads its candidate from the API (include=candidate)."""
     body, headers = delivery("job_application.update")
+    assert "candidate" not in json.dumps(json.loads(body)["payload"]["data"].get("relationships", {}))
     event = verify(body, {k.lower(): v for k, v in headers.items()})
-    assert (event.action, event.candidate_id) == ("job_application.update", "1")
-    assert event.event_id == f"job_application.update:{json.loads(body)['payload']['data']['id']}:{T}"
+    application_id = json.loads(body)["payload"]["data"]["id"]
+    assert (event.action, event.candidate_id, event.resource_id) == ("job_application.update", None, application_id)
+    assert event.event_id == f"job_application.update:{application_id}:{T}"
+    with teamtailor(generate(3)) as (simulator, connector, _):
+        assert connector.candidate_for(event.action, application_id) == "1"
+        assert connector.candidate_for(event.action, "999999") is None
+    asked = [r for r in simulator.requests if r.path == f"/v1/job-applications/{application_id}"]
+    assert [dict(r.query) for r in asked] == [{"include": "candidate"}]
+
+
+def test_a_legacy_v1_delivery_verifies_against_its_data_id() -> None:
+    data = generate(3)
+    body, headers = TeamtailorSimulator(data).webhook_delivery(SECRET, "candidate.update", data.candidates[0],
+                                                               version="v1")
+    event = verify(body, headers, now=T + 10 ** 6)  # v1 signs no time: no window to fall outside
+    assert (event.action, event.candidate_id, event.occurred_at) == ("candidate.update", "1", None)
+    assert event.event_id.startswith("candidate.update:1:v1:")
+    with pytest.raises(WebhookRejected, match="v1 signature does not match"):
+        TeamtailorConnector.verify_webhook("someone-elses-key", headers, body, now=T)
 
 
 def test_a_replayed_delivery_has_the_same_event_id() -> None:
@@ -362,10 +388,16 @@ def test_a_replayed_delivery_has_the_same_event_id() -> None:
     assert verify(body, headers).event_id == verify(body, headers, now=T + 60).event_id
 
 
-def test_a_reformatted_body_still_verifies() -> None:
-    """Teamtailor signs the payload's JSON text, so whitespace a proxy adds must not matter."""
+def test_the_raw_body_is_what_v2_signs_and_the_payload_member_is_still_accepted() -> None:
+    """Since November 2025 Teamtailor's page says v2 signs `<t>.` + the raw body; before, it said the JSON text
+    of `payload`. A delivery signed either way verifies; the same body re-indented by a proxy does not."""
     body, headers = delivery()
-    assert verify(json.dumps(json.loads(body), indent=2).encode(), headers).candidate_id == "1"
+    assert verify(body, headers).candidate_id == "1"
+    payload = json.dumps(json.loads(body)["payload"], separators=(",", ":"), ensure_ascii=False)
+    digest = hmac.new(SECRET.encode(), f"{T}.{payload}".encode(), hashlib.sha256).hexdigest()
+    assert verify(body, {"TT-Signature": b64(f"t={T},v2={digest}")}).candidate_id == "1"
+    with pytest.raises(WebhookRejected, match="does not match"):
+        verify(json.dumps(json.loads(body), indent=2).encode(), headers)
 
 
 def tampered() -> tuple[bytes, dict[str, str]]:
@@ -383,7 +415,7 @@ def b64(text: str) -> str:
     return base64.b64encode(text.encode()).decode()
 
 
-LEGACY_V1 = b64(hmac.new(SECRET.encode(), b"1", hashlib.sha256).hexdigest())
+LEGACY_V1_OTHER_KEY = b64(hmac.new(b"someone-elses-key", b"1", hashlib.sha256).hexdigest())
 
 
 @pytest.mark.parametrize(("make", "now", "reason"), [
@@ -393,8 +425,8 @@ LEGACY_V1 = b64(hmac.new(SECRET.encode(), b"1", hashlib.sha256).hexdigest())
     (delivery, T + 301, "outside the 300 s tolerance"),
     (delivery, T - 301, "outside the 300 s tolerance"),
     (lambda: header_only("%%% not base64 %%%"), T + 5, "not base64"),
-    (lambda: header_only(b64("hello there")), T + 5, "no timestamp and v2"),
-    (lambda: header_only(LEGACY_V1), T + 5, "legacy v1"),
+    (lambda: header_only(b64("hello there")), T + 5, "neither a v2 signature"),
+    (lambda: header_only(LEGACY_V1_OTHER_KEY), T + 5, "v1 signature does not match"),
     (lambda: header_only(b64("t=soon,v2=abc")), T + 5, "unreadable timestamp"),
     (lambda: (b"not json", delivery()[1]), T + 5, "not UTF-8 JSON"),
 ], ids=["tampered-body", "wrong-key", "missing-header", "stale", "future", "garbage", "no-fields", "legacy-v1",
