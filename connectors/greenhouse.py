@@ -12,7 +12,10 @@ Sources followed (stored copies, read late 2026; facts restated in our own words
 - grnhse/greenhouse-api-docs, source/includes/webhooks/_introduction.md and _candidate_events.md: the
   `Signature: sha256 <hex>` header (HMAC-SHA256 of the raw body with the hook's secret key), the per-delivery
   `Greenhouse-Event-ID` header, unicode escaped before signing, and where each action's payload keeps the candidate
-  (`payload.application.candidate.id`, `payload.candidate.id`, `payload.person.id`, `payload.candidate_id`).
+  (`payload.application.candidate.id`, `payload.candidate.id`, `payload.person.id`, `payload.candidate_id`);
+  `merge_candidate` carries the delete payload plus `person.new_candidate_id`, the surviving candidate.
+  The bodies of every event Brobygger listens to are in connectors/fixtures/greenhouse/.
+- The v3 rejection-reasons reference: the built-in reasons are listed only with `include_defaults=true`.
 - airbytehq/airbyte source-greenhouse (manifest.yaml, CONTRIBUTING.md; built on the v3 spec): `per_page` 1-500 with a
   default of 100, 422 for a cursor combined with other parameters, the `updated_at=gte|<ISO>` filter form (checked
   there against the docs' request builder), pages ordered by id descending, `*_ids` filters capped at 50 ids, and the
@@ -119,7 +122,9 @@ class GreenhouseConnector(Connector):
         self._jobs = Lookup(lambda: self._all("jobs"), cache=cache, name="jobs")
         self._job_stages = Lookup(lambda: self._all("job_interview_stages"), cache=cache, name="job_interview_stages")
         self._sources = Lookup(lambda: self._all("sources"), cache=cache, name="sources")
-        self._rejection_reasons = Lookup(lambda: self._all("rejection_reasons"), cache=cache, name="rejection_reasons")
+        # Without include_defaults=true v3 lists only the reasons a customer added, not the built-in ones.
+        self._rejection_reasons = Lookup(lambda: self._all("rejection_reasons", {"include_defaults": "true"}),
+                                         cache=cache, name="rejection_reasons")
         self._referrers = Lookup(lambda: self._all("referrers"))
         self._users = Lookup(lambda: self._all("users"))
         self._tag_ids: dict[str, int] | None = None
@@ -331,9 +336,15 @@ class GreenhouseConnector(Connector):
         if not is_ping and not (isinstance(action, str) and action):
             raise WebhookRejected("the body names no action")
         event_id = lowered.get("greenhouse-event-id") or f"sha256:{hashlib.sha256(body).hexdigest()}"
-        return WebhookEvent(event_id=event_id, action=action if isinstance(action, str) else "ping",
-                            candidate_id=None if is_ping else _webhook_candidate_id(payload), occurred_at=None,
-                            is_ping=is_ping, payload=payload)
+        if is_ping:
+            return WebhookEvent(event_id=event_id, action="ping", candidate_id=None, occurred_at=None, is_ping=True,
+                                payload=payload)
+        application = payload.get("application")
+        person = payload.get("person")
+        return WebhookEvent(
+            event_id=event_id, action=action, candidate_id=_webhook_candidate_id(payload), occurred_at=None,
+            payload=payload, resource_id=_text(application.get("id")) if isinstance(application, dict) else None,
+            merged_into=_text(person.get("new_candidate_id")) if isinstance(person, dict) else None)
 
 
 def _check_signature(secret: str, header: str | None, body: bytes) -> None:

@@ -8,7 +8,9 @@ Sources followed (read, then written up in our own words):
 - Lever's developer documentation, hire.lever.co/developer/documentation (API root
   `https://api.lever.co/v1`, Basic auth with the key as user name, contacts vs opportunities; only its
   overview was readable here) and hire.lever.co/developer/deprecated (candidates → opportunities).
-- Lever help centre, "What is Lever's Webhooks Subscription API?": one signature token *per webhook*.
+- Lever help centre, "What is Lever's Webhooks Subscription API?": one signature token *per webhook*, so an
+  installation holds one token per enabled event type and a delivery is checked against each
+  (Connector.verify_any).
 - singer-io/tap-lever (client.py, streams/base.py, streams/opportunities.py, schemas/): `updated_at_start`
   and `updated_at_end` in epoch **milliseconds**, `limit` 100 with `next` → `offset`, `expand=applications`,
   error bodies carrying a `message` ("Invalid offset token: …"), the referral object's fields
@@ -26,8 +28,9 @@ Sources followed (read, then written up in our own words):
   published Lever tool schema).
 
 Still unsure, and what this module assumes:
-- Quota headers: Lever documents none, so no `RateLimitHeaders` are configured; the client waits out
-  429s, honouring `Retry-After` when sent and backing off with jitter when not.
+- Quota headers: Lever documents none, so no `RateLimitHeaders` are configured. The client keeps to the
+  documented rate itself (a token bucket of 10 a second with bursts of 20, RATE_PER_SECOND / RATE_BURST) and
+  waits out any 429 still met, honouring `Retry-After` when sent and backing off with jitter when not.
 - The `Lever-Signature` header scheme one secondary source describes was not found in any code that
   talks to Lever; the body scheme is the one implemented, and headers are ignored.
 - Whether a retried delivery keeps its `token`: assumed yes, so `token` is the dedupe key.
@@ -38,7 +41,10 @@ Still unsure, and what this module assumes:
   "email".
 - Lever has no "event" origin: `university` (campus recruiting) maps to `SourceKind.EVENT`, `internal`
   to `OTHER`.
-- Webhook `data` fields per event beyond the ones above; the contact id is taken from `contactId`.
+- Webhook `data` fields per event beyond the ones above (the bodies are in connectors/fixtures/lever/): the
+  contact id is taken from `contactId` and the opportunity from `opportunityId`; a body naming only the
+  opportunity gets its contact from `GET /opportunities/{id}` (candidate_for). `candidateDeleted` concerns
+  one opportunity: the app forgets that opportunity and keeps the contact while others remain.
 """
 
 from __future__ import annotations
@@ -53,7 +59,7 @@ from typing import Any, ClassVar
 
 from connectors.base import Connector, LookupCache, Record
 from connectors.errors import AuthError, MalformedResponse, NotFound, WebhookRejected
-from connectors.http import HttpClient, Policy, basic_auth, json_body
+from connectors.http import HttpClient, Policy, TokenBucket, basic_auth, json_body
 from connectors.lookups import Lookup
 from connectors.pagination import offset_token_pages
 from connectors.types import (
@@ -75,6 +81,8 @@ MAX_PAGE_SIZE = 100
 # vendor-neutral field takes it, so it is left as an id.
 EXPAND = ("applications", "stage")
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+RATE_PER_SECOND = 10.0  # Lever's documented token bucket: 10 requests a second per key, bursts to 20
+RATE_BURST = 20
 
 # Lever signs only `token + triggeredAt`, so the timestamp is all that bounds how long a captured delivery
 # can be replayed. `triggeredAt` is when the event fired, not when the POST was sent: deliveries queued or
@@ -146,7 +154,7 @@ class LeverConnector(Connector):
                 sleep: Callable[[float], None] | None) -> HttpClient:
         # No quota headers are documented: rate limiting rests on 429 + Retry-After in the client.
         return HttpClient(self.base_url, _ApiKeyAuth(credentials["api_key"]), policy=policy,
-                          sleep=sleep or time.sleep)
+                          sleep=sleep or time.sleep, pace=TokenBucket(RATE_PER_SECOND, RATE_BURST))
 
     # --- reads ------------------------------------------------------------------------------------
 
@@ -162,6 +170,14 @@ class LeverConnector(Connector):
     def fetch_candidate(self, candidate_id: str) -> tuple[Candidate, list[Application]]:
         opportunities = self._opportunities_of(candidate_id, expand=True)
         return self._candidate(opportunities), [self._application(o) for o in opportunities]
+
+    def candidate_for(self, action: str, resource_id: str) -> str | None:
+        """The contact of an opportunity, for a delivery whose data names only the opportunity."""
+        try:
+            body = self.http.get_json(f"opportunities/{resource_id}")
+        except NotFound:
+            return None
+        return _opportunity(body.get("data") if isinstance(body, dict) else None)["contact"]
 
     def _records(self, opportunities: list[dict[str, Any]]) -> list[Record]:
         """Each opportunity's contact (merged over the page, once) before the opportunity itself."""
@@ -316,10 +332,11 @@ class LeverConnector(Connector):
         if -age > WEBHOOK_TOLERANCE:
             raise WebhookRejected(f"triggeredAt is {int(-age)} s in the future, beyond the tolerance")
         data = delivery.get("data") or {}
-        contact = data.get("contactId")
+        contact, opportunity = data.get("contactId"), data.get("opportunityId")
         return WebhookEvent(event_id=token, action=delivery["event"],
                             candidate_id=str(contact) if contact else None, occurred_at=from_ms(int(triggered_at)),
-                            is_ping=not data, payload=delivery)
+                            is_ping=not data, payload=delivery,
+                            resource_id=str(opportunity) if isinstance(opportunity, str) and opportunity else None)
 
 
 def _delivery(body: bytes) -> dict[str, Any]:

@@ -77,6 +77,25 @@ class Window:
         return True, self.limit - self.used, reset
 
 
+class Bucket(Window):
+    """A token bucket (`rate` a second, `burst` at once) in place of the fixed window, for vendors that
+    document one (Lever). `reset` is the time until the next token."""
+
+    def __init__(self, rate: float, burst: int) -> None:
+        super().__init__(burst, 1.0)
+        self.rate = rate
+        self.tokens = float(burst)
+
+    def take(self) -> tuple[bool, int, float]:
+        now = time.monotonic()
+        self.tokens = min(float(self.limit), self.tokens + (now - self.started) * self.rate)
+        self.started = now
+        if self.tokens < 1:
+            return False, 0, (1 - self.tokens) / self.rate
+        self.tokens -= 1
+        return True, int(self.tokens), 0.0
+
+
 class Simulator(ABC):
     """Base WSGI app. Subclasses implement `authenticate` and `route`."""
 

@@ -132,6 +132,27 @@ class Dataset:
         return application
 
 
+    def merge(self, merged_id: int, survivor_id: int, at: datetime) -> SimCandidate:
+        """Merge a duplicate into the survivor, as a recruiter does in the ATS: the survivor takes the
+        duplicate's applications, e-mails and tags; the duplicate is gone."""
+        merged, survivor = self.candidates[merged_id - 1], self.candidates[survivor_id - 1]
+        for application in merged.applications:
+            application.candidate_id, application.updated_at = survivor.id, at
+        survivor.applications += merged.applications
+        survivor.emails += [e for e in merged.emails if e not in survivor.emails]
+        survivor.tags += [t for t in merged.tags if t not in survivor.tags]
+        merged.applications, merged.deleted, survivor.updated_at = [], True, at
+        return survivor
+
+    def remove_application(self, application_id: int) -> SimApplication:
+        """Delete one application (a Lever opportunity); a candidate left with none is gone too."""
+        candidate = next(c for c in self.candidates if any(a.id == application_id for a in c.applications))
+        application = next(a for a in candidate.applications if a.id == application_id)
+        candidate.applications.remove(application)
+        candidate.deleted = candidate.deleted or not candidate.applications
+        return application
+
+
 def generate(n: int, seed: int = 7, now: datetime | None = None) -> Dataset:
     """`n` candidates with one or two applications each: about 40 % met and not hired, 10 % hired,
     30 % still active, the rest rejected straight from the application review; a fifth are referred

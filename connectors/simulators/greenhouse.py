@@ -11,6 +11,8 @@ What it imitates (sources and open questions are listed in connectors/greenhouse
   `Link: <...>; rel="next"` points at a URL whose only parameter is an opaque `cursor` that remembers the first
   request's filters; a request with `cursor` and anything else, an unknown parameter, a bad `per_page`, a bad id list
   (more than 50 ids) or a bad date filter gets 422 with `{"errors": [...]}`.
+- `/v3/rejection_reasons` lists Greenhouse's built-in reasons (the dataset's REJECTIONS) only with
+  `include_defaults=true`; reasons the customer added always.
 - Filters: `ids`, the plural cross-references (`candidate_ids`, `application_ids`, `job_ids`, `candidate_tag_ids`),
   `status`, and `updated_at` / `created_at` as `op|ISO` pairs (gte, lte, gt, lt; chainable: `gte|A|lte|B`).
 - Records are flat (children name their parent by id). Live applications read `in_process`; closed ones have no
@@ -28,6 +30,7 @@ from __future__ import annotations
 import base64
 import binascii
 import bisect
+import copy
 import hashlib
 import hmac
 import itertools
@@ -41,6 +44,7 @@ from urllib.parse import urlencode
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
+from connectors.fixtures import webhooks
 from connectors.simulators.base import Simulator
 from connectors.simulators.dataset import JOBS, REJECTIONS, SOURCES, STAGES, Dataset, SimApplication, SimCandidate
 
@@ -49,7 +53,8 @@ DEFAULT_PER_PAGE = 100
 MAX_IDS = 50
 VISIBILITIES = frozenset({"public", "private", "admin_only"})
 WEBHOOK_ACTIONS = ("reject_candidate", "hire_candidate", "candidate_stage_change", "update_candidate",
-                   "delete_candidate", "candidate_anonymized", "ping")
+                   "delete_candidate", "merge_candidate", "candidate_anonymized", "new_candidate_application",
+                   "new_prospect_application", "ping")
 
 _DATES = ("updated_at", "created_at")
 _COMMON = {"ids", *_DATES}
@@ -62,7 +67,7 @@ _LIST_FILTERS: dict[str, set[str]] = {
     "sources": _COMMON,
     "users": _COMMON | {"show_service_accounts"},
     "referrers": _COMMON,
-    "rejection_reasons": _COMMON,
+    "rejection_reasons": _COMMON | {"include_defaults"},
     "candidate_tags": _COMMON,
     "applied_candidate_tags": _COMMON | {"candidate_ids", "candidate_tag_ids"},
     "notes": _COMMON | {"candidate_ids", "application_ids"},
@@ -184,6 +189,8 @@ class GreenhouseSimulator(Simulator):
         except _Invalid as exc:
             return self.json({"errors": [str(exc)]}, 422)
         rows = (row for row in self._descending(name, filters, after) if _matches(row, filters))
+        if name == "rejection_reasons" and query.get("include_defaults") != "true":
+            rows = (row for row in rows if row["name"] not in REJECTIONS)  # the built-in reasons stay out
         page = list(itertools.islice(rows, per_page + 1))
         headers = {"Link": _next_link(request, query, page[per_page - 1]["id"])} if len(page) > per_page else {}
         return self.json(page[:per_page], 200, headers)
@@ -498,6 +505,8 @@ def _parse_filters(query: dict[str, str], allowed: set[str]) -> tuple[int, dict[
             filters[key] = _date_filter(key, value)
         elif key == "status":
             filters[key] = value
+        elif key == "include_defaults" and value not in ("true", "false"):
+            raise _Invalid("include_defaults must be true or false")
     return int(per_page), filters
 
 
@@ -592,16 +601,26 @@ def _candidate_row(candidate: SimCandidate) -> dict[str, Any]:
 # --- webhooks -----------------------------------------------------------------------------------------
 
 
-def webhook_delivery(secret: str, action: str, candidate: SimCandidate | None, *, event_id: str | None = None
-                     ) -> tuple[bytes, dict[str, str]]:
-    """A signed delivery as Greenhouse sends it: the body with non-ASCII and HTML-significant characters escaped,
-    `Signature: sha256 <hex>` computed over exactly those bytes, and a unique `Greenhouse-Event-ID`."""
+def webhook_delivery(secret: str, action: str, candidate: SimCandidate | None, *, event_id: str | None = None,
+                     merged_into: SimCandidate | None = None) -> tuple[bytes, dict[str, str]]:
+    """A signed delivery as Greenhouse sends it: the documented body of the action (its fixture) with this
+    candidate's values, non-ASCII and HTML-significant characters escaped, `Signature: sha256 <hex>` computed
+    over exactly those bytes, and a unique `Greenhouse-Event-ID`. The ping's body is not documented: we send
+    `{"action": "ping", "payload": {"web_hook_id": …}}`."""
     if action not in WEBHOOK_ACTIONS:
         raise ValueError(f"unknown webhook action {action!r}; known: {', '.join(WEBHOOK_ACTIONS)}")
     if candidate is None and action != "ping":
         raise ValueError(f"{action} needs a candidate")
-    payload = {"web_hook_id": 4242} if candidate is None else _webhook_payload(action, candidate)
-    body = _escaped_json({"action": action, "payload": payload})
+    if action == "merge_candidate" and merged_into is None:
+        raise ValueError("merge_candidate needs the surviving candidate")
+    if candidate is None:
+        document: dict[str, Any] = {"action": action, "payload": {"web_hook_id": 4242}}
+    else:
+        document = copy.deepcopy(webhooks("greenhouse")[action].body)
+        for key, ours in _webhook_payload(action, candidate, merged_into).items():
+            documented = document["payload"].get(key)
+            document["payload"][key] = {**documented, **ours} if isinstance(documented, dict) else ours
+    body = _escaped_json(document)
     digest = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
     return body, {"Content-Type": "application/json", "Signature": f"sha256 {digest}",
                   "Greenhouse-Event-ID": event_id or str(uuid.uuid4())}
@@ -615,14 +634,17 @@ def _escaped_json(document: Any) -> bytes:
     return text.encode("ascii")
 
 
-def _webhook_payload(action: str, candidate: SimCandidate) -> dict[str, Any]:
+def _webhook_payload(action: str, candidate: SimCandidate, merged_into: SimCandidate | None) -> dict[str, Any]:
     if action == "update_candidate":
         return {"candidate": _webhook_candidate(candidate)}
-    if action == "delete_candidate":
-        return {"person": {"id": candidate.id, "first_name": candidate.first_name,
-                           "last_name": candidate.last_name, "company": candidate.employer,
-                           "title": candidate.title, "is_private": False, "can_email": True,
-                           "deleted_application_ids": [a.id for a in candidate.applications]}}
+    if action in ("delete_candidate", "merge_candidate"):
+        person = {"id": candidate.id, "first_name": candidate.first_name, "last_name": candidate.last_name,
+                  "company": candidate.employer, "title": candidate.title, "is_private": False, "can_email": True}
+        if merged_into is not None:
+            person["new_candidate_id"] = merged_into.id
+        else:
+            person["deleted_application_ids"] = [a.id for a in candidate.applications]
+        return {"person": person}
     if action == "candidate_anonymized":
         return {"candidate_id": candidate.id, "anonymized_fields": ["full_name", "email_addresses"]}
     wanted = {"reject_candidate": "rejected", "hire_candidate": "hired"}.get(action, "active")

@@ -4,8 +4,9 @@ It is as strict as the connector needs Lever to be: Basic auth with the API key 
 at most 100; opaque `offset` tokens that are refused when unknown or reused with other filters; times in
 epoch milliseconds everywhere, and a 400 for a time filter that is not an integer (ISO dates included);
 error bodies `{"code", "message"}`; 429 with `Retry-After` once the quota is spent. Lever documents no
-quota headers, so the base class's `X-RateLimit-*` headers are stripped from every response; the fixed
-window (e.g. 20 per second) stands in for Lever's token bucket with its burst of 20.
+quota headers, so the base class's `X-RateLimit-*` headers are stripped from every response; `bucket=(10, 20)`
+limits as Lever documents (a token bucket of 10 a second with bursts of 20), else the base's fixed window
+applies. Webhook bodies follow the documented shapes in connectors/fixtures/lever/.
 
 Dataset → Lever: a dataset candidate is a contact, each of their applications an opportunity; a rejection
 is an archive with a non-hired reason, a hire an archive with the hired reason; the dataset's source kind
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import copy
 import hashlib
 import hmac
 import json
@@ -33,7 +35,8 @@ from werkzeug.exceptions import BadRequest, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from connectors.simulators.base import Simulator
+from connectors.fixtures import webhooks
+from connectors.simulators.base import Bucket, Simulator
 from connectors.simulators.dataset import REJECTIONS, STAGES, Dataset, SimApplication, SimCandidate, SimReferrer
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -70,9 +73,14 @@ def lever_id(kind: str, key: object) -> str:
 
 
 class LeverSimulator(Simulator):
-    def __init__(self, dataset: Dataset, *, api_key: str = "lever-test-key", **kwargs: Any) -> None:
+    def __init__(self, dataset: Dataset, *, api_key: str = "lever-test-key", bucket: tuple[float, int] | None = None,
+                 **kwargs: Any) -> None:
+        """`bucket` = (rate, burst) limits requests as Lever documents (10 a second, bursts of 20) instead of
+        the base class's fixed window."""
         super().__init__(dataset, **kwargs)
         self.api_key = api_key  # change it to revoke the key mid-sync
+        if bucket is not None:
+            self.window = Bucket(*bucket)
 
     # --- ids tests can compute ----------------------------------------------------------------------
 
@@ -191,20 +199,28 @@ class LeverSimulator(Simulator):
     # --- webhooks -------------------------------------------------------------------------------------
 
     def webhook_delivery(self, signature_token: str, event: str, candidate: SimCandidate, *,
-                         token: str | None = None, triggered_at_ms: int | None = None) -> tuple[bytes, dict[str, str]]:
-        """A delivery as Lever sends it: the signature covers `token + triggeredAt`, never the body."""
+                         token: str | None = None, triggered_at_ms: int | None = None, now: float | None = None,
+                         opportunity: SimApplication | None = None) -> tuple[bytes, dict[str, str]]:
+        """A delivery shaped as Lever documents it (the event's fixture, with this contact's ids): the signature
+        covers `token + triggeredAt`, never the body. `opportunity` is the one the event concerns (by default
+        the contact's latest)."""
+        fixture = webhooks("lever").get(event)
+        if fixture is None:
+            raise ValueError(f"Lever documents no {event!r} webhook")
+        body = copy.deepcopy(fixture.body)
         token = token or secrets.token_hex(16)
-        triggered_at = int(time.time() * 1000) if triggered_at_ms is None else triggered_at_ms
+        at = time.time() if now is None else now
+        triggered_at = int(at * 1000) if triggered_at_ms is None else triggered_at_ms
         signature = hmac.new(signature_token.encode(), f"{token}{triggered_at}".encode(), hashlib.sha256).hexdigest()
-        body = {"token": token, "triggeredAt": triggered_at, "signature": signature, "event": event,
-                "data": self._event_data(event, candidate)}
+        body.update(token=token, triggeredAt=triggered_at, signature=signature)
+        body["data"] = {**body["data"], **self._event_data(event, candidate, opportunity)}
         return json.dumps(body).encode(), {"Content-Type": "application/json"}
 
-    def _event_data(self, event: str, candidate: SimCandidate) -> dict[str, Any]:
+    def _event_data(self, event: str, candidate: SimCandidate, opportunity: SimApplication | None) -> dict[str, Any]:
         contact = self.contact_id(candidate.id)
         if event in ("contactCreated", "contactUpdated"):
             return {"contactId": contact}
-        application = max(candidate.applications, key=lambda a: a.applied_at)
+        application = opportunity or max(candidate.applications, key=lambda a: a.applied_at)
         opp = self.opportunity_id(application.id)
         data: dict[str, Any] = {"opportunityId": opp, "candidateId": opp, "contactId": contact}
         if event == "applicationCreated":

@@ -21,7 +21,7 @@ from connectors.errors import AuthError, MalformedResponse, NotFound, Retriable,
 from connectors.greenhouse import GreenhouseConnector
 from connectors.http import Policy
 from connectors.simulators.base import Fault, serve
-from connectors.simulators.dataset import Dataset, generate
+from connectors.simulators.dataset import REJECTIONS, Dataset, generate
 from connectors.simulators.greenhouse import GreenhouseSimulator, webhook_delivery
 from connectors.types import Application, Candidate, Outcome, SourceKind
 
@@ -274,6 +274,20 @@ def test_fetch_candidate_sees_a_fresh_rejection(url: str, dataset: Dataset) -> N
     assert match.outcome is Outcome.NOT_HIRED and match.met_not_hired
     assert match.rejection_reason == "Timing" and match.closed_at == dataset.now
     assert {a.ats_id for a in applications} == {str(a.id) for a in dataset.candidate(candidate_id).applications}
+
+
+def test_built_in_rejection_reasons_are_read_with_include_defaults(sim: GreenhouseSimulator, url: str,
+                                                                   dataset: Dataset) -> None:
+    """v3 lists Greenhouse's built-in rejection reasons only with include_defaults=true; without it every
+    rejection for a built-in reason would read as one without a reason."""
+    token = sim.issue_token()[0]
+    plain = requests.get(f"{url}/v3/rejection_reasons", headers={"Authorization": f"Bearer {token}"}, timeout=5)
+    assert not {row["name"] for row in plain.json()} & set(REJECTIONS)
+    rejected = next(a for a in dataset.applications() if a.status == "rejected" and a.rejection_reason in REJECTIONS)
+    _, applications = connect(url).fetch_candidate(str(rejected.candidate_id))
+    assert next(a for a in applications if a.ats_id == str(rejected.id)).rejection_reason == rejected.rejection_reason
+    asked = [dict(r.query) for r in v3_requests(sim, "/v3/rejection_reasons")]
+    assert asked[-1].get("include_defaults") == "true"
 
 
 def test_fetch_unknown_candidate_is_not_found(url: str) -> None:

@@ -299,6 +299,44 @@ def test_a_valid_delivery_verifies_and_names_the_contact(hooks: tuple[LeverSimul
     assert not verified.is_ping
 
 
+def test_each_webhook_has_its_own_token_and_any_of_them_verifies(hooks: tuple[LeverSimulator, Dataset]) -> None:
+    """Lever gives every webhook (one per event type) its own signature token: with only the first token
+    entered, archive, hire and delete deliveries were refused. An installation holds them all."""
+    sim, dataset = hooks
+    tokens = {"candidateStageChange": "token-stage", "candidateArchiveChange": "token-archive",
+              "candidateHired": "token-hired", "candidateDeleted": "token-deleted"}
+    for event, token in tokens.items():
+        body, headers = sim.webhook_delivery(token, event, dataset.candidates[0])
+        assert LeverConnector.verify_any(list(tokens.values()), headers, body).action == event
+        if token != "token-stage":
+            with pytest.raises(WebhookRejected, match="does not match"):
+                LeverConnector.verify_webhook("token-stage", headers, body)
+    with pytest.raises(WebhookRejected, match="does not match"):
+        LeverConnector.verify_any(["token-stage", "token-archive"], *reversed(
+            sim.webhook_delivery("someone-elses", "candidateHired", dataset.candidates[0])))
+    with pytest.raises(WebhookRejected, match="no webhook secret"):
+        LeverConnector.verify_any([], {}, b"{}")
+
+
+def test_candidate_deleted_names_the_one_opportunity(hooks: tuple[LeverSimulator, Dataset]) -> None:
+    sim, dataset = hooks
+    candidate = dataset.candidates[0]
+    opportunity = candidate.applications[0]
+    body, headers = sim.webhook_delivery(SIGNING_TOKEN, "candidateDeleted", candidate, opportunity=opportunity)
+    event = LeverConnector.verify_webhook(SIGNING_TOKEN, headers, body)
+    assert (event.candidate_id, event.resource_id) == (contact(candidate), sim.opportunity_id(opportunity.id))
+
+
+def test_the_client_keeps_to_levers_documented_rate() -> None:
+    """Lever limits each key to a token bucket of 10 requests a second with bursts of 20 and documents no quota
+    headers: the client paces itself to it, so a long read meets no 429."""
+    with lever(generate(60), page_size=3, bucket=(10, 20)) as (sim, connector):
+        pages = list(connector.read("opportunities", None))
+    assert len(sim.requests) > 30 and len({c.ats_id for c in split(pages)[0]}) == 60
+    assert sim.over_quota == 0 and connector.http.stats["rate_limited"] == 0
+    assert connector.http.stats["throttled"] > 0
+
+
 def test_a_replayed_delivery_keeps_its_event_id(hooks: tuple[LeverSimulator, Dataset]) -> None:
     sim, dataset = hooks
     body, headers = sim.webhook_delivery(SIGNING_TOKEN, "candidateHired", dataset.candidates[0])
