@@ -71,6 +71,12 @@ class Connector(ABC):
         """The ATS behind a unified API (Kombo: "webcruiter", "jobylon", …); None for a direct connector."""
         return None
 
+    @staticmethod
+    def concerns(event: WebhookEvent, credentials: Mapping[str, str]) -> bool:
+        """Whether a verified delivery is about this installation. Direct vendors sign per customer, so yes;
+        a unified API that posts every customer's events to each URL (Kombo) says no for the others'."""
+        return True
+
     @classmethod
     def verify_any(cls, secrets: Sequence[str], headers: Mapping[str, str], body: bytes, now: float | None = None,
                    ) -> WebhookEvent:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from connectors.ashby import AshbyConnector
 from connectors.base import Connector
 from connectors.greenhouse import GreenhouseConnector
+from connectors.kombo import KomboConnector
 from connectors.lever import LeverConnector
 from connectors.teamtailor import TeamtailorConnector
 
 REGISTRY: dict[str, type[Connector]] = {
-    connector.vendor: connector for connector in (GreenhouseConnector, LeverConnector, TeamtailorConnector)
+    connector.vendor: connector
+    for connector in (GreenhouseConnector, LeverConnector, TeamtailorConnector, AshbyConnector, KomboConnector)
 }

@@ -306,7 +306,8 @@ class TeamtailorSimulator(Simulator):
     # --- webhooks ---------------------------------------------------------------------------------
 
     def webhook_delivery(self, key: str, event: str, candidate: SimCandidate, *, t: int | None = None,
-                         version: str = "v2", now: float | None = None) -> tuple[bytes, dict[str, str]]:
+                         version: str = "v2", now: float | None = None, application: SimApplication | None = None
+                         ) -> tuple[bytes, dict[str, str]]:
         """A signed company-webhook delivery shaped as Teamtailor documents it (the fixture of the event, with
         this candidate's values): v2 signs `<t>.` + the raw body, v1 (legacy) the hex HMAC of `data.id`. A
         job_application payload names no candidate, as documented."""
@@ -320,7 +321,7 @@ class TeamtailorSimulator(Simulator):
             if "attributes" in data:
                 data["attributes"] = {**data["attributes"], **_candidate_attributes(candidate)}
         else:
-            application = candidate.applications[0]
+            application = application or candidate.applications[0]
             data["id"] = str(application.id)
             if "attributes" in data:
                 stage = _stage_name_type(self._current_stage(application)[1])[0]

@@ -17,7 +17,7 @@ def sync_installation(installation_id: str, full: bool = False) -> dict[str, int
     try:
         with holding_sync_lock(state.redis, target), state.sessions() as session:
             close_interrupted(session, target)
-            counts = sync.run(session, state.vault, target, full=full, policy=_policy())
+            counts = sync.run(session, state.vault, target, full=full, policy=_policy(), cache=state.redis)
     except SyncBusy:
         return "skipped: a sync of this installation is running"
     return counts.as_dict()

@@ -83,12 +83,13 @@ class Counts:
 
 def run(session: Session, vault: Vault, installation_id: uuid.UUID, *, full: bool = False,
         connector: Connector | None = None, progress: Callable[[int], None] | None = None,
-        policy: Policy | None = None) -> Counts:
-    """Sync every stream of one installation: everything with `full`, else what changed since each bookmark."""
+        policy: Policy | None = None, cache: Redis | None = None) -> Counts:
+    """Sync every stream of one installation: everything with `full`, else what changed since each bookmark.
+    `cache` keeps the vendor's reference lists and sync tokens (Ashby) between syncs."""
     installation = session.get(Installation, installation_id)
     if installation is None or not installation.active:
         raise SyncFailed(f"no active installation {installation_id}")
-    connector = connector or installations.connector(vault, installation, policy)
+    connector = connector or installations.connector(vault, installation, policy, cache=cache)
     started = utcnow()
     sync_run = SyncRun(tenant_id=installation.tenant_id, installation_id=installation.id, full=full,
                        started_at=started)
@@ -157,6 +158,14 @@ def unlink_candidate(session: Session, installation: Installation, candidate_id:
         session.delete(link)
     session.commit()
     return len(links)
+
+
+def candidate_of_application(session: Session, installation: Installation, application_id: str) -> str | None:
+    """The ATS candidate id of an application we hold (its person's link in this installation)."""
+    return session.scalar(select(PersonLink.ats_id).join(
+        AtsApplication, (AtsApplication.person_id == PersonLink.person_id)
+        & (AtsApplication.installation_id == PersonLink.installation_id)).where(
+        AtsApplication.installation_id == installation.id, AtsApplication.ats_id == application_id).limit(1))
 
 
 def drop_application(session: Session, installation: Installation, application_id: str) -> int:

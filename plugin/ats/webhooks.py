@@ -13,9 +13,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from connectors.errors import ConnectorError, WebhookRejected
+from connectors.errors import ConnectorError, Retriable, WebhookRejected
 from connectors.http import Policy
 from plugin.ats import installations, sync
+from plugin.ats.locks import SyncBusy, holding_sync_lock
 from plugin.errors import DomainError, NotFoundError, UnauthorizedError
 from plugin.models import Installation, WebhookDelivery, utcnow
 from plugin.privacy import erasure
@@ -43,6 +44,7 @@ class Receipt(StrEnum):
     ACCEPTED = "accepted"
     DUPLICATE = "duplicate"
     PING = "pong"
+    IGNORED = "ignored"  # genuine, but about another customer of a unified API (Kombo)
 
 
 def receive(session: Session, vault: Vault, vendor: str, installation_id: uuid.UUID, headers: Mapping[str, str],
@@ -57,6 +59,8 @@ def receive(session: Session, vault: Vault, vendor: str, installation_id: uuid.U
         raise UnauthorizedError(f"Webhook refused: {exc}") from None
     if event.is_ping:
         return Receipt.PING
+    if not connector_class.concerns(event, vault.decrypt_json(installation.credentials_encrypted)):
+        return Receipt.IGNORED
     if not all(_storable(text) for text in (event.event_id, event.action, event.candidate_id, event.resource_id,
                                             event.merged_into)):
         raise DomainError("Webhook refused: an id or the action holds a NUL character or a lone surrogate, "
@@ -74,6 +78,26 @@ def receive(session: Session, vault: Vault, vendor: str, installation_id: uuid.U
     enqueue_after_commit(session, PROCESS_JOB, str(delivery.id), job_id=f"webhook-{delivery.id}", retry=RETRY)
     session.commit()
     return Receipt.ACCEPTED
+
+
+def _sync_now(session: Session, vault: Vault, installation: Installation, delivery: WebhookDelivery,
+              cache: Redis | None, policy: Policy | None) -> str:
+    """An event that names no record (Kombo's data-changed): an incremental sync, in this job, under the
+    installation's sync lock. When a sync is running already it may have read past the change, so one more
+    is queued for this minute (one per minute however many such events arrive)."""
+    if cache is None:
+        counts = sync.run(session, vault, installation.id, policy=policy)
+        return f"synced ({counts.records} records)"
+    try:
+        with holding_sync_lock(cache, installation.id):
+            counts = sync.run(session, vault, installation.id, policy=policy, cache=cache)
+    except SyncBusy:
+        minute = delivery.received_at.strftime("%Y%m%d%H%M")
+        enqueue_after_commit(session, SYNC_JOB, str(installation.id), job_id=f"sync-{installation.id}-hook-{minute}")
+        return "a sync is running; one more queued"
+    except sync.SyncFailed as exc:
+        raise Retriable(f"sync failed: {exc}") from exc
+    return f"synced ({counts.records} records)"
 
 
 def _id(value: str | None) -> str | None:
@@ -108,14 +132,14 @@ def process(session: Session, vault: Vault, delivery_id: uuid.UUID, cache: Redis
 def _reflect(session: Session, vault: Vault, installation: Installation, delivery: WebhookDelivery,
              cache: Redis | None, policy: Policy | None) -> str:
     if delivery.sync_wanted:
-        # One sync per installation and minute however many such events arrive: each sync reads all changes.
-        minute = delivery.received_at.strftime("%Y%m%d%H%M")
-        enqueue_after_commit(session, SYNC_JOB, str(installation.id), job_id=f"sync-{installation.id}-hook-{minute}")
-        return "incremental sync requested"
+        return _sync_now(session, vault, installation, delivery, cache, policy)
     candidate_id = delivery.candidate_ats_id
-    if candidate_id is None and delivery.resource_ats_id is not None and delivery.action not in APPLICATION_GONE:
-        connector = installations.connector(vault, installation, policy, cache=cache)
-        candidate_id = connector.candidate_for(delivery.action, delivery.resource_ats_id)
+    if candidate_id is None and delivery.resource_ats_id is not None:
+        if delivery.action in APPLICATION_GONE:  # the ATS cannot say whose it was any more; we can
+            candidate_id = sync.candidate_of_application(session, installation, delivery.resource_ats_id)
+        else:
+            connector = installations.connector(vault, installation, policy, cache=cache)
+            candidate_id = connector.candidate_for(delivery.action, delivery.resource_ats_id)
     if candidate_id is None:
         return "no candidate in the event"
     if delivery.action in ANONYMISED:

@@ -244,8 +244,9 @@ def well_formed(vendor: str, body: bytes) -> bool | None:
                     and (document.get("data") is None or isinstance(document["data"], dict)))
     payload = document.get("payload")
     data = payload.get("data") if isinstance(payload, dict) else None
-    return bool(isinstance(data, dict) and data.get("id") not in (None, "")
-                and isinstance(payload.get("event_name"), str) and payload["event_name"])
+    identifier = data.get("id") if isinstance(data, dict) else None
+    return bool(isinstance(identifier, str | int | float) and not isinstance(identifier, bool)
+                and identifier != "" and isinstance(payload.get("event_name"), str) and payload["event_name"])
 
 
 @pytest.mark.parametrize("vendor", sorted(VERIFIERS))
