@@ -4,6 +4,12 @@ adding a vendor means adding its kit."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
+import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,6 +19,7 @@ from connectors.base import Connector
 from connectors.greenhouse import GreenhouseConnector
 from connectors.http import Policy
 from connectors.kombo import KomboConnector
+from connectors.kombo import sign as kombo_sign
 from connectors.lever import LeverConnector
 from connectors.simulators.ashby import AshbySimulator
 from connectors.simulators.base import Simulator
@@ -41,10 +48,60 @@ class Kit:
     # What each documented event does to the person, for the webhook tests: reject, hire, update, delete,
     # delete_application, merge, anonymise, sync.
     effects: dict[str, str] = field(default_factory=dict)
+    # Signs a documented webhook body (a fixture's, possibly with a field removed) as the vendor would.
+    sign: Callable[[str, Any], Delivery] | None = None
+    # True when the credential is a token the connector refreshes (OAuth); else the key is revoked outright.
+    refreshes: bool = False
+
+    def revoke(self, simulator: Simulator) -> None:
+        """An admin revokes the API key (or, for OAuth, every issued token expires)."""
+        if self.refreshes:
+            simulator.expire_tokens()
+        elif isinstance(simulator, TeamtailorSimulator):
+            simulator.revoke_key()
+        else:
+            simulator.api_key = "a-revoked-key"  # type: ignore[attr-defined]
 
     def connector(self, simulator: Simulator, url: str, **options: Any) -> Connector:
         return self.connector_class(f"{url}{self.api_path}", self.credentials(simulator, url),
                                     policy=options.pop("policy", FAST), **options)
+
+
+def _raw(body: Any) -> bytes:
+    return json.dumps(body, ensure_ascii=False).encode()
+
+
+def _hex(secret: str, message: bytes) -> str:
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def _sign_greenhouse(secret: str, body: Any) -> Delivery:
+    raw = _raw(body)
+    return raw, {"Signature": f"sha256 {_hex(secret, raw)}", "Greenhouse-Event-ID": str(uuid.uuid4())}
+
+
+def _sign_lever(secret: str, body: Any) -> Delivery:
+    if isinstance(body, dict) and "triggeredAt" in body:
+        body = {**body, "triggeredAt": int(time.time() * 1000)}
+        if "signature" in body:  # a body without one stays without
+            body["signature"] = _hex(secret, f"{body.get('token', '')}{body['triggeredAt']}".encode())
+    return _raw(body), {}
+
+
+def _sign_teamtailor(secret: str, body: Any) -> Delivery:
+    raw, stamp = _raw(body), int(time.time())
+    value = base64.b64encode(f"t={stamp},v2={_hex(secret, f'{stamp}.'.encode() + raw)}".encode()).decode()
+    return raw, {"TT-Signature": value}
+
+
+def _sign_ashby(secret: str, body: Any) -> Delivery:
+    raw = _raw(body)
+    return raw, {"Ashby-Signature": f"sha256={_hex(secret, raw)}"}
+
+
+def _sign_kombo(secret: str, body: Any) -> Delivery:
+    raw = _raw(body)
+    return raw, {"X-Kombo-Signature": kombo_sign(secret, raw)}
 
 
 def _greenhouse_deliver(sim: Simulator, secret: str, event: str, candidate: SimCandidate, *,
@@ -70,7 +127,8 @@ GREENHOUSE = Kit(
     simulator=lambda data, **options: GreenhouseSimulator(data, **{"rate_limit": 500, "window_seconds": 1, **options}),
     credentials=lambda sim, url: {"client_id": sim.client_id, "client_secret": sim.client_secret,  # type: ignore[attr-defined]
                                   "token_url": f"{url}/token"},
-    candidate_id=lambda sim, candidate: str(candidate.id), deliver=_greenhouse_deliver,
+    candidate_id=lambda sim, candidate: str(candidate.id), deliver=_greenhouse_deliver, sign=_sign_greenhouse,
+    refreshes=True,
     effects={"reject_candidate": "reject", "hire_candidate": "hire", "candidate_stage_change": "update",
              "update_candidate": "update", "delete_candidate": "delete", "merge_candidate": "merge",
              "candidate_anonymized": "anonymise", "new_candidate_application": "update",
@@ -81,7 +139,7 @@ LEVER = Kit(
     simulator=lambda data, **options: LeverSimulator(data, **{"rate_limit": 500, "window_seconds": 1, **options}),
     credentials=lambda sim, url: {"api_key": sim.api_key},  # type: ignore[attr-defined]
     candidate_id=lambda sim, candidate: sim.contact_id(candidate.id),  # type: ignore[attr-defined]
-    deliver=_lever_deliver, stream="opportunities",
+    deliver=_lever_deliver, stream="opportunities", sign=_sign_lever,
     effects={"applicationCreated": "update", "candidateStageChange": "update", "candidateArchiveChange": "reject",
              "candidateHired": "hire", "candidateDeleted": "delete_application", "interviewCreated": "update",
              "interviewUpdated": "update", "contactUpdated": "update"})
@@ -90,7 +148,7 @@ TEAMTAILOR = Kit(
     vendor="teamtailor", connector_class=TeamtailorConnector, api_path="/v1",
     simulator=lambda data, **options: TeamtailorSimulator(data, **{"rate_limit": 500, "window_seconds": 1, **options}),
     credentials=lambda sim, url: {"api_key": sim.api_key},  # type: ignore[attr-defined]
-    candidate_id=lambda sim, candidate: str(candidate.id), deliver=_teamtailor_deliver,
+    candidate_id=lambda sim, candidate: str(candidate.id), deliver=_teamtailor_deliver, sign=_sign_teamtailor,
     effects={"candidate.create": "update", "candidate.update": "update", "candidate.destroy": "delete",
              "job_application.create": "update", "job_application.update": "reject",
              "job_application.destroy": "delete_application"})
@@ -112,7 +170,7 @@ ASHBY = Kit(
     simulator=lambda data, **options: AshbySimulator(data, **{"rate_limit": 500, "window_seconds": 1, **options}),
     credentials=lambda sim, url: {"api_key": sim.api_key},  # type: ignore[attr-defined]
     candidate_id=lambda sim, candidate: sim.candidate_id(candidate.id),  # type: ignore[attr-defined]
-    deliver=_ashby_deliver,
+    deliver=_ashby_deliver, sign=_sign_ashby,
     effects={"applicationSubmit": "update", "applicationUpdate": "update", "candidateStageChange": "update",
              "candidateHire": "hire", "candidateDelete": "delete", "candidateMerge": "merge"})
 
@@ -121,7 +179,7 @@ KOMBO = Kit(
     simulator=lambda data, **options: KomboSimulator(data, **{"rate_limit": 500, "window_seconds": 1, **options}),
     credentials=lambda sim, url: {"api_key": sim.api_key, "integration_id": sim.integration_id},  # type: ignore[attr-defined]
     candidate_id=lambda sim, candidate: sim.candidate_id(candidate.id),  # type: ignore[attr-defined]
-    deliver=_kombo_deliver,
+    deliver=_kombo_deliver, sign=_sign_kombo,
     effects={"data-changed": "sync", "sync-finished": "sync"})
 
 KITS: dict[str, Kit] = {kit.vendor: kit for kit in (GREENHOUSE, LEVER, TEAMTAILOR, ASHBY, KOMBO)}
