@@ -32,10 +32,12 @@ from typing import Any
 from werkzeug.serving import run_simple
 from werkzeug.wrappers import Request, Response
 
+from connectors.simulators.ashby import AshbySimulator
 from connectors.simulators.base import LoggedRequest, QuietHandler, Simulator, deliver_webhook
 from connectors.simulators.dataset import SimCandidate, generate
 from connectors.simulators.greenhouse import GreenhouseSimulator
 from connectors.simulators.greenhouse import webhook_delivery as greenhouse_delivery
+from connectors.simulators.kombo import KomboSimulator
 from connectors.simulators.lever import LeverSimulator
 from connectors.simulators.teamtailor import TeamtailorSimulator
 
@@ -47,9 +49,12 @@ EVENTS: dict[str, dict[str, str]] = {
     "lever": {"reject": "candidateArchiveChange", "hire": "candidateHired", "update": "contactUpdated"},
     "teamtailor": {"reject": "job_application.update", "hire": "job_application.update",
                    "update": "candidate.update"},
+    "ashby": {"reject": "applicationUpdate", "hire": "candidateHire", "update": "applicationUpdate"},
+    "kombo": {"reject": "data-changed", "hire": "data-changed", "update": "data-changed"},  # Kombo names no record
 }
 SIMULATORS: dict[str, type[Simulator]] = {
-    "greenhouse": GreenhouseSimulator, "lever": LeverSimulator, "teamtailor": TeamtailorSimulator}
+    "greenhouse": GreenhouseSimulator, "lever": LeverSimulator, "teamtailor": TeamtailorSimulator,
+    "ashby": AshbySimulator, "kombo": KomboSimulator}
 
 
 def _sign(vendor: str, sim: Simulator, secret: str, event: str, candidate: SimCandidate) -> tuple[bytes, dict]:

@@ -334,3 +334,36 @@ def test_a_synced_referral_leaves_the_credit_with_the_first_referrer(app: Flask,
         rows = session.execute(select(Referral.origin, Referral.credited).where(
             Referral.person_id == uuid.UUID(person["id"]))).all()
     assert sorted((str(origin), credited) for origin, credited in rows) == [("api", True), ("sync", False)]
+
+
+def test_cli_lever_installation_holds_a_token_per_webhook(runner: Any, tenant: Any, app: Flask) -> None:
+    """Lever signs each webhook with its own token: the installation takes several and any of them verifies."""
+    import json
+
+    added = runner.invoke(args=[
+        "brobygger", "installation", "add", "--tenant", str(tenant.id), "--vendor", "lever", "--base-url",
+        "https://api.lever.co/v1", "--api-key", "k", "--webhook-secret", "token-stage", "--webhook-secret",
+        "token-archive", "--json"])
+    assert added.exit_code == 0, added.output
+    installation_id = json.loads(added.output)["installation_id"]
+    assert json.loads(added.output)["webhook_secrets"] == 2
+
+    def update(*options: str) -> Any:
+        return runner.invoke(args=["brobygger", "installation", "update", "--tenant", str(tenant.id),
+                                   "--installation", installation_id, *options, "--json"])
+
+    assert json.loads(update("--add-webhook-secret", "token-hired").output)["webhook_secrets"] == 3
+    assert json.loads(update("--remove-webhook-secret", "token-stage").output)["webhook_secrets"] == 2
+    with get_state(app).sessions() as session:
+        secrets = installations.webhook_secrets(get_state(app).vault,
+                                                installations.get(session, tenant.id, uuid.UUID(installation_id)))
+    assert secrets == ["token-archive", "token-hired"]
+    for refused, words in ((update("--remove-webhook-secret", "never-added"), "no such webhook secret"),
+                           (update("--remove-webhook-secret", "token-archive", "--remove-webhook-secret",
+                                   "token-hired"), "at least one webhook secret"),
+                           (update(), "nothing to change")):
+        assert refused.exit_code != 0 and words in refused.output, refused.output
+        assert "Traceback" not in refused.output
+    other = runner.invoke(args=["brobygger", "installation", "update", "--tenant", str(uuid.uuid4()),
+                                "--installation", installation_id, "--add-webhook-secret", "x"])
+    assert other.exit_code != 0 and "Traceback" not in other.output
