@@ -53,6 +53,10 @@ Unconfirmed, and what this module assumes:
   raw body (stable across retries of the same delivery, but two identical events would collide).
 - The candidate page URL follows webhook payloads (`https://app.greenhouse.io/people/<id>`); the optional
   credential `app_url` overrides the host.
+- Every documented field this module reads is taken to be present on every row, null when it has no value, as the
+  v3 examples and the schema's nullable types show it (connectors/fixtures/greenhouse holds each response's
+  documented shape): a row without one is refused as malformed rather than read as empty (`_FIELDS`). The create
+  answers are taken to be the created record as the list shows it.
 Scopes a credential needs: candidates, applications, application_stages, job_interview_stages, jobs, sources,
 referrers, users, rejection_reasons, candidate_tags and applied_candidate_tags (list), notes, candidate_tags and
 applied_candidate_tags (create).
@@ -93,6 +97,25 @@ NOTE_VISIBILITY = "public"
 _EARLIEST = datetime.min.replace(tzinfo=UTC)
 
 _STATUS_OUTCOMES = {"hired": Outcome.HIRED, "rejected": Outcome.NOT_HIRED}
+# The documented members of each list's rows that this module reads. v3 sends them null when empty; a row without
+# one is a changed or broken answer, refused instead of read as an empty value (a missing `status` would read as
+# a live application, a missing `application_id` as a process without history).
+_FIELDS: dict[str, tuple[str, ...]] = {
+    "candidates": ("id", "first_name", "last_name", "company", "title", "email_addresses", "phone_numbers",
+                   "social_media_addresses", "tags", "updated_at"),
+    "applications": ("id", "candidate_id", "job_id", "status", "created_at", "updated_at", "rejected_at",
+                     "rejection_reason_id", "source_id", "referrer_id", "job_interview_stage_id", "stage_name"),
+    "application_stages": ("id", "application_id", "job_interview_stage_id", "entered_at", "exited_at"),
+    "job_interview_stages": ("id", "name"),
+    "jobs": ("id", "name"),
+    "sources": ("id", "name", "type"),
+    "rejection_reasons": ("id", "name"),
+    "referrers": ("id", "name", "user_id"),
+    "users": ("id", "name", "first_name", "last_name", "primary_email"),
+    "candidate_tags": ("id", "name"),
+    "applied_candidate_tags": ("id", "candidate_id", "candidate_tag_id"),
+}
+_VALUE_LISTS = ("email_addresses", "phone_numbers", "social_media_addresses")  # `[{value, type}]` on candidates
 _SOURCE_WORDS = (
     (SourceKind.REFERRAL, ("referral",)),
     (SourceKind.AGENCY, ("agenc",)),
@@ -154,9 +177,10 @@ class GreenhouseConnector(Connector):
     def fetch_candidate(self, candidate_id: str) -> tuple[Candidate, list[Application]]:
         candidate = self._candidate(self._candidate_row(candidate_id))
         params = {"candidate_ids": candidate.ats_id, "per_page": LOOKUP_PAGE}
-        applications = [application for page in link_header_pages(self.http, "applications", params)
-                        for application in self._applications(_records(page, "applications"))]
-        return candidate, applications
+        # the filter is the server's; a page that ignored it must not hand this person someone else's processes
+        rows = [row for page in link_header_pages(self.http, "applications", params)
+                for row in _records(page, "applications") if str(row["candidate_id"]) == candidate.ats_id]
+        return candidate, list(self._applications(rows))
 
     def _candidate_row(self, candidate_id: str) -> dict[str, Any]:
         """v3 has no per-record read route: one candidate is a list filtered by `ids`."""
@@ -212,7 +236,7 @@ class GreenhouseConnector(Connector):
             candidate_id=str(_field(row, "candidate_id", "application")),
             updated_at=_required_time(row, "updated_at", "application"), outcome=outcome,
             job_id=_text(row.get("job_id")), job_name=(job or {}).get("name"),
-            applied_at=_time(row.get("created_at") or row.get("applied_at"), "application created_at"),
+            applied_at=_time(row["created_at"], "application created_at"),
             closed_at=_closed_at(outcome, rejected_at, history),
             rejection_reason=(reason or {}).get("name") if outcome is Outcome.NOT_HIRED else None,
             stages=stages, source=self._source(row.get("source_id")), referrer=self._referrer(row.get("referrer_id")))
@@ -263,11 +287,9 @@ class GreenhouseConnector(Connector):
                                 "visibility": NOTE_VISIBILITY}
         if self._user_id is not None:
             note["user_id"] = self._user_id
-        created = json_body(self.http.request("POST", "notes", json=note), "POST /notes")
-        if not isinstance(created, dict) or created.get("id") is None:
-            raise MalformedResponse("POST /notes: the answer carries no note id")
-        return Note(ats_id=str(created["id"]), candidate_id=str(target), body=created.get("body") or body,
-                    created_at=_time(created.get("created_at"), "note created_at"))
+        created = _answer(self.http.request("POST", "notes", json=note), "notes", ("id", "body", "created_at"))
+        return Note(ats_id=str(created["id"]), candidate_id=str(target), body=str(created["body"]),
+                    created_at=_required_time(created, "created_at", "note"))
 
     def add_tag(self, candidate_id: str, tag: str) -> None:
         name = tag.strip()
@@ -278,16 +300,20 @@ class GreenhouseConnector(Connector):
         if self._tagged(target, tag_id):
             return  # already tagged: tagging is idempotent
         try:
-            self.http.request("POST", "applied_candidate_tags",
-                              json={"candidate_id": target, "candidate_tag_id": tag_id})
+            response = self.http.request("POST", "applied_candidate_tags",
+                                         json={"candidate_id": target, "candidate_tag_id": tag_id})
         except Fatal:
             if not self._tagged(target, tag_id):  # another writer may have tagged the candidate in between
                 raise
+            return
+        _answer(response, "applied_candidate_tags", ("id", "candidate_id", "candidate_tag_id"))
 
     def _tagged(self, candidate_id: int, tag_id: int) -> bool:
         applied = self.http.get_json("applied_candidate_tags",
                                      {"candidate_ids": candidate_id, "candidate_tag_ids": tag_id, "per_page": 1})
-        return bool(_records(applied, "applied_candidate_tags"))
+        # matched here too: a page that ignored the filters must not read as "already tagged"
+        return any(row["candidate_id"] == candidate_id and row["candidate_tag_id"] == tag_id
+                   for row in _records(applied, "applied_candidate_tags"))
 
     def _tag_id(self, name: str) -> int:
         """The catalogue id of a tag name (names are unique and case-sensitive), creating the tag when new."""
@@ -296,14 +322,14 @@ class GreenhouseConnector(Connector):
         if name in self._tag_ids:
             return self._tag_ids[name]
         try:
-            created = json_body(self.http.request("POST", "candidate_tags", json={"name": name}),
-                                "POST /candidate_tags")
+            created = _answer(self.http.request("POST", "candidate_tags", json={"name": name}), "candidate_tags",
+                              ("id",))
         except Fatal:
             self._tag_ids = self._tag_catalogue()  # someone may have created it since we looked
             if name in self._tag_ids:
                 return self._tag_ids[name]
             raise
-        if not isinstance(created, dict) or not isinstance(created.get("id"), int):
+        if not isinstance(created["id"], int):
             raise MalformedResponse("POST /candidate_tags: the answer carries no tag id")
         self._tag_ids[name] = created["id"]
         return created["id"]
@@ -339,6 +365,7 @@ class GreenhouseConnector(Connector):
         if is_ping:
             return WebhookEvent(event_id=event_id, action="ping", candidate_id=None, occurred_at=None, is_ping=True,
                                 payload=payload)
+        _check_documented_ids(action, payload)
         application = payload.get("application")
         person = payload.get("person")
         return WebhookEvent(
@@ -357,6 +384,28 @@ def _check_signature(secret: str, header: str | None, body: bytes) -> None:
     expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
     if not hmac.compare_digest(expected, digest):
         raise WebhookRejected("signature does not match the body")
+
+
+# Where each action's documented payload names its records (connectors/fixtures/greenhouse): a delivery of one of
+# these actions without them is refused rather than read as an event about no one.
+_DOCUMENTED_IDS: dict[str, tuple[tuple[str, ...], ...]] = {
+    **{action: (("application", "id"), ("application", "candidate", "id")) for action in (
+        "reject_candidate", "hire_candidate", "candidate_stage_change", "new_candidate_application",
+        "new_prospect_application")},
+    "update_candidate": (("candidate", "id"),),
+    "delete_candidate": (("person", "id"),),
+    "merge_candidate": (("person", "id"), ("person", "new_candidate_id")),
+    "candidate_anonymized": (("candidate_id",),),
+}
+
+
+def _check_documented_ids(action: str, payload: Mapping[str, Any]) -> None:
+    for path in _DOCUMENTED_IDS.get(action, ()):
+        node: Any = payload
+        for step in path:
+            node = node.get(step) if isinstance(node, dict) else None
+        if isinstance(node, bool) or not isinstance(node, int | str) or node == "":
+            raise WebhookRejected(f"a {action} delivery without payload.{'.'.join(path)}")
 
 
 def _webhook_candidate_id(payload: Mapping[str, Any]) -> str | None:
@@ -380,9 +429,45 @@ def _webhook_candidate_id(payload: Mapping[str, Any]) -> str | None:
 
 
 def _records(body: Any, what: str) -> list[dict[str, Any]]:
+    """A page's rows, each holding the documented members this module reads (`_FIELDS`)."""
     if not isinstance(body, list) or not all(isinstance(row, dict) for row in body):
         raise MalformedResponse(f"GET /{what}: expected a JSON array of objects")
+    for row in body:
+        _require(row, _FIELDS.get(what, ("id",)), f"GET /{what}")
+        if what == "candidates":
+            _check_candidate_lists(row)
+        elif what == "sources" and row["type"] is not None and (
+                not isinstance(row["type"], dict) or "name" not in row["type"]):
+            raise MalformedResponse(f"GET /sources: source {row['id']} has a sourcing strategy without a name")
     return body
+
+
+def _require(row: Mapping[str, Any], names: tuple[str, ...], where: str) -> None:
+    missing = [name for name in names if name not in row]
+    if "id" in names and "id" not in missing and row["id"] is None:
+        missing.insert(0, "id")
+    if missing:
+        raise MalformedResponse(f"{where}: a record without {', '.join(missing)}")
+
+
+def _check_candidate_lists(row: Mapping[str, Any]) -> None:
+    for name in _VALUE_LISTS:
+        items = row[name]
+        if items is None:
+            continue
+        if not isinstance(items, list) or not all(isinstance(item, dict) and "value" in item for item in items):
+            raise MalformedResponse(f"GET /candidates: candidate {row['id']} has {name} entries without a value")
+    if row["tags"] is not None and not isinstance(row["tags"], list):
+        raise MalformedResponse(f"GET /candidates: candidate {row['id']} has tags that are not a list")
+
+
+def _answer(response: Any, resource: str, names: tuple[str, ...]) -> dict[str, Any]:
+    """A create's answer: the created record, holding the members this module reads."""
+    created = json_body(response, f"POST /{resource}")
+    if not isinstance(created, dict):
+        raise MalformedResponse(f"POST /{resource}: the answer is not a JSON object")
+    _require(created, names, f"POST /{resource}")
+    return created
 
 
 def _field(row: Mapping[str, Any], key: str, what: str) -> Any:

@@ -10,20 +10,22 @@ import hashlib
 import hmac
 import json
 import time
-from collections.abc import Iterator
-from datetime import timedelta
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 import requests
 
 from connectors.errors import AuthError, MalformedResponse, NotFound, Retriable, WebhookRejected
+from connectors.fixtures import load
 from connectors.greenhouse import GreenhouseConnector
 from connectors.http import Policy
 from connectors.simulators.base import Fault, serve
 from connectors.simulators.dataset import REJECTIONS, Dataset, generate
 from connectors.simulators.greenhouse import GreenhouseSimulator, webhook_delivery
-from connectors.types import Application, Candidate, Outcome, SourceKind
+from connectors.simulators.replay import Replay
+from connectors.types import Application, Candidate, Outcome, Referrer, Source, SourceKind
 
 CLIENT_ID = "gh-client"
 CLIENT_SECRET = "gh-secret"
@@ -434,3 +436,131 @@ def test_an_empty_secret_rejects_everything(dataset: Dataset) -> None:
     body, headers = webhook_delivery("", "update_candidate", dataset.candidate(12))
     with pytest.raises(WebhookRejected, match="no webhook secret"):
         GreenhouseConnector.verify_webhook("", headers, body)
+
+
+# --- the documented shapes (fixtures) ---------------------------------------------------------------
+# connectors/fixtures/greenhouse: every v3 response the connector reads or writes, in the documented shape, served
+# as it is by Replay (query strings ignored, so a filter the connector sends is not applied for it).
+
+RESPONSES = {fixture.name: fixture for fixture in load("greenhouse") if not fixture.is_webhook}
+INGRID, LARS = (str(row["id"]) for row in RESPONSES["candidates"].body)
+NEW_TAG = RESPONSES["candidate_tag_created"].body["name"]
+NOTE_BODY = RESPONSES["note_created"].body["body"]
+
+
+def replayed(server: tuple[_Switch, str], overrides: dict[str, Any] | None = None
+             ) -> tuple[Replay, GreenhouseConnector]:
+    """The fixtures behind the module's one server (a body swapped where `overrides` says), and a fresh connector."""
+    switch, base = server
+    switch.app = Replay(RESPONSES.values(), overrides)
+    return switch.app, connect(base)
+
+
+def _app_stamp(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def test_every_response_fixture_is_sourced_and_a_last_page() -> None:
+    assert set(RESPONSES) == {
+        "token", "candidates", "applications", "application_stages", "job_interview_stages", "jobs", "sources",
+        "rejection_reasons", "referrers", "users", "candidate_tags", "applied_candidate_tags", "note_created",
+        "candidate_tag_created", "applied_tag_created"}
+    assert len({fixture.endpoint for fixture in RESPONSES.values()}) == len(RESPONSES)
+    for fixture in RESPONSES.values():
+        assert fixture.source and fixture.required, fixture.name
+        for path in fixture.required:
+            fixture.without(path)  # every required path exists in the documented body
+        if fixture.method_and_path[0] == "GET":  # v3 lists are bare arrays; the last page has no next link
+            assert isinstance(fixture.body, list) and fixture.body, fixture.name
+            assert 'rel="next"' not in " ".join(fixture.headers.values()), fixture.name
+
+
+def test_the_connector_reads_the_documented_shapes(server: tuple[_Switch, str]) -> None:
+    app, connector = replayed(server)
+    candidate, own = connector.fetch_candidate(INGRID)
+    with pytest.raises(NotFound):
+        connector.fetch_candidate("99")
+    candidates = read_all(connector, "candidates")
+    applications = {a.ats_id: a for a in read_all(connector, "applications")}
+    note = connector.add_note(LARS, NOTE_BODY)
+    connector.add_tag(INGRID, "python")  # applied already (applied_candidate_tags): nothing written
+    connector.add_tag(LARS, NEW_TAG)  # not in the catalogue: created, then applied
+
+    documented = RESPONSES["candidates"].body[0]
+    assert [c.ats_id for c in candidates] == [INGRID, LARS]
+    assert (candidate.ats_id, candidate.first_name, candidate.last_name) == (
+        INGRID, documented["first_name"], documented["last_name"])
+    assert candidate.emails == tuple(e["value"] for e in documented["email_addresses"])
+    assert candidate.phones == ("+47 912 34 567",) and candidate.tags == ("python",)
+    assert (candidate.employer, candidate.title) == ("Cognite", "Data Engineer")
+    assert candidate.linkedin_url == "https://www.linkedin.com/in/ingrid-lovas"
+    assert candidate.updated_at == _app_stamp(documented["updated_at"])
+    assert candidate.url == f"https://app.greenhouse.io/people/{INGRID}"
+    assert [a.ats_id for a in own] == ["71830441"]  # Lars's processes on the same (unfiltered) page are not hers
+
+    rejected, hired, active = applications["71830441"], applications["71830442"], applications["71830450"]
+    assert (rejected.candidate_id, rejected.outcome, rejected.rejection_reason) == (
+        INGRID, Outcome.NOT_HIRED, "Lacking skill(s)/qualification(s)")
+    assert rejected.closed_at == datetime(2026, 9, 18, 9, 30, tzinfo=UTC)
+    assert rejected.applied_at == datetime(2026, 8, 2, 7, 15, tzinfo=UTC)
+    assert [s.name for s in rejected.stages] == ["Application Review", "Phone Screen", "Onsite"]
+    assert rejected.stages[1].reached_at == datetime(2026, 8, 5, 10, 0, tzinfo=UTC)
+    assert rejected.met_not_hired and rejected.job_name == "Senior Backend Engineer"
+    assert rejected.source == Source("Referral", SourceKind.REFERRAL)
+    assert rejected.referrer == Referrer("Kari Nordmann", "kari.nordmann@company.example", "902311", True)
+    assert (hired.outcome, hired.job_name, hired.rejection_reason, hired.referrer) == (
+        Outcome.HIRED, "Engineering Manager, Payments", None, None)
+    assert [s.name for s in hired.stages] == ["Application Review", "Phone Screen", "Offer"]
+    assert hired.closed_at == datetime(2026, 7, 30, 10, 0, tzinfo=UTC)  # the hire left its last stage then
+    assert hired.source == Source("LinkedIn (Prospecting)", SourceKind.SOURCED)
+    assert (active.outcome, active.closed_at, [s.name for s in active.stages]) == (
+        Outcome.ACTIVE, None, ["Application Review", "Phone Screen"])
+    assert active.met and active.updated_at == datetime(2026, 10, 2, 8, 0, 3, 120000, tzinfo=UTC)
+
+    assert (note.ats_id, note.candidate_id, note.body) == ("667120003", LARS, NOTE_BODY)
+    assert note.created_at == datetime(2026, 12, 4, 20, 15, tzinfo=UTC)
+    posts = [path for method, path in app.requests if method == "POST"]
+    assert posts == ["/token", "/v3/notes", "/v3/candidate_tags", "/v3/applied_candidate_tags"]
+    gets = {path for method, path in app.requests if method == "GET"}
+    assert gets == {path for f in RESPONSES.values() if f.method_and_path[0] == "GET"
+                    for path in [f.method_and_path[1]]}  # every documented list was read
+
+
+def _fetch(connector: GreenhouseConnector) -> Any:
+    return connector.fetch_candidate(INGRID)
+
+
+def _read(stream: str) -> Callable[[GreenhouseConnector], Any]:
+    return lambda connector: read_all(connector, stream)
+
+
+def _tag(connector: GreenhouseConnector) -> Any:
+    return connector.add_tag(LARS, NEW_TAG)
+
+
+# what makes the connector read each response (each use must refuse the body without a documented field)
+USES: dict[str, list[Callable[[GreenhouseConnector], Any]]] = {
+    "token": [_fetch],
+    "candidates": [_fetch, _read("candidates")],
+    "applications": [_fetch, _read("applications")],
+    **{name: [_read("applications")] for name in ("application_stages", "job_interview_stages", "jobs", "sources",
+                                                  "rejection_reasons", "referrers", "users")},
+    **{name: [_tag] for name in ("candidate_tags", "applied_candidate_tags", "candidate_tag_created",
+                                 "applied_tag_created")},
+    "note_created": [lambda connector: connector.add_note(LARS, NOTE_BODY)],
+}
+REQUIRED = [(name, path) for name, fixture in sorted(RESPONSES.items()) for path in fixture.required]
+
+
+def test_every_response_fixture_has_a_use() -> None:
+    assert set(USES) == set(RESPONSES)
+
+
+@pytest.mark.parametrize(("name", "path"), REQUIRED, ids=[f"{name}:{path}" for name, path in REQUIRED])
+def test_a_response_without_a_documented_field_is_refused_loudly(server: tuple[_Switch, str], name: str,
+                                                                 path: str) -> None:
+    without = RESPONSES[name].without(path)
+    for use in USES[name]:
+        _, connector = replayed(server, {name: without})
+        with pytest.raises(MalformedResponse):
+            use(connector)
