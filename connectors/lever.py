@@ -6,8 +6,9 @@ Lever contact (`Candidate.ats_id` = contact id) and a Brobygger application is a
 
 Sources followed (read, then written up in our own words):
 - Lever's developer documentation, hire.lever.co/developer/documentation (API root
-  `https://api.lever.co/v1`, Basic auth with the key as user name, contacts vs opportunities; only its
-  overview was readable here) and hire.lever.co/developer/deprecated (candidates → opportunities).
+  `https://api.lever.co/v1`, Basic auth with the key as user name, contacts vs opportunities; later read in
+  full: the Opportunities, Applications, Referrals, Stages, Archive Reasons, Users and Notes references, whose
+  shapes are in connectors/fixtures/lever/) and hire.lever.co/developer/deprecated (candidates → opportunities).
 - Lever help centre, "What is Lever's Webhooks Subscription API?": one signature token *per webhook*, so an
   installation holds one token per enabled event type and a delivery is checked against each
   (Connector.verify_any).
@@ -28,6 +29,13 @@ Sources followed (read, then written up in our own words):
   published Lever tool schema).
 
 Still unsure, and what this module assumes:
+- `updatedAt` is documented as "Timestamp or null" (null when never set since the field was introduced) and
+  Lever's own list example leaves it out, with `stageChanges`, on older opportunities: such an opportunity is
+  taken as last changed at `createdAt`, and its stage history is its current stage as of `lastAdvancedAt`.
+  What the connector reads and Lever always sends is required, and its absence is a MalformedResponse: an
+  opportunity's id, contact, createdAt, origin and current stage; a stage change's toStageId and updatedAt;
+  an archived opportunity's reason and archivedAt; an expanded application's posting; a stage's text, an
+  archive reason's text and type, a user's name and email.
 - Quota headers: Lever documents none, so no `RateLimitHeaders` are configured. The client keeps to the
   documented rate itself (a token bucket of 10 a second with bursts of 20, RATE_PER_SECOND / RATE_BURST) and
   waits out any 429 still met, honouring `Retry-After` when sent and backing off with jitter when not.
@@ -117,8 +125,10 @@ class _ApiKeyAuth:
         return "LeverApiKey(***)"
 
 
-def _catalogue(http: HttpClient, path: str) -> Callable[[], list[dict[str, Any]]]:
-    """A small list endpoint (stages, archive reasons, users), every page of it, for a Lookup."""
+def _catalogue(http: HttpClient, path: str, fields: tuple[str, ...]) -> Callable[[], list[dict[str, Any]]]:
+    """A small list endpoint (stages, archive reasons, users), every page of it, for a Lookup. Each item must
+    carry the documented `fields` the connector reads from it (besides its id): a stage without its text, a
+    reason without its type, would otherwise be read as a nameless stage or a rejection."""
 
     def load() -> list[dict[str, Any]]:
         items = []
@@ -126,6 +136,9 @@ def _catalogue(http: HttpClient, path: str) -> Callable[[], list[dict[str, Any]]
             for item in page:
                 if not isinstance(item, dict) or not isinstance(item.get("id"), str):
                     raise MalformedResponse(f"GET {path}: an item without an id")
+                missing = [name for name in fields if not isinstance(item.get(name), str) or not item[name]]
+                if missing:
+                    raise MalformedResponse(f"GET {path}: item {item['id']} has no {', '.join(missing)}")
                 items.append(item)
         return items
 
@@ -146,9 +159,10 @@ class LeverConnector(Connector):
         self.page_size = page_size
         self._perform_as = credentials.get("user_id") or None
         # Stages and archive reasons name no one: shared through the cache; users are people: read per connector.
-        self._stages = Lookup(_catalogue(self.http, "stages"), cache=cache, name="stages")
-        self._reasons = Lookup(_catalogue(self.http, "archive_reasons"), cache=cache, name="archive_reasons")
-        self._users = Lookup(_catalogue(self.http, "users"))
+        self._stages = Lookup(_catalogue(self.http, "stages", ("text",)), cache=cache, name="stages")
+        self._reasons = Lookup(_catalogue(self.http, "archive_reasons", ("text", "type")), cache=cache,
+                               name="archive_reasons")
+        self._users = Lookup(_catalogue(self.http, "users", ("name", "email")))
 
     def _client(self, credentials: Mapping[str, str], policy: Policy,
                 sleep: Callable[[float], None] | None) -> HttpClient:
@@ -204,13 +218,13 @@ class LeverConnector(Connector):
         return found
 
     def _candidate(self, opportunities: list[dict[str, Any]]) -> Candidate:
-        latest = max(opportunities, key=lambda o: (o.get("updatedAt") or 0, o.get("createdAt") or 0))
+        latest = max(opportunities, key=lambda o: (_updated_at(o), _required_ms(o, "createdAt")))
         first, _, last = str(latest.get("name") or "").strip().partition(" ")
         employer, title = _employer_and_title(latest.get("headline"))
         links = _merged(opportunities, "links")
         return Candidate(
             ats_id=latest["contact"], first_name=first, last_name=last.strip(),
-            updated_at=max(_required_ms(o, "updatedAt") for o in opportunities),
+            updated_at=max(_updated_at(o) for o in opportunities),
             emails=_merged(opportunities, "emails"),
             phones=tuple(dict.fromkeys(p for o in opportunities for p in _phones(o.get("phones")))),
             employer=employer, title=title,
@@ -219,13 +233,11 @@ class LeverConnector(Connector):
 
     def _application(self, opportunity: dict[str, Any]) -> Application:
         outcome, closed_at, reason = self._outcome(opportunity.get("archived"))
-        applications = opportunity.get("applications") or []
-        posting = next((a.get("posting") for a in applications if isinstance(a, dict) and a.get("posting")), None)
         source = _source(opportunity)
         return Application(
             ats_id=opportunity["id"], candidate_id=opportunity["contact"],
-            updated_at=_required_ms(opportunity, "updatedAt"), outcome=outcome,
-            job_id=str(posting) if posting else None, applied_at=from_ms(opportunity.get("createdAt")),
+            updated_at=_updated_at(opportunity), outcome=outcome,
+            job_id=_posting(opportunity), applied_at=_required_ms(opportunity, "createdAt"),
             closed_at=closed_at, rejection_reason=reason, stages=self._stages_reached(opportunity), source=source,
             referrer=self._referrer(opportunity["id"]) if opportunity.get("origin") == "referred" else None)
 
@@ -234,21 +246,31 @@ class LeverConnector(Connector):
             return Outcome.ACTIVE, None, None
         if not isinstance(archived, dict):
             raise MalformedResponse("an opportunity's archived field is not an object")
-        reason = self._reasons.get(archived.get("reason"))
-        closed_at = from_ms(archived.get("archivedAt"))
+        if not isinstance(archived.get("reason"), str) or not archived["reason"]:
+            raise MalformedResponse("an archived opportunity without its archive reason")
+        reason = self._reasons.get(archived["reason"])
+        closed_at = _required_ms(archived, "archivedAt", "an archived opportunity")
         if reason is not None and reason.get("type") == "hired":
             return Outcome.HIRED, closed_at, None
         return Outcome.NOT_HIRED, closed_at, (reason or {}).get("text")
 
     def _stages_reached(self, opportunity: dict[str, Any]) -> tuple[StageReached, ...]:
+        """The stage history (`stageChanges`), or, for an opportunity older than that field (Lever's own list
+        example has such), the current stage as reached when last advanced. Every opportunity is in a stage."""
         current = opportunity.get("stage")
         current = current if isinstance(current, dict) else {"id": current}
-        changes = [c for c in opportunity.get("stageChanges") or [] if isinstance(c, dict) and c.get("toStageId")]
-        if not changes and current.get("id"):
+        if not isinstance(current.get("id"), str) or not current["id"]:
+            raise MalformedResponse(f"opportunity {opportunity['id']} has no current stage")
+        changes = opportunity.get("stageChanges") or []
+        for change in changes:
+            if not isinstance(change, dict) or not isinstance(change.get("toStageId"), str) or not change["toStageId"]:
+                raise MalformedResponse(f"opportunity {opportunity['id']}: a stage change without toStageId")
+            _required_ms(change, "updatedAt", f"opportunity {opportunity['id']}: a stage change")
+        if not changes:
             changes = [{"toStageId": current["id"], "updatedAt": opportunity.get("lastAdvancedAt")}]
         reached = []
         for change in changes:
-            stage_id = str(change["toStageId"])
+            stage_id = change["toStageId"]
             known = self._stages.get(stage_id) or (current if current.get("id") == stage_id else {})
             name = str(known.get("text") or stage_id)
             reached.append(StageReached(stage_id, name, classify_stage(name), from_ms(change.get("updatedAt"))))
@@ -301,7 +323,7 @@ class LeverConnector(Connector):
 
     def _latest_opportunity(self, contact_id: str) -> dict[str, Any]:
         """Writes go on the contact's most recent opportunity, where a recruiter looks first."""
-        return max(self._opportunities_of(contact_id, expand=False), key=lambda o: o.get("createdAt") or 0)
+        return max(self._opportunities_of(contact_id, expand=False), key=lambda o: _required_ms(o, "createdAt"))
 
     def _acting(self) -> dict[str, str]:
         return {"perform_as": self._perform_as} if self._perform_as else {}
@@ -379,11 +401,35 @@ def from_ms(value: Any) -> datetime | None:
     return EPOCH + timedelta(milliseconds=value)
 
 
-def _required_ms(item: Mapping[str, Any], name: str) -> datetime:
+def _required_ms(item: Mapping[str, Any], name: str, what: str = "an opportunity") -> datetime:
     moment = from_ms(item.get(name))
     if moment is None:
-        raise MalformedResponse(f"an opportunity without {name}")
+        raise MalformedResponse(f"{what} without {name}")
     return moment
+
+
+def _updated_at(opportunity: Mapping[str, Any]) -> datetime:
+    """`updatedAt` is documented as "Timestamp or null": null (and, in Lever's own list example, absent) for an
+    opportunity not updated since the field was introduced. Such an opportunity last changed when it was
+    created, so `createdAt` stands in; `createdAt` itself is required."""
+    if opportunity.get("updatedAt") is None:
+        return _required_ms(opportunity, "createdAt")
+    return _required_ms(opportunity, "updatedAt")
+
+
+def _posting(opportunity: Mapping[str, Any]) -> str | None:
+    """The posting of the opportunity's application (at most one). An opportunity with no application (a lead
+    never applied to a job) has none; an expanded application always names its posting."""
+    for application in opportunity.get("applications") or []:
+        if not isinstance(application, dict):
+            continue  # not expanded: an application id
+        posting = application.get("posting")
+        if isinstance(posting, dict):  # expand=applications.posting would inline it
+            posting = posting.get("id")
+        if not isinstance(posting, str) or not posting:
+            raise MalformedResponse(f"opportunity {opportunity.get('id')}: an application without its posting")
+        return posting
+    return None
 
 
 def _opportunity(item: Any) -> dict[str, Any]:
@@ -410,12 +456,13 @@ def _employer_and_title(headline: Any) -> tuple[str | None, str | None]:
     return (text.split(",")[0].strip() or None), None
 
 
-def _source(opportunity: Mapping[str, Any]) -> Source | None:
+def _source(opportunity: Mapping[str, Any]) -> Source:
+    """Every opportunity has an origin (one of six, documented); its sources are the free-text channels."""
     origin = opportunity.get("origin")
+    if not isinstance(origin, str) or not origin:
+        raise MalformedResponse(f"opportunity {opportunity.get('id')} has no origin")
     names = [str(s) for s in opportunity.get("sources") or [] if s]
-    if not origin and not names:
-        return None
-    return Source(name=names[0] if names else str(origin), kind=ORIGIN_KINDS.get(str(origin), SourceKind.OTHER))
+    return Source(name=names[0] if names else origin, kind=ORIGIN_KINDS.get(origin, SourceKind.OTHER))
 
 
 def _show_url(opportunity: Mapping[str, Any]) -> str | None:

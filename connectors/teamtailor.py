@@ -21,7 +21,11 @@ What it relies on, and where that was checked (stored copies of public material,
   retry mechanism": a delivery that fails is only logged by Teamtailor.
 * Teamtailor's own Ruby client, github.com/Teamtailor/teamtailor-rb: the candidate attribute `referred`,
   406 for a missing or bad API version, 30 records per page, `reject-reason` as a relationship, and the
-  user attributes `name`, `email`, `login-email`, `username`.
+  user attributes `name`, `email`, `login-email`, `username`. Its recorded answers
+  (spec/fixtures/v1/job_application_included_candidate_job.json, referrals.json) show that a relationship
+  carries its linkage (`data`) only when the request included it, links alone otherwise: every relationship
+  read here is therefore included, and an included relationship without `data` is a malformed answer.
+  The documented shapes are in connectors/fixtures/teamtailor.
 * Public client code by others: `filter[updated-at][from]` on `/candidates` and `/job-applications` (a
   TypeScript client and an Airbyte-style Python source), `include=job-applications.stage` and
   `job-applications.reject-reason` (a PHP client that notes these nested includes are undocumented but
@@ -41,7 +45,7 @@ Unconfirmed, and what we assumed:
 * Whether an application-only change (a stage move, a rejection) bumps the candidate's `updated-at`. An
   incremental read therefore also pages `/job-applications` changed since the bookmark and fetches the
   candidates the first pass did not return.
-* The referring employee: the `user` of the candidate's referral in `/v1/referrals` (include=user,candidate;
+* The referring employee: the `user` of the candidate's referral in `/v1/referrals` (include=user,candidate,job;
   `filter[candidate]` for single candidates, the whole list once for a full read). When no referral names
   a user we fall back to a generic "Employee referral" referrer with `is_employee=True`, since Teamtailor's
   `referred` means an employee referral. The referral's own name/email are the *candidate's*, not the
@@ -136,7 +140,7 @@ class TeamtailorConnector(Connector):
             params["filter[updated-at][from]"] = _iso(since)
         seen: set[str] = set()
         referrals = _Referrals(self, bulk=since is None)
-        for document in json_api_pages(self.http, "candidates", params, size=PAGE_SIZE):
+        for document in _pages(self.http, "candidates", params, size=PAGE_SIZE):
             included = _Included(document.get("included"))
             page: list[Record] = []
             for resource in document["data"]:
@@ -152,10 +156,11 @@ class TeamtailorConnector(Connector):
         """Candidates whose applications changed without their own `updated-at` moving (unconfirmed either
         way), fetched whole so that the engine sees every application of theirs."""
         params = {"filter[updated-at][from]": _iso(since), "include": "candidate"}
-        for document in json_api_pages(self.http, "job-applications", params, size=PAGE_SIZE):
+        for document in _pages(self.http, "job-applications", params, size=PAGE_SIZE):
             page: list[Record] = []
             for application in document["data"]:
-                candidate_id = _linked_id(_resource(application, "job application"), "candidate")
+                application = _resource(application, "job application")
+                candidate_id = _to_one_id(application, "candidate", f"job application {application['id']}")
                 if candidate_id is None or candidate_id in seen:
                     continue
                 seen.add(candidate_id)
@@ -179,16 +184,21 @@ class TeamtailorConnector(Connector):
             document = self.http.get_json(f"job-applications/{resource_id}", {"include": "candidate"})
         except NotFound:
             return None
-        return _linked_id(_resource(_data(document, "GET job-applications"), "job application"), "candidate")
+        application = _resource(_data(document, "GET job-applications"), "job application")
+        return _to_one_id(application, "candidate", f"job application {application['id']}")
 
     def _records(self, resource: Any, included: _Included, referrals: _Referrals
                  ) -> tuple[Candidate, list[Application]]:
         resource = _resource(resource, "candidate")
         attributes = resource["attributes"]
         candidate = self._candidate(resource["id"], attributes)
-        referred_by = referrals.of(candidate.ats_id) if attributes.get("referred") else []
+        where = f"candidate {candidate.ats_id}"
+        referred_by = referrals.of(candidate.ats_id) if _member(attributes, "referred", where) else []
+        linkages = _included_linkage(resource, "job-applications", where)
+        if not isinstance(linkages, list) or not all(isinstance(item, dict) for item in linkages):
+            raise MalformedResponse(f"{where}: job-applications linkage is not a list of resource identifiers")
         applications = []
-        for reference in _linkages(resource, "job-applications"):
+        for reference in linkages:
             application = included.get(reference)
             if application is None:
                 raise MalformedResponse(f"candidate {candidate.ats_id}: job application {reference.get('id')} "
@@ -198,15 +208,14 @@ class TeamtailorConnector(Connector):
         return candidate, applications
 
     def _candidate(self, candidate_id: str, attributes: Mapping[str, Any]) -> Candidate:
-        tags = attributes.get("tags") or []
-        if not isinstance(tags, list):
-            raise MalformedResponse(f"candidate {candidate_id}: tags is not a list")
+        where = f"candidate {candidate_id}"
+        tags = _tags(attributes, where)
         return Candidate(
             ats_id=candidate_id,
-            first_name=_text(attributes.get("first-name")) or "",
-            last_name=_text(attributes.get("last-name")) or "",
-            updated_at=_required_time(attributes, "updated-at", f"candidate {candidate_id}"),
-            emails=_present(attributes.get("email")),
+            first_name=_text(_member(attributes, "first-name", where)) or "",
+            last_name=_text(_member(attributes, "last-name", where)) or "",
+            updated_at=_required_time(attributes, "updated-at", where),
+            emails=_present(_member(attributes, "email", where)),
             phones=_present(attributes.get("phone")),
             linkedin_url=_text(attributes.get("linkedin-url")),
             tags=tuple(str(tag) for tag in tags),
@@ -214,18 +223,22 @@ class TeamtailorConnector(Connector):
 
     def referrals(self, candidate_id: str | None = None) -> Iterator[tuple[str, str | None, Referrer]]:
         """(candidate id, job id, referring employee) of every referral, or of one candidate's. Teamtailor
-        names the employee as the referral's `user`; referrals without one are skipped."""
-        params = {"include": "user,candidate"}
+        names the employee as the referral's `user`; referrals without one are skipped. `job` is included
+        because a JSON:API server gives a relationship's linkage only when it is included: without it the
+        referral's job id is never there to match an application by."""
+        params = {"include": "user,candidate,job"}
         if candidate_id is not None:
             params["filter[candidate]"] = candidate_id
-        for document in json_api_pages(self.http, "referrals", params, size=PAGE_SIZE):
+        for document in _pages(self.http, "referrals", params, size=PAGE_SIZE):
             included = _Included(document.get("included"))
             for referral in document["data"]:
                 referral = _resource(referral, "referral")
-                user = included.get(_linkage(referral, "user"))
-                referred = _linked_id(referral, "candidate")
+                where = f"referral {referral['id']}"
+                user = _included_one(referral, "user", included, where)
+                referred = _to_one_id(referral, "candidate", where)
+                job = _to_one_id(referral, "job", where)
                 if user is not None and referred is not None:
-                    yield referred, _linked_id(referral, "job"), _referrer(_resource(user, "user"))
+                    yield referred, job, _referrer(user)
 
     # --- writes -----------------------------------------------------------------------------------
 
@@ -244,11 +257,17 @@ class TeamtailorConnector(Connector):
         """Teamtailor replaces the whole tag list on PATCH: read it, add ours once, write it back."""
         path = f"candidates/{candidate_id}"
         candidate = _resource(_data(self.http.get_json(path), f"GET {path}"), "candidate")
-        tags = [str(t) for t in candidate["attributes"].get("tags") or []]
+        # A candidate without its `tags` member must not be written: the PATCH would replace the tags we
+        # could not see with ours alone.
+        tags = list(_tags(candidate["attributes"], f"GET {path}"))
         if any(existing.casefold() == tag.casefold() for existing in tags):
             return
         update = {"data": {"id": str(candidate_id), "type": "candidates", "attributes": {"tags": [*tags, tag]}}}
-        self.http.request("PATCH", path, json=update)
+        response = self.http.request("PATCH", path, json=update)
+        # Teamtailor answers with the updated candidate: it must show the tag, or the write did not take.
+        answer = _resource(_data(json_body(response, f"PATCH {path}"), f"PATCH {path}"), "candidate")
+        if not any(written.casefold() == tag.casefold() for written in _tags(answer["attributes"], f"PATCH {path}")):
+            raise MalformedResponse(f"PATCH {path}: the answer's tags do not show {tag!r}")
 
     # --- webhooks ---------------------------------------------------------------------------------
 
@@ -307,6 +326,16 @@ class _Referrals:
 # --- JSON:API helpers -----------------------------------------------------------------------------
 
 
+def _pages(client: HttpClient, path: str, params: Mapping[str, Any], size: int) -> Iterator[dict[str, Any]]:
+    """JSON:API list pages. Every Teamtailor list carries a top-level `links` object (first/last, and next
+    while more remain, per the pagination page): a page without one could be a cut-off list, not the last
+    page, so it is refused rather than taken as the end."""
+    for document in json_api_pages(client, path, params, size=size):
+        if not isinstance(document.get("links"), dict):
+            raise MalformedResponse(f"GET {path}: a list page without its pagination links")
+        yield document
+
+
 class _Included:
     """A compound document's `included` resources, found by (type, id)."""
 
@@ -351,14 +380,57 @@ def _linkage(resource: Mapping[str, Any], name: str) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def _linkages(resource: Mapping[str, Any], name: str) -> list[dict[str, Any]]:
-    data = _relationship_data(resource, name)
-    return [item for item in data if isinstance(item, dict)] if isinstance(data, list) else []
-
-
 def _linked_id(resource: Mapping[str, Any], name: str) -> str | None:
     linkage = _linkage(resource, name)
     return str(linkage["id"]) if linkage and linkage.get("id") is not None else None
+
+
+def _included_linkage(resource: Mapping[str, Any], name: str, where: str) -> Any:
+    """`relationships.<name>.data` of a relationship the request included. A JSON:API server gives the
+    linkage (null or [] when empty) exactly for included relationships; without it an empty relationship
+    cannot be told from a missing one, so its absence is a malformed answer, not an empty one."""
+    relationships = resource.get("relationships")
+    relationship = relationships.get(name) if isinstance(relationships, dict) else None
+    if not isinstance(relationship, dict) or "data" not in relationship:
+        raise MalformedResponse(f"{where}: no linkage (data) for the included relationship {name}")
+    return relationship["data"]
+
+
+def _to_one_id(resource: Mapping[str, Any], name: str, where: str) -> str | None:
+    """The id a to-one included relationship links to, None when it links to nothing."""
+    linkage = _included_linkage(resource, name, where)
+    if linkage is None:
+        return None
+    identifier = linkage.get("id") if isinstance(linkage, dict) else None
+    if identifier in (None, "") or isinstance(identifier, bool | dict | list):
+        raise MalformedResponse(f"{where}: the {name} linkage has no id")
+    return str(identifier)
+
+
+def _included_one(resource: Mapping[str, Any], name: str, included: _Included, where: str) -> dict[str, Any] | None:
+    """The included resource a to-one relationship links to; None when it links to nothing."""
+    if _to_one_id(resource, name, where) is None:
+        return None
+    found = included.get(_linkage(resource, name))
+    if found is None:
+        raise MalformedResponse(f"{where}: {name} {_linkage(resource, name)} is linked but not included")
+    return _resource(found, name)
+
+
+def _member(attributes: Mapping[str, Any], name: str, where: str) -> Any:
+    """A documented attribute the connector relies on: present (its value may be null), or MalformedResponse."""
+    if name not in attributes:
+        raise MalformedResponse(f"{where}: missing {name}")
+    return attributes[name]
+
+
+def _tags(attributes: Mapping[str, Any], where: str) -> tuple[str, ...]:
+    tags = _member(attributes, "tags", where)
+    if tags is None:
+        return ()
+    if not isinstance(tags, list):
+        raise MalformedResponse(f"{where}: tags is not a list")
+    return tuple(str(tag) for tag in tags)
 
 
 # --- records --------------------------------------------------------------------------------------
@@ -368,20 +440,20 @@ def _application(resource: dict[str, Any], candidate_id: str, candidate: Mapping
                  referrals: list[tuple[str | None, Referrer]]) -> Application:
     attributes = resource["attributes"]
     where = f"job application {resource['id']}"
-    stage = included.get(_linkage(resource, "stage"))
-    job = included.get(_linkage(resource, "job"))
-    changed_stage_at = _time(attributes.get("changed-stage-at"), where)
-    rejected_at = _time(attributes.get("rejected-at"), where)
+    stage = _included_one(resource, "stage", included, where)
+    job = _included_one(resource, "job", included, where)
+    changed_stage_at = _time(_member(attributes, "changed-stage-at", where), where)
+    rejected_at = _time(_member(attributes, "rejected-at", where), where)
     outcome, closed_at = _outcome(stage, rejected_at, changed_stage_at)
     source = _source(candidate, attributes)
-    job_id = _linked_id(resource, "job")
+    job_id = _to_one_id(resource, "job", where)
     return Application(
         ats_id=resource["id"], candidate_id=candidate_id,
         updated_at=_required_time(attributes, "updated-at", where),
         outcome=outcome, job_id=job_id,
-        job_name=_text((job or {}).get("attributes", {}).get("title")),
-        applied_at=_time(attributes.get("created-at"), where), closed_at=closed_at,
-        rejection_reason=_reject_reason(attributes, included.get(_linkage(resource, "reject-reason"))),
+        job_name=_text(_member(job["attributes"], "title", f"job {job['id']}")) if job else None,
+        applied_at=_time(_member(attributes, "created-at", where), where), closed_at=closed_at,
+        rejection_reason=_reject_reason(resource, included, where),
         stages=_stages(stage, changed_stage_at), source=source,
         referrer=_pick_referrer(referrals, job_id) if source.kind is SourceKind.REFERRAL else None)
 
@@ -389,7 +461,7 @@ def _application(resource: dict[str, Any], candidate_id: str, candidate: Mapping
 def _outcome(stage: Mapping[str, Any] | None, rejected_at: datetime | None, changed_stage_at: datetime | None
              ) -> tuple[Outcome, datetime | None]:
     """Hired when the application sits in the job's Hired stage; not hired once rejected; else active."""
-    stage_type = str((stage or {}).get("attributes", {}).get("stage-type") or "")
+    stage_type = str(_member(stage["attributes"], "stage-type", f"stage {stage['id']}") or "") if stage else ""
     if stage_type.casefold() == HIRED_STAGE_TYPE:
         return Outcome.HIRED, changed_stage_at
     if rejected_at is not None:
@@ -401,16 +473,18 @@ def _stages(stage: Mapping[str, Any] | None, changed_stage_at: datetime | None) 
     """Only the current stage: Teamtailor's API keeps no stage history on the application."""
     if stage is None:
         return ()
-    name = _text(stage.get("attributes", {}).get("name")) or ""
+    name = _text(_member(stage["attributes"], "name", f"stage {stage['id']}")) or ""
     return (StageReached(ats_id=str(stage.get("id")), name=name, kind=classify_stage(name),
                          reached_at=changed_stage_at),)
 
 
-def _reject_reason(attributes: Mapping[str, Any], reason: Mapping[str, Any] | None) -> str | None:
-    """Older API versions give a string attribute, newer ones a `reject-reasons` relationship."""
+def _reject_reason(resource: Mapping[str, Any], included: _Included, where: str) -> str | None:
+    """Older API versions give a string attribute, newer ones a `reject-reason` relationship (included)."""
+    attributes = resource["attributes"]
     if isinstance(attributes.get("reject-reason"), str):
         return attributes["reject-reason"] or None
-    return _text((reason or {}).get("attributes", {}).get("reason"))
+    reason = _included_one(resource, "reject-reason", included, where)
+    return _text(_member(reason["attributes"], "reason", f"reject reason {reason['id']}")) if reason else None
 
 
 def _source(candidate: Mapping[str, Any], application: Mapping[str, Any]) -> Source:
@@ -425,9 +499,10 @@ def _source(candidate: Mapping[str, Any], application: Mapping[str, Any]) -> Sou
 
 
 def _referrer(user: Mapping[str, Any]) -> Referrer:
-    attributes = user["attributes"]
-    name = _text(attributes.get("name")) or _text(attributes.get("username")) or GENERIC_REFERRER.name
-    email = _text(attributes.get("email")) or _text(attributes.get("login-email"))
+    """The user's `name` and `email` must be there (null is allowed: `login-email` and `username` stand in)."""
+    attributes, where = user["attributes"], f"user {user['id']}"
+    name = _text(_member(attributes, "name", where)) or _text(attributes.get("username")) or GENERIC_REFERRER.name
+    email = _text(_member(attributes, "email", where)) or _text(attributes.get("login-email"))
     return Referrer(name=name, email=email, ats_user_id=user["id"], is_employee=True)
 
 

@@ -8,9 +8,9 @@ import sys
 import click
 from flask.cli import with_appcontext
 
-from connectors.registry import REGISTRY
 from plugin.core.cli import emit, open_session, parse_uuid
 from plugin.extension import get_state
+from plugin.models.enums import Vendor
 
 CREDENTIAL_OPTIONS = ("client_id", "client_secret", "token_url", "api_key", "user_id", "integration_id")
 
@@ -23,7 +23,7 @@ def installation_group() -> None:
 
 @installation_group.command("add", help="Connect a tenant to an ATS; prints the installation id and its webhook path.")
 @click.option("--tenant", "tenant_id", required=True)
-@click.option("--vendor", required=True, type=click.Choice(sorted(REGISTRY)))
+@click.option("--vendor", required=True, type=click.Choice(sorted(v.value for v in Vendor)))
 @click.option("--base-url", required=True, help="API root, e.g. https://harvest.greenhouse.io/v3.")
 @click.option("--client-id", help="Greenhouse: OAuth client id.")
 @click.option("--client-secret", help="Greenhouse: OAuth client secret.")

@@ -17,7 +17,8 @@ from plugin.models import Base
 with create_app({"BROBYGGER_DATABASE_URL": "sqlite://", "INSTANCE_PATH": sys.argv[1]}).app_context():
     assert "connectors.greenhouse" not in sys.modules and "plugin.ats.jobs" not in sys.modules
     _warm_up_for_work_horses()
-missing = [m for m in ("connectors.greenhouse", "connectors.lever", "connectors.teamtailor", "plugin.ats.jobs",
+missing = [m for m in ("connectors.greenhouse", "connectors.lever", "connectors.teamtailor", "connectors.ashby",
+                       "connectors.kombo", "plugin.ats.jobs",
                        "plugin.followups.jobs", "plugin.privacy.jobs", "plugin.health.jobs", "plugin.cron")
            if m not in sys.modules]
 unconfigured = [m.class_.__name__ for m in Base.registry.mappers if not m.configured]

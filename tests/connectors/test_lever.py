@@ -1,4 +1,5 @@
-"""The Lever connector against the Lever simulator over real HTTP on 127.0.0.1: no HTTP mocks anywhere.
+"""The Lever connector against the Lever simulator and against Lever's documented shapes (the fixtures), over
+real HTTP on 127.0.0.1: no HTTP mocks anywhere.
 
 Datasets are small and windows tight so the file runs in seconds; every fault is injected in the
 simulator, and every claim is checked against the dataset or the simulator's request log.
@@ -18,11 +19,13 @@ import pytest
 
 from connectors.base import Record
 from connectors.errors import AuthError, Fatal, MalformedResponse, NotFound, Retriable, WebhookRejected
+from connectors.fixtures import load
 from connectors.http import Policy
-from connectors.lever import WEBHOOK_TOLERANCE, LeverConnector, to_ms
+from connectors.lever import WEBHOOK_TOLERANCE, LeverConnector, from_ms, to_ms
 from connectors.simulators.base import Fault, serve
 from connectors.simulators.dataset import Dataset, SimCandidate, generate
 from connectors.simulators.lever import LeverSimulator, lever_id
+from connectors.simulators.replay import Replay
 from connectors.types import Application, Candidate, Outcome, Referrer, Source, SourceKind
 
 KEY = "lever-test-key"
@@ -411,3 +414,163 @@ def test_a_delivery_outside_the_time_tolerance_is_rejected(hooks: tuple[LeverSim
     body, headers = sim.webhook_delivery(SIGNING_TOKEN, "candidateHired", dataset.candidates[0],
                                          triggered_at_ms=inside)
     assert LeverConnector.verify_webhook(SIGNING_TOKEN, headers, body, now=now).event_id
+
+
+# --- the documented shapes (fixtures) ---------------------------------------------------------------
+
+FIXTURES = load("lever")
+BY_NAME = {f.name: f for f in FIXTURES}
+RESPONSES = [f for f in FIXTURES if not f.is_webhook]
+PAGE = BY_NAME["opportunities_page"].body["data"]
+REFERRED, ARCHIVED, HIRED = PAGE  # Ingrid's referral (2026), Ingrid's archived application (2014), Lars's hire
+INGRID, LARS = BY_NAME["opportunities_page"].expect["candidate_ids"]
+STAGE_TEXT = {s["id"]: s["text"] for s in BY_NAME["stages"].body["data"]}
+REASONS = {r["id"]: r for r in BY_NAME["archive_reasons"].body["data"]}
+USERS = {u["id"]: u for u in BY_NAME["users"].body["data"]}
+
+
+class _Switch:
+    """One real HTTP server for the section that hands each request to the current test's Replay: stopping a
+    server costs half a second, a fresh Replay nothing."""
+
+    app: Any = None
+
+    def __call__(self, environ: dict, start_response: Any) -> Any:
+        return self.app(environ, start_response)
+
+
+@pytest.fixture(scope="module")
+def replay_server() -> Iterator[tuple[_Switch, str]]:
+    switch = _Switch()
+    with serve(switch) as url:
+        yield switch, url
+
+
+def replayed(server: tuple[_Switch, str], overrides: dict[str, Any] | None = None) -> tuple[Replay, LeverConnector]:
+    switch, url = server
+    switch.app = Replay(FIXTURES, overrides)
+    policy = Policy(timeout=(1, 0.5), backoff_base=0.01, backoff_cap=0.2, max_attempts=2)
+    return switch.app, LeverConnector(f"{url}/v1", {"api_key": KEY}, policy=policy)
+
+
+def _exercise(connector: LeverConnector, name: str) -> None:
+    """Make the connector read the one fixture (after whatever it must read first)."""
+    if name == "opportunity":
+        connector.candidate_for("applicationCreated", REFERRED["id"])
+    elif name == "note_created":
+        connector.add_note(INGRID, "Kaffe?")
+    elif name == "tags_added":
+        connector.add_tag(INGRID, "brobygger-warm")
+    elif name in ("opportunities_page", "referrals", "stages", "archive_reasons", "users"):
+        list(connector.read("opportunities", None))
+        connector.fetch_candidate(INGRID)
+    else:
+        raise AssertionError(f"no use for fixture {name}")
+
+
+def test_every_response_fixture_has_a_source_its_required_paths_and_ids_that_link_up() -> None:
+    assert {f.name for f in RESPONSES} == {"opportunities_page", "opportunity", "referrals", "stages",
+                                           "archive_reasons", "users", "note_created", "tags_added"}
+    for fixture in RESPONSES:
+        assert fixture.source and fixture.endpoint.split(" ")[1].startswith("/v1/")
+        assert fixture.required or fixture.name == "tags_added"  # the connector reads nothing from that answer
+        for path in fixture.required:
+            fixture.without(path)  # every required path exists in the documented body
+        if isinstance(fixture.body.get("data"), list):  # a list: the last page by Lever's pagination
+            assert fixture.body["hasNext"] is False and "next" not in fixture.body
+    assert {o["contact"] for o in PAGE} == {INGRID, LARS}
+    assert BY_NAME["opportunity"].body["data"]["id"] == REFERRED["id"] == BY_NAME["tags_added"].body["data"]["id"]
+    assert BY_NAME["opportunity"].body["data"]["contact"] == INGRID
+    assert max((o for o in PAGE if o["contact"] == INGRID), key=lambda o: o["createdAt"]) is REFERRED
+    for opportunity in PAGE:
+        assert opportunity["stage"]["id"] in STAGE_TEXT
+        assert {c["toStageId"] for c in opportunity.get("stageChanges", [])} <= set(STAGE_TEXT)
+        assert opportunity.get("archived") is None or opportunity["archived"]["reason"] in REASONS
+    referral = BY_NAME["referrals"].body["data"][0]
+    assert referral["referrer"] in USERS and referral["stage"] in STAGE_TEXT
+    assert REFERRED["applications"][0]["user"] == referral["referrer"]
+
+
+def test_the_connector_reads_the_documented_shapes(replay_server: tuple[_Switch, str]) -> None:
+    app, connector = replayed(replay_server)
+    candidates, applications = split(list(connector.read("opportunities", None)))
+    candidate, own = connector.fetch_candidate(INGRID)
+    contact = connector.candidate_for("applicationCreated", REFERRED["id"])
+    note = connector.add_note(INGRID, "Kaffe neste uke?")
+    connector.add_tag(INGRID, "brobygger-warm")  # not on her latest opportunity: written
+    connector.add_tag(INGRID, "python")  # already there: nothing written
+
+    assert [c.ats_id for c in candidates] == [INGRID, LARS] and candidates[0] == candidate
+    assert (candidate.first_name, candidate.last_name, candidate.emails, candidate.phones) == (
+        "Ingrid", "Løvås", ("ingrid.lovas@mail.example",), ("+47 912 34 567",))
+    # the headline is "typically a list of previous companies": the first is the employer, no title
+    assert (candidate.employer, candidate.title, candidate.tags) == ("Cognite", None, ("python", "Oslo", "Graduate"))
+    assert candidate.linkedin_url == "https://www.linkedin.com/in/ingrid-lovas"
+    assert candidate.url == REFERRED["urls"]["show"] and candidate.updated_at == from_ms(REFERRED["updatedAt"])
+    lars = candidates[1]
+    assert (lars.first_name, lars.last_name, lars.employer, lars.title) == ("Lars", "Nilsen", "Vipps",
+                                                                            "Backend Developer")
+
+    by_id = {a.ats_id: a for a in applications}
+    assert list(by_id) == [o["id"] for o in PAGE] and [a.ats_id for a in own] == [REFERRED["id"], ARCHIVED["id"]]
+    referred, archived, hired = (by_id[o["id"]] for o in PAGE)
+
+    assert (referred.candidate_id, referred.outcome, referred.closed_at, referred.rejection_reason) == (
+        INGRID, Outcome.ACTIVE, None, None)
+    assert referred.job_id == REFERRED["applications"][0]["posting"]
+    assert (referred.applied_at, referred.updated_at) == (from_ms(REFERRED["createdAt"]),
+                                                          from_ms(REFERRED["updatedAt"]))
+    assert [(s.name, s.reached_at) for s in referred.stages] == [
+        ("New applicant", from_ms(REFERRED["createdAt"])), ("Recruiter screen", datetime(2026, 9, 8, 10, tzinfo=UTC)),
+        ("On-site interview", datetime(2026, 9, 22, 12, tzinfo=UTC))]
+    assert referred.met and referred.source == Source("Referral", SourceKind.REFERRAL)
+    kari = USERS[BY_NAME["referrals"].body["data"][0]["referrer"]]
+    assert referred.referrer == Referrer(name="Kari Nordmann", email=kari["email"], ats_user_id=kari["id"],
+                                         is_employee=True)
+
+    # archived in 2014 for a non-hired reason; older than updatedAt and stageChanges, so it has neither
+    assert (archived.outcome, archived.rejection_reason) == (Outcome.NOT_HIRED, "Underqualified")
+    assert REASONS[ARCHIVED["archived"]["reason"]]["text"] == "Underqualified"
+    assert archived.closed_at == from_ms(ARCHIVED["archived"]["archivedAt"]) == datetime(2014, 9, 2, 11, 40,
+                                                                                         tzinfo=UTC)
+    assert archived.updated_at == archived.applied_at == from_ms(ARCHIVED["createdAt"])
+    assert [(s.name, s.reached_at) for s in archived.stages] == [("Phone interview",
+                                                                  from_ms(ARCHIVED["lastAdvancedAt"]))]
+    assert archived.source == Source("Finn.no", SourceKind.APPLIED) and archived.referrer is None
+
+    # archived for the account's reason of type hired
+    assert (hired.candidate_id, hired.outcome, hired.rejection_reason) == (LARS, Outcome.HIRED, None)
+    assert REASONS[HIRED["archived"]["reason"]]["type"] == "hired"
+    assert hired.closed_at == datetime(2026, 6, 20, 14, tzinfo=UTC)
+    assert [s.name for s in hired.stages] == ["New lead", "Recruiter screen", "Offer"]
+    assert hired.source == Source("LinkedIn", SourceKind.SOURCED) and hired.referrer is None
+
+    assert contact == BY_NAME["opportunity"].expect["candidate_id"] == INGRID
+    assert (note.ats_id, note.candidate_id, note.created_at) == (BY_NAME["note_created"].expect["note_id"], INGRID,
+                                                                 None)
+    posts = [path for method, path in app.requests if method == "POST"]
+    assert posts == [f"/v1/opportunities/{REFERRED['id']}/notes", f"/v1/opportunities/{REFERRED['id']}/addTags"]
+    for method, pattern, fixture in app.routes:  # every documented response was read
+        assert any(m == method and pattern.match(path) for m, path in app.requests), fixture.name
+
+
+def test_an_opportunity_whose_updated_at_is_null_counts_as_changed_when_created(
+        replay_server: tuple[_Switch, str]) -> None:
+    """Lever documents updatedAt as "Timestamp or null": null reads like the example's missing member."""
+    page = BY_NAME["opportunities_page"].body
+    nulled = {**page, "data": [{**o, "updatedAt": None} for o in page["data"]]}
+    _, connector = replayed(replay_server, {"opportunities_page": nulled})
+    candidates, applications = split(list(connector.read("opportunities", None)))
+    assert [a.updated_at for a in applications] == [from_ms(o["createdAt"]) for o in PAGE]
+    assert candidates[0].updated_at == from_ms(REFERRED["createdAt"])
+
+
+READ_CASES = [(f.name, path) for f in RESPONSES for path in f.required]
+
+
+@pytest.mark.parametrize(("name", "path"), READ_CASES, ids=[f"{n}:{p}" for n, p in READ_CASES])
+def test_a_response_without_a_documented_field_is_refused_loudly(replay_server: tuple[_Switch, str], name: str,
+                                                                 path: str) -> None:
+    _, connector = replayed(replay_server, {name: BY_NAME[name].without(path)})
+    with pytest.raises(MalformedResponse):
+        _exercise(connector, name)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import copy
 import hashlib
 import hmac
 import json
@@ -11,19 +12,21 @@ from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 import requests
 
 from connectors.errors import AuthError, MalformedResponse, Retriable, WebhookRejected
+from connectors.fixtures import Fixture, load
 from connectors.http import Policy
 from connectors.simulators.base import Fault, LoggedRequest, serve
 from connectors.simulators.dataset import Dataset, SimCandidate, generate
+from connectors.simulators.replay import Replay
 from connectors.simulators.teamtailor import TeamtailorSimulator
 from connectors.teamtailor import API_VERSION, GENERIC_REFERRER, TeamtailorConnector
-from connectors.types import Application, Candidate, Outcome, Referrer, SourceKind, StageKind
+from connectors.types import Application, Candidate, Outcome, Referrer, Source, SourceKind, StageKind
 
 KEY = "tt-test-admin-key"
 SECRET = "tt-webhook-signature-key"
@@ -435,3 +438,162 @@ def test_bad_deliveries_are_rejected(make: Any, now: float, reason: str) -> None
     body, headers = make()
     with pytest.raises(WebhookRejected, match=reason):
         verify(body, headers, now=now)
+
+
+# --- the documented shapes (fixtures) ---------------------------------------------------------------
+
+FIXTURES = [f for f in load("teamtailor") if not f.is_webhook]
+BY_NAME = {f.name: f for f in FIXTURES}
+KARI = BY_NAME["candidate"].expect["candidate_id"]  # the candidate every fixture links up with
+APPLICATION = BY_NAME["job_application"].body["data"]["id"]
+SINCE = datetime(2026, 11, 20, tzinfo=UTC)
+
+
+class _Switch:
+    """One real HTTP server for the section that hands each request to the current test's Replay: stopping a
+    server costs half a second, building a Replay nothing."""
+
+    app: Any = None
+
+    def __call__(self, environ: dict, start_response: Any) -> Any:
+        return self.app(environ, start_response)
+
+
+@pytest.fixture(scope="module")
+def replay_server() -> Iterator[tuple[_Switch, str]]:
+    switch = _Switch()
+    with serve(switch) as base:
+        yield switch, base
+
+
+def replayed(server: tuple[_Switch, str], overrides: dict[str, Any] | None = None
+             ) -> tuple[Replay, TeamtailorConnector]:
+    switch, base = server
+    switch.app = Replay(FIXTURES, overrides)
+    connector = TeamtailorConnector(f"{base}/v1", {"api_key": KEY, "user_id": "4468", "company_id": COMPANY},
+                                    policy=FAST, rate=1000, burst=1000)
+    return switch.app, connector
+
+
+def _exercise(connector: TeamtailorConnector, fixture: Fixture) -> None:
+    """Make the connector read the one fixture (after whatever it must read first)."""
+    if fixture.name in ("candidates_page", "referrals_page"):
+        read_all(connector)  # Kari is referred: a full read pages the referrals once
+    elif fixture.name == "job_applications_page":
+        read_all(connector, SINCE)
+    elif fixture.name == "candidate":
+        connector.fetch_candidate(KARI)
+        connector.add_tag(KARI, "brobygger-warm")
+    elif fixture.name == "candidate_updated":
+        connector.add_tag(KARI, "brobygger-warm")
+    elif fixture.name == "job_application":
+        connector.candidate_for("job_application.update", APPLICATION)
+    elif fixture.name == "note_created":
+        connector.add_note(KARI, "Kaffe neste uke?")
+    else:
+        raise AssertionError(f"no use for fixture {fixture.name}")
+
+
+def test_every_response_fixture_has_a_source_and_its_required_paths() -> None:
+    assert set(BY_NAME) == {"candidates_page", "candidate", "candidate_updated", "job_applications_page",
+                            "job_application", "referrals_page", "note_created"}
+    for fixture in FIXTURES:
+        assert fixture.source and fixture.required
+        for path in fixture.required:
+            fixture.without(path)  # every required path exists in the documented body
+        if isinstance(fixture.body.get("data"), list):  # a list page: the last one, by Teamtailor's links
+            assert "next" not in fixture.body["links"] and {"first", "last"} <= set(fixture.body["links"])
+
+
+def test_the_connector_reads_the_documented_shapes(replay_server: tuple[_Switch, str]) -> None:
+    app, connector = replayed(replay_server)
+    candidates, applications = read_all(connector)
+    again, changed = read_all(connector, SINCE)
+    kari, own = connector.fetch_candidate(KARI)
+    named = connector.candidate_for("job_application.update", APPLICATION)
+    note = connector.add_note(KARI, "Kaffe neste uke?")
+    connector.add_tag(KARI, "brobygger-warm")
+    connector.add_tag(KARI, "Python")  # already there: nothing written
+
+    page = BY_NAME["candidates_page"].body["data"]
+    assert list(candidates) == [c["id"] for c in page] == ["3071", "3072", "3073"]
+    assert (again, changed) == (candidates, applications)  # the changed applications are Kari's, read already
+    assert kari == candidates[KARI] and [a.ats_id for a in own] == BY_NAME["candidate"].expect["applications"]
+    assert own == [applications[a.ats_id] for a in own]
+    assert (kari.first_name, kari.last_name, kari.emails, kari.phones, kari.tags) == (
+        "Kari", "Nordmann", ("kari.nordmann@example.com",), ("+47 91234567",), ("python",))
+    assert kari.linkedin_url == "https://www.linkedin.com/in/kari-nordmann"
+    assert kari.updated_at == datetime(2026, 11, 25, 15, 20, 45, 200000, tzinfo=UTC)
+    assert kari.url == f"https://app.teamtailor.com/companies/{COMPANY}/candidates/3071"
+    assert (candidates["3072"].phones, candidates["3072"].linkedin_url, candidates["3072"].tags) == ((), None, ())
+
+    rejected, hired = applications["88120"], applications["88121"]
+    assert (rejected.outcome, rejected.rejection_reason, rejected.job_id, rejected.job_name) == (
+        Outcome.NOT_HIRED, "Not a fit", "44", "Senior Backend Developer")
+    assert rejected.closed_at == datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
+    assert rejected.applied_at == datetime(2026, 10, 1, 7, 15, 2, 330000, tzinfo=UTC)
+    assert [(s.ats_id, s.name, s.reached_at) for s in rejected.stages] == [
+        ("2203", "Technical Interview", datetime(2026, 11, 20, 13, 3, 10, 512000, tzinfo=UTC))]
+    assert rejected.stages[0].kind == StageKind.INTERVIEW and rejected.met and rejected.met_not_hired
+    assert (hired.outcome, hired.job_name, hired.rejection_reason) == (Outcome.HIRED, "Engineering Manager", None)
+    assert hired.closed_at == datetime(2026, 11, 25, 15, 20, 45, 118000, tzinfo=UTC)
+    assert [s.name for s in hired.stages] == ["Hired"]
+    # Kari was referred for each job by a different colleague: the referral's job picks the referrer
+    assert rejected.source == hired.source == Source("Employee referral", SourceKind.REFERRAL)
+    assert rejected.referrer == Referrer("Jonas Brusman", "jonas@example.com", "4468", True)
+    assert hired.referrer == Referrer("Sigrid Aas", "sigrid.aas@example.com", "4471", True)
+
+    inbox, sourced = applications["88130"], applications["88131"]
+    assert (inbox.candidate_id, inbox.outcome, [s.name for s in inbox.stages], inbox.job_name) == (
+        "3072", Outcome.ACTIVE, ["Inbox"], "Data Analyst")
+    assert (inbox.source, inbox.referrer, inbox.closed_at) == (Source("LinkedIn", SourceKind.APPLIED), None, None)
+    assert (sourced.candidate_id, sourced.outcome, [s.name for s in sourced.stages]) == (
+        "3073", Outcome.ACTIVE, ["Technical Interview"])
+    assert sourced.source == Source("Sourced", SourceKind.SOURCED)
+
+    assert named == BY_NAME["job_application"].expect["candidate_id"] == KARI
+    expected_note = BY_NAME["note_created"].expect
+    assert (note.ats_id, note.candidate_id, note.body) == (expected_note["ats_id"], KARI, expected_note["body"])
+    assert note.created_at == datetime(2026, 12, 1, 9, 14, 2, 731000, tzinfo=UTC)
+    writes = [request for request in app.requests if request[0] in ("POST", "PATCH")]
+    assert writes == [("POST", "/v1/notes"), ("PATCH", "/v1/candidates/3071")]  # the second tag was a no-op
+    assert ("GET", "/v1/referrals") in app.requests and ("GET", "/v1/job-applications") in app.requests
+
+
+READ_CASES = [(f.name, path) for f in FIXTURES for path in f.required]
+
+
+@pytest.mark.parametrize(("name", "path"), READ_CASES, ids=[f"{n}:{p}" for n, p in READ_CASES])
+def test_a_response_without_a_documented_field_is_refused_loudly(replay_server: tuple[_Switch, str], name: str,
+                                                                 path: str) -> None:
+    fixture = BY_NAME[name]
+    _, connector = replayed(replay_server, {name: fixture.without(path)})
+    with pytest.raises(MalformedResponse):
+        _exercise(connector, fixture)
+
+
+def test_a_tag_the_answer_does_not_show_was_not_written(replay_server: tuple[_Switch, str]) -> None:
+    untagged = copy.deepcopy(BY_NAME["candidate_updated"].body)
+    untagged["data"]["attributes"]["tags"] = ["python"]
+    _, connector = replayed(replay_server, {"candidate_updated": untagged})
+    with pytest.raises(MalformedResponse, match="do not show 'brobygger-warm'"):
+        connector.add_tag(KARI, "brobygger-warm")
+
+
+def test_a_candidate_read_without_its_tags_is_never_patched(replay_server: tuple[_Switch, str]) -> None:
+    """The PATCH replaces the whole tag list: written without the tags we could not see, it would erase them."""
+    app, connector = replayed(replay_server, {"candidate": BY_NAME["candidate"].without("data.attributes.tags")})
+    with pytest.raises(MalformedResponse, match="missing tags"):
+        connector.add_tag(KARI, "brobygger-warm")
+    assert app.requests == [("GET", f"/v1/candidates/{KARI}")]
+
+
+def test_referrals_are_asked_with_their_job_since_only_included_relationships_carry_linkage() -> None:
+    """Teamtailor's recorded answers (teamtailor-rb's fixtures) give a relationship's `data` only when it was
+    included: without include=job a referral never names the job that picks the referrer of an application."""
+    with teamtailor(generate(30)) as (simulator, connector, _):
+        read_all(connector)
+        referred_candidate = next(c for c in simulator.data.candidates if referred(c))
+        connector.fetch_candidate(str(referred_candidate.id))
+    asked = [dict(r.query) for r in simulator.requests if r.path == "/v1/referrals"]
+    assert len(asked) == 2 and all(set(q["include"].split(",")) == {"user", "candidate", "job"} for q in asked)
