@@ -388,7 +388,7 @@ def _check_signature(secret: str, header: str | None, body: bytes) -> None:
 
 # Where each action's documented payload names its records (connectors/fixtures/greenhouse): a delivery of one of
 # these actions without them is refused rather than read as an event about no one.
-_DOCUMENTED_IDS: dict[str, tuple[tuple[str, ...], ...]] = {
+DOCUMENTED_IDS: dict[str, tuple[tuple[str, ...], ...]] = {
     **{action: (("application", "id"), ("application", "candidate", "id")) for action in (
         "reject_candidate", "hire_candidate", "candidate_stage_change", "new_candidate_application",
         "new_prospect_application")},
@@ -400,7 +400,7 @@ _DOCUMENTED_IDS: dict[str, tuple[tuple[str, ...], ...]] = {
 
 
 def _check_documented_ids(action: str, payload: Mapping[str, Any]) -> None:
-    for path in _DOCUMENTED_IDS.get(action, ()):
+    for path in DOCUMENTED_IDS.get(action, ()):
         node: Any = payload
         for step in path:
             node = node.get(step) if isinstance(node, dict) else None

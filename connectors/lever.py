@@ -37,7 +37,7 @@ Still unsure, and what this module assumes:
   an archived opportunity's reason and archivedAt; an expanded application's posting; a stage's text, an
   archive reason's text and type, a user's name and email.
 - Quota headers: Lever documents none, so no `RateLimitHeaders` are configured. The client keeps to the
-  documented rate itself (a token bucket of 10 a second with bursts of 20, RATE_PER_SECOND / RATE_BURST) and
+  documented rate itself (a token bucket of 10 a second with bursts of 20; it keeps a tenth under) and
   waits out any 429 still met, honouring `Retry-After` when sent and backing off with jitter when not.
 - The `Lever-Signature` header scheme one secondary source describes was not found in any code that
   talks to Lever; the body scheme is the one implemented, and headers are ignored.
@@ -89,8 +89,10 @@ MAX_PAGE_SIZE = 100
 # vendor-neutral field takes it, so it is left as an id.
 EXPAND = ("applications", "stage")
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-RATE_PER_SECOND = 10.0  # Lever's documented token bucket: 10 requests a second per key, bursts to 20
-RATE_BURST = 20
+# Lever's documented token bucket is 10 requests a second per key with bursts to 20. The client keeps a tenth
+# under it: requests sent evenly can arrive bunched, and Lever counts arrivals.
+RATE_PER_SECOND = 9.0
+RATE_BURST = 18
 
 # Lever signs only `token + triggeredAt`, so the timestamp is all that bounds how long a captured delivery
 # can be replayed. `triggeredAt` is when the event fired, not when the POST was sent: deliveries queued or

@@ -34,7 +34,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from connectors.errors import WebhookRejected
-from connectors.greenhouse import GreenhouseConnector
+from connectors.greenhouse import DOCUMENTED_IDS, GreenhouseConnector
 from connectors.lever import LeverConnector
 from connectors.teamtailor import TeamtailorConnector
 from connectors.types import WebhookEvent
@@ -126,7 +126,8 @@ def mutated(draw: st.DrawFn, document: dict[str, Any]) -> dict[str, Any]:
 def greenhouse_documents() -> st.SearchStrategy[dict[str, Any]]:
     """Shapes from Greenhouse's webhook docs (_candidate_events.md): the candidate inside the application,
     as `candidate`, as `person`, as a bare `candidate_id`; and the ping."""
-    payloads = st.sampled_from([{"application": {"candidate": {"id": 101}}}, {"application": {"candidate_id": 102}},
+    payloads = st.sampled_from([{"application": {"id": 7, "candidate": {"id": 101}}},
+                                {"application": {"candidate": {"id": 106}}}, {"application": {"candidate_id": 102}},
                                 {"candidate": {"id": 103}}, {"person": {"id": 104}}, {"candidate_id": 105},
                                 {"web_hook_id": 4242}])
     actions = st.sampled_from(["update_candidate", "hire_candidate", "delete_candidate", "candidate_anonymized",
@@ -233,7 +234,16 @@ def well_formed(vendor: str, body: bytes) -> bool | None:
         return False
     if vendor == "greenhouse":
         action = document.get("action")
-        return True if isinstance(action, str) and action else None
+        if not (isinstance(action, str) and action):
+            return None
+        payload = document.get("payload")
+        for path in DOCUMENTED_IDS.get(action, ()):  # where the documented payload names its records
+            node: Any = payload
+            for step in path:
+                node = node.get(step) if isinstance(node, dict) else None
+            if isinstance(node, bool) or not isinstance(node, int | str) or node == "":
+                return False
+        return True
     if vendor == "lever":
         token, triggered_at = document.get("token"), document.get("triggeredAt")
         fresh = (isinstance(triggered_at, int) and not isinstance(triggered_at, bool)
