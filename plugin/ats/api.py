@@ -21,6 +21,7 @@ def _view(installation: Installation) -> dict[str, Any]:
     prefix = get_state().url_prefix
     return {**{c: getattr(installation, c) for c in ("id", "vendor", "name", "base_url", "active", "created_at")},
             "write_back": installations.writes_back(installation),
+            "reaches": installation.settings.get("reaches"),
             "webhook_path": f"{prefix}/webhooks/{installation.vendor.value}/{installation.id}"}
 
 

@@ -12,6 +12,8 @@ class InstallationOut(Schema):
     base_url = fields.String()
     active = fields.Boolean()
     write_back = fields.Boolean()
+    reaches = fields.String(allow_none=True, metadata={
+        "description": "The ATS behind a unified API (Kombo), e.g. jobylon; null for a direct connection."})
     webhook_path = fields.String()
     created_at = fields.DateTime()
 

@@ -98,6 +98,7 @@ def run(session: Session, vault: Vault, installation_id: uuid.UUID, *, full: boo
     counts = Counts()
     upserter = Upserter(session, installation, connector)
     try:
+        _record_reach(session, installation, connector)
         for stream in connector.streams:
             since = None if full else _bookmark(session, installation, stream)
             for page in connector.read(stream, since):
@@ -115,6 +116,16 @@ def run(session: Session, vault: Vault, installation_id: uuid.UUID, *, full: boo
         raise SyncFailed(str(exc)) from exc
     _finish(session, sync_run, "ok", counts, None)
     return counts
+
+
+def _record_reach(session: Session, installation: Installation, connector: Connector) -> None:
+    """Which ATS a unified API (Kombo) reaches for this installation, asked once and kept in its settings."""
+    if "reaches" in installation.settings:
+        return
+    tool = connector.reaches()
+    if tool:
+        installation.settings = {**installation.settings, "reaches": tool}
+        session.commit()
 
 
 def linked_person(session: Session, installation: Installation, candidate_id: str) -> uuid.UUID | None:

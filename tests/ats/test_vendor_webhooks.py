@@ -78,6 +78,8 @@ def test_every_documented_event_reaches_the_person_within_one_job(app: Flask, cl
         installation_id = installation.id
         path = f"/webhooks/{vendor}/{installation_id}"
         run_sync(app, installation_id)
+        shown = tenant.get(f"/installations/{installation_id}").json["installation"]
+        assert shown["vendor"] == vendor and shown["reaches"] == getattr(sim, "tool", None)  # Kombo's ATS
         pool = Pool(data)
         for event in EVENTS[vendor]:
             _check(app, client, kit, sim, data, pool, installation_id, path, secrets[event], event)
