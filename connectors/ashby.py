@@ -82,7 +82,7 @@ from typing import Any, ClassVar
 
 from connectors.base import Connector, LookupCache, Record
 from connectors.errors import AuthError, Fatal, MalformedResponse, NotFound, Retriable, WebhookRejected
-from connectors.http import HttpClient, Policy, basic_auth, json_body
+from connectors.http import ApiKeyAuth, HttpClient, Policy, json_body
 from connectors.types import (
     Application,
     Candidate,
@@ -121,23 +121,6 @@ SOURCE_WORDS = (
     (SourceKind.SOURCED, ("outbound", "sourced", "sourcing", "prospect")),
     (SourceKind.APPLIED, ("inbound", "applied", "job board", "career", "website")),
 )
-
-
-class _ApiKeyAuth:
-    """HTTP Basic with the API key as user name. A refused key cannot be refreshed: fail on the first 401
-    instead of letting the client send the same key a second time (Ashby answers a wrong key with 403)."""
-
-    def __init__(self, api_key: str) -> None:
-        self._header = basic_auth(api_key, "")
-
-    def headers(self) -> dict[str, str]:
-        return self._header.headers()
-
-    def refresh(self) -> bool:
-        raise AuthError("Ashby refused the API key (HTTP 401); API keys cannot be refreshed, issue a new one")
-
-    def __repr__(self) -> str:
-        return "AshbyApiKey(***)"
 
 
 class _MemoryCache:
@@ -181,7 +164,7 @@ class AshbyConnector(Connector):
     def _client(self, credentials: Mapping[str, str], policy: Policy,
                 sleep: Callable[[float], None] | None) -> HttpClient:
         # No quota headers are documented: rate limiting rests on 429 + Retry-After in the client.
-        return HttpClient(self.base_url, _ApiKeyAuth(credentials["api_key"]), policy=policy,
+        return HttpClient(self.base_url, ApiKeyAuth.basic("Ashby", credentials["api_key"]), policy=policy,
                           sleep=sleep or time.sleep, headers={"Accept": ACCEPT})
 
     # --- the RPC call and its envelope -------------------------------------------------------------

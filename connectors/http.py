@@ -89,6 +89,33 @@ class StaticAuth:
         return f"StaticAuth({self.name}: ***)"
 
 
+class ApiKeyAuth:
+    """A vendor's API key in a fixed header (Lever, Ashby, Kombo). A key cannot be refreshed: the first 401
+    fails with a message that says so, instead of the same key being sent a second time."""
+
+    def __init__(self, vendor: str, name: str, value: str) -> None:
+        self.vendor = vendor
+        self._header = {name: value}
+
+    @classmethod
+    def basic(cls, vendor: str, key: str) -> ApiKeyAuth:
+        """HTTP Basic with the key as user name and an empty password."""
+        return cls(vendor, *basic_auth(key).headers().popitem())
+
+    @classmethod
+    def bearer(cls, vendor: str, key: str) -> ApiKeyAuth:
+        return cls(vendor, "Authorization", f"Bearer {key}")
+
+    def headers(self) -> dict[str, str]:
+        return dict(self._header)
+
+    def refresh(self) -> bool:
+        raise AuthError(f"{self.vendor} refused the API key (HTTP 401); API keys cannot be refreshed, issue a new one")
+
+    def __repr__(self) -> str:
+        return f"ApiKeyAuth({self.vendor}, ***)"
+
+
 def basic_auth(user: str, password: str = "") -> StaticAuth:
     token = base64.b64encode(f"{user}:{password}".encode()).decode()
     return StaticAuth("Authorization", f"Basic {token}")

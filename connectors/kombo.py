@@ -70,7 +70,7 @@ from typing import Any, ClassVar
 
 from connectors.base import Connector, LookupCache, Record
 from connectors.errors import AuthError, Fatal, MalformedResponse, NotFound, WebhookRejected
-from connectors.http import HttpClient, Policy, json_body
+from connectors.http import ApiKeyAuth, HttpClient, Policy, json_body
 from connectors.types import (
     Application,
     Candidate,
@@ -114,23 +114,6 @@ _SOURCE_WORDS = (
 )
 
 
-class _ApiKeyAuth:
-    """`Authorization: Bearer <API key>`. A refused key cannot be refreshed: fail on the first 401 instead of
-    letting the client send the same key a second time."""
-
-    def __init__(self, api_key: str) -> None:
-        self._value = f"Bearer {api_key}"
-
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": self._value}
-
-    def refresh(self) -> bool:
-        raise AuthError("Kombo refused the API key (HTTP 401); API keys cannot be refreshed, issue a new one")
-
-    def __repr__(self) -> str:
-        return "KomboApiKey(***)"
-
-
 class KomboConnector(Connector):
     vendor: ClassVar[str] = "kombo"
     streams: ClassVar[tuple[str, ...]] = ("candidates",)
@@ -149,7 +132,7 @@ class KomboConnector(Connector):
     def _client(self, credentials: Mapping[str, str], policy: Policy,
                 sleep: Callable[[float], None] | None) -> HttpClient:
         # No quota headers are documented: rate limiting rests on 429 (+ Retry-After when sent) in the client.
-        return HttpClient(self.base_url, _ApiKeyAuth(credentials["api_key"]), policy=policy,
+        return HttpClient(self.base_url, ApiKeyAuth.bearer("Kombo", credentials["api_key"]), policy=policy,
                           headers={"X-Integration-Id": credentials["integration_id"]}, sleep=sleep or time.sleep)
 
     # --- reads ------------------------------------------------------------------------------------

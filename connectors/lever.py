@@ -66,8 +66,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 from connectors.base import Connector, LookupCache, Record
-from connectors.errors import AuthError, MalformedResponse, NotFound, WebhookRejected
-from connectors.http import HttpClient, Policy, TokenBucket, basic_auth, json_body
+from connectors.errors import MalformedResponse, NotFound, WebhookRejected
+from connectors.http import ApiKeyAuth, HttpClient, Policy, TokenBucket, json_body
 from connectors.lookups import Lookup
 from connectors.pagination import offset_token_pages
 from connectors.types import (
@@ -108,23 +108,6 @@ ORIGIN_KINDS = {
     "sourced": SourceKind.SOURCED,
     "university": SourceKind.EVENT,  # campus recruiting: career fairs and events
 }
-
-
-class _ApiKeyAuth:
-    """HTTP Basic with the API key as user name. A refused key cannot be refreshed: fail on the first 401
-    instead of letting the client send the same key a second time."""
-
-    def __init__(self, api_key: str) -> None:
-        self._header = basic_auth(api_key, "")
-
-    def headers(self) -> dict[str, str]:
-        return self._header.headers()
-
-    def refresh(self) -> bool:
-        raise AuthError("Lever refused the API key (HTTP 401); API keys cannot be refreshed, issue a new one")
-
-    def __repr__(self) -> str:
-        return "LeverApiKey(***)"
 
 
 def _catalogue(http: HttpClient, path: str, fields: tuple[str, ...]) -> Callable[[], list[dict[str, Any]]]:
@@ -169,7 +152,7 @@ class LeverConnector(Connector):
     def _client(self, credentials: Mapping[str, str], policy: Policy,
                 sleep: Callable[[float], None] | None) -> HttpClient:
         # No quota headers are documented: rate limiting rests on 429 + Retry-After in the client.
-        return HttpClient(self.base_url, _ApiKeyAuth(credentials["api_key"]), policy=policy,
+        return HttpClient(self.base_url, ApiKeyAuth.basic("Lever", credentials["api_key"]), policy=policy,
                           sleep=sleep or time.sleep, pace=TokenBucket(RATE_PER_SECOND, RATE_BURST))
 
     # --- reads ------------------------------------------------------------------------------------

@@ -90,6 +90,8 @@ class Refused(Exception):
 
 
 class AshbySimulator(Simulator):
+    sends_quota_headers = False  # none are documented
+
     def __init__(self, dataset: Dataset, *, api_key: str = "ashby-test-key", max_incremental_pages: int = 20,
                  **kwargs: Any) -> None:
         super().__init__(dataset, **kwargs)
@@ -141,12 +143,6 @@ class AshbySimulator(Simulator):
 
     def error(self, status: int, message: str, headers: dict[str, str] | None = None) -> Response:
         return self.json(_envelope(HTTP_CODES.get(status, "error"), message), status, headers)
-
-    def _respond(self, request: Request) -> Response:
-        response = super()._respond(request)
-        for name in (self.quota_headers.limit, self.quota_headers.remaining, self.quota_headers.reset):
-            response.headers.pop(name, None)
-        return response
 
     def route(self, request: Request) -> Response:
         handler = self._methods.get(request.path.strip("/"))

@@ -100,6 +100,7 @@ class Simulator(ABC):
     """Base WSGI app. Subclasses implement `authenticate` and `route`."""
 
     quota_headers: QuotaHeaders = QuotaHeaders("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")
+    sends_quota_headers: bool = True  # False for a vendor that documents none: the window still answers 429
 
     def __init__(self, dataset: Dataset, *, rate_limit: int = 50, window_seconds: float = 10.0,
                  slow_seconds: float = 5.0, token_lifetime: float = 3600.0) -> None:
@@ -171,9 +172,7 @@ class Simulator(ABC):
             request.environ[_WINDOW_KEY] = (self.window.opened, time.time())
             if not allowed:
                 self.over_quota += 1
-        headers = {self.quota_headers.limit: str(self.window.limit),
-                   self.quota_headers.remaining: str(remaining),
-                   self.quota_headers.reset: str(math.ceil(reset))}
+        headers = self._quota_headers(remaining, reset)
         if not allowed:
             return self.error(429, "Rate limit exceeded", {"Retry-After": str(max(1, math.ceil(reset))), **headers})
         if self._held():
@@ -194,6 +193,12 @@ class Simulator(ABC):
         response = self._dispatch(request)
         response.headers.update(headers)
         return response
+
+    def _quota_headers(self, remaining: int, reset: float) -> dict[str, str]:
+        if not self.sends_quota_headers:
+            return {}
+        return {self.quota_headers.limit: str(self.window.limit), self.quota_headers.remaining: str(remaining),
+                self.quota_headers.reset: str(math.ceil(reset))}
 
     def _dispatch(self, request: Request) -> Response:
         try:

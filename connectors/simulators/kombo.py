@@ -78,6 +78,8 @@ def stamp(moment: datetime) -> str:
 
 
 class KomboSimulator(Simulator):
+    sends_quota_headers = False  # none are documented
+
     def __init__(self, dataset: Dataset, *, api_key: str = "kombo-test-key", tool: str = "reachmee",
                  integration_id: str | None = None, **kwargs: Any) -> None:
         super().__init__(dataset, **kwargs)
@@ -115,12 +117,6 @@ class KomboSimulator(Simulator):
         log = f"https://app.kombo.dev/env/test/logs/{kombo_id('log', time.time_ns())}"
         return self.json({"status": "error", "error": {"code": code, "title": ERROR_TITLES.get(status),
                                                        "message": message, "log_url": log}}, status, headers)
-
-    def _respond(self, request: Request) -> Response:
-        response = super()._respond(request)
-        for name in (self.quota_headers.limit, self.quota_headers.remaining, self.quota_headers.reset):
-            response.headers.pop(name, None)
-        return response
 
     def route(self, request: Request) -> Response:
         endpoint, args = ROUTES.bind_to_environ(request.environ).match()

@@ -73,6 +73,8 @@ def lever_id(kind: str, key: object) -> str:
 
 
 class LeverSimulator(Simulator):
+    sends_quota_headers = False  # none are documented
+
     def __init__(self, dataset: Dataset, *, api_key: str = "lever-test-key", bucket: tuple[float, int] | None = None,
                  **kwargs: Any) -> None:
         """`bucket` = (rate, burst) limits requests as Lever documents (10 a second, bursts of 20) instead of
@@ -104,12 +106,6 @@ class LeverSimulator(Simulator):
 
     def error(self, status: int, message: str, headers: dict[str, str] | None = None) -> Response:
         return self.json({"code": ERROR_CODES.get(status, "Error"), "message": message}, status, headers)
-
-    def _respond(self, request: Request) -> Response:
-        response = super()._respond(request)
-        for name in (self.quota_headers.limit, self.quota_headers.remaining, self.quota_headers.reset):
-            response.headers.pop(name, None)
-        return response
 
     def route(self, request: Request) -> Response:
         endpoint, args = ROUTES.bind_to_environ(request.environ).match()
