@@ -31,6 +31,7 @@ from connectors.simulators.base import Fault, serve
 from connectors.simulators.dataset import Dataset, SimCandidate, generate
 from connectors.simulators.replay import Replay
 from connectors.types import Application, Candidate, Outcome, Referrer, Source, SourceKind, StageKind
+from tests.connectors.switch import Switch
 
 KEY = "ashby-test-key"
 SECRET = "ashby-webhook-secret-token"
@@ -557,21 +558,8 @@ BY_NAME = {f.name: f for f in FIXTURES}
 CANDIDATE_ID = BY_NAME["candidate_info"].body["results"]["id"]
 
 
-class _Switch:
-    """One server for the module; each test swaps in its own Replay."""
-
-    def __init__(self) -> None:
-        self.app: Replay = Replay(FIXTURES)
-
-    def __call__(self, environ: dict, start_response: Callable[..., Any]) -> Any:
-        return self.app(environ, start_response)
 
 
-@pytest.fixture(scope="module")
-def replay_server() -> Iterator[tuple[_Switch, str]]:
-    switch = _Switch()
-    with serve(switch) as url:
-        yield switch, url
 
 
 def _exercise(url: str) -> tuple[tuple[Candidate, list[Application]], list[Record]]:
@@ -584,7 +572,7 @@ def _exercise(url: str) -> tuple[tuple[Candidate, list[Application]], list[Recor
     return fetched, records
 
 
-def test_the_documented_shapes_read_as_expected(replay_server: tuple[_Switch, str]) -> None:
+def test_the_documented_shapes_read_as_expected(replay_server: tuple[Switch, str]) -> None:
     switch, url = replay_server
     switch.app = Replay(FIXTURES)
     (candidate, applications), records = _exercise(url)
@@ -609,7 +597,7 @@ REQUIRED = [(f.name, path) for f in FIXTURES if not f.is_webhook for path in f.r
 
 
 @pytest.mark.parametrize(("name", "path"), REQUIRED, ids=[f"{n}:{p}" for n, p in REQUIRED])
-def test_a_response_without_a_documented_field_is_refused(replay_server: tuple[_Switch, str], name: str,
+def test_a_response_without_a_documented_field_is_refused(replay_server: tuple[Switch, str], name: str,
                                                           path: str) -> None:
     switch, url = replay_server
     switch.app = Replay(FIXTURES, overrides={name: BY_NAME[name].without(path)})

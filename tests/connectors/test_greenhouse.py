@@ -10,7 +10,7 @@ import hashlib
 import hmac
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -21,11 +21,12 @@ from connectors.errors import AuthError, MalformedResponse, NotFound, Retriable,
 from connectors.fixtures import load
 from connectors.greenhouse import GreenhouseConnector
 from connectors.http import Policy
-from connectors.simulators.base import Fault, serve
+from connectors.simulators.base import Fault
 from connectors.simulators.dataset import REJECTIONS, Dataset, generate
 from connectors.simulators.greenhouse import GreenhouseSimulator, webhook_delivery
 from connectors.simulators.replay import Replay
 from connectors.types import Application, Candidate, Outcome, Referrer, Source, SourceKind
+from tests.connectors.switch import Switch
 
 CLIENT_ID = "gh-client"
 CLIENT_SECRET = "gh-secret"
@@ -47,25 +48,12 @@ def sim(dataset: Dataset) -> GreenhouseSimulator:
                                window_seconds=1, slow_seconds=1.5)
 
 
-class _Switch:
-    """One real HTTP server for the module that hands each request to the current test's simulator: stopping a
-    server costs half a second, starting a fresh simulator nothing."""
-
-    app: Any = None
-
-    def __call__(self, environ: dict, start_response: Any) -> Any:
-        return self.app(environ, start_response)
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[tuple[_Switch, str]]:
-    switch = _Switch()
-    with serve(switch) as base:
-        yield switch, base
 
 
 @pytest.fixture
-def url(sim: GreenhouseSimulator, server: tuple[_Switch, str]) -> str:
+def url(sim: GreenhouseSimulator, server: tuple[Switch, str]) -> str:
     switch, base = server
     switch.app = sim
     return base
@@ -199,7 +187,7 @@ def test_simulator_refuses_what_v3_refuses(url: str) -> None:
 # --- faults -----------------------------------------------------------------------------------------
 
 
-def test_a_429_storm_is_waited_out(dataset: Dataset, server: tuple[_Switch, str]) -> None:
+def test_a_429_storm_is_waited_out(dataset: Dataset, server: tuple[Switch, str]) -> None:
     sim = GreenhouseSimulator(dataset, client_id=CLIENT_ID, client_secret=CLIENT_SECRET, rate_limit=10,
                               window_seconds=1)
     waits: list[float] = []
@@ -448,7 +436,7 @@ NEW_TAG = RESPONSES["candidate_tag_created"].body["name"]
 NOTE_BODY = RESPONSES["note_created"].body["body"]
 
 
-def replayed(server: tuple[_Switch, str], overrides: dict[str, Any] | None = None
+def replayed(server: tuple[Switch, str], overrides: dict[str, Any] | None = None
              ) -> tuple[Replay, GreenhouseConnector]:
     """The fixtures behind the module's one server (a body swapped where `overrides` says), and a fresh connector."""
     switch, base = server
@@ -475,7 +463,7 @@ def test_every_response_fixture_is_sourced_and_a_last_page() -> None:
             assert 'rel="next"' not in " ".join(fixture.headers.values()), fixture.name
 
 
-def test_the_connector_reads_the_documented_shapes(server: tuple[_Switch, str]) -> None:
+def test_the_connector_reads_the_documented_shapes(server: tuple[Switch, str]) -> None:
     app, connector = replayed(server)
     candidate, own = connector.fetch_candidate(INGRID)
     with pytest.raises(NotFound):
@@ -557,7 +545,7 @@ def test_every_response_fixture_has_a_use() -> None:
 
 
 @pytest.mark.parametrize(("name", "path"), REQUIRED, ids=[f"{name}:{path}" for name, path in REQUIRED])
-def test_a_response_without_a_documented_field_is_refused_loudly(server: tuple[_Switch, str], name: str,
+def test_a_response_without_a_documented_field_is_refused_loudly(server: tuple[Switch, str], name: str,
                                                                  path: str) -> None:
     without = RESPONSES[name].without(path)
     for use in USES[name]:

@@ -27,6 +27,7 @@ from connectors.simulators.dataset import Dataset, SimCandidate, generate
 from connectors.simulators.lever import LeverSimulator, lever_id
 from connectors.simulators.replay import Replay
 from connectors.types import Application, Candidate, Outcome, Referrer, Source, SourceKind
+from tests.connectors.switch import Switch
 
 KEY = "lever-test-key"
 SIGNING_TOKEN = "lever-webhook-signature-token"
@@ -429,24 +430,11 @@ REASONS = {r["id"]: r for r in BY_NAME["archive_reasons"].body["data"]}
 USERS = {u["id"]: u for u in BY_NAME["users"].body["data"]}
 
 
-class _Switch:
-    """One real HTTP server for the section that hands each request to the current test's Replay: stopping a
-    server costs half a second, a fresh Replay nothing."""
-
-    app: Any = None
-
-    def __call__(self, environ: dict, start_response: Any) -> Any:
-        return self.app(environ, start_response)
 
 
-@pytest.fixture(scope="module")
-def replay_server() -> Iterator[tuple[_Switch, str]]:
-    switch = _Switch()
-    with serve(switch) as url:
-        yield switch, url
 
 
-def replayed(server: tuple[_Switch, str], overrides: dict[str, Any] | None = None) -> tuple[Replay, LeverConnector]:
+def replayed(server: tuple[Switch, str], overrides: dict[str, Any] | None = None) -> tuple[Replay, LeverConnector]:
     switch, url = server
     switch.app = Replay(FIXTURES, overrides)
     policy = Policy(timeout=(1, 0.5), backoff_base=0.01, backoff_cap=0.2, max_attempts=2)
@@ -491,7 +479,7 @@ def test_every_response_fixture_has_a_source_its_required_paths_and_ids_that_lin
     assert REFERRED["applications"][0]["user"] == referral["referrer"]
 
 
-def test_the_connector_reads_the_documented_shapes(replay_server: tuple[_Switch, str]) -> None:
+def test_the_connector_reads_the_documented_shapes(replay_server: tuple[Switch, str]) -> None:
     app, connector = replayed(replay_server)
     candidates, applications = split(list(connector.read("opportunities", None)))
     candidate, own = connector.fetch_candidate(INGRID)
@@ -555,7 +543,7 @@ def test_the_connector_reads_the_documented_shapes(replay_server: tuple[_Switch,
 
 
 def test_an_opportunity_whose_updated_at_is_null_counts_as_changed_when_created(
-        replay_server: tuple[_Switch, str]) -> None:
+        replay_server: tuple[Switch, str]) -> None:
     """Lever documents updatedAt as "Timestamp or null": null reads like the example's missing member."""
     page = BY_NAME["opportunities_page"].body
     nulled = {**page, "data": [{**o, "updatedAt": None} for o in page["data"]]}
@@ -569,7 +557,7 @@ READ_CASES = [(f.name, path) for f in RESPONSES for path in f.required]
 
 
 @pytest.mark.parametrize(("name", "path"), READ_CASES, ids=[f"{n}:{p}" for n, p in READ_CASES])
-def test_a_response_without_a_documented_field_is_refused_loudly(replay_server: tuple[_Switch, str], name: str,
+def test_a_response_without_a_documented_field_is_refused_loudly(replay_server: tuple[Switch, str], name: str,
                                                                  path: str) -> None:
     _, connector = replayed(replay_server, {name: BY_NAME[name].without(path)})
     with pytest.raises(MalformedResponse):

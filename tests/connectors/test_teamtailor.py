@@ -27,6 +27,7 @@ from connectors.simulators.replay import Replay
 from connectors.simulators.teamtailor import TeamtailorSimulator
 from connectors.teamtailor import API_VERSION, GENERIC_REFERRER, TeamtailorConnector
 from connectors.types import Application, Candidate, Outcome, Referrer, Source, SourceKind, StageKind
+from tests.connectors.switch import Switch
 
 KEY = "tt-test-admin-key"
 SECRET = "tt-webhook-signature-key"
@@ -449,24 +450,11 @@ APPLICATION = BY_NAME["job_application"].body["data"]["id"]
 SINCE = datetime(2026, 11, 20, tzinfo=UTC)
 
 
-class _Switch:
-    """One real HTTP server for the section that hands each request to the current test's Replay: stopping a
-    server costs half a second, building a Replay nothing."""
-
-    app: Any = None
-
-    def __call__(self, environ: dict, start_response: Any) -> Any:
-        return self.app(environ, start_response)
 
 
-@pytest.fixture(scope="module")
-def replay_server() -> Iterator[tuple[_Switch, str]]:
-    switch = _Switch()
-    with serve(switch) as base:
-        yield switch, base
 
 
-def replayed(server: tuple[_Switch, str], overrides: dict[str, Any] | None = None
+def replayed(server: tuple[Switch, str], overrides: dict[str, Any] | None = None
              ) -> tuple[Replay, TeamtailorConnector]:
     switch, base = server
     switch.app = Replay(FIXTURES, overrides)
@@ -505,7 +493,7 @@ def test_every_response_fixture_has_a_source_and_its_required_paths() -> None:
             assert "next" not in fixture.body["links"] and {"first", "last"} <= set(fixture.body["links"])
 
 
-def test_the_connector_reads_the_documented_shapes(replay_server: tuple[_Switch, str]) -> None:
+def test_the_connector_reads_the_documented_shapes(replay_server: tuple[Switch, str]) -> None:
     app, connector = replayed(replay_server)
     candidates, applications = read_all(connector)
     again, changed = read_all(connector, SINCE)
@@ -564,7 +552,7 @@ READ_CASES = [(f.name, path) for f in FIXTURES for path in f.required]
 
 
 @pytest.mark.parametrize(("name", "path"), READ_CASES, ids=[f"{n}:{p}" for n, p in READ_CASES])
-def test_a_response_without_a_documented_field_is_refused_loudly(replay_server: tuple[_Switch, str], name: str,
+def test_a_response_without_a_documented_field_is_refused_loudly(replay_server: tuple[Switch, str], name: str,
                                                                  path: str) -> None:
     fixture = BY_NAME[name]
     _, connector = replayed(replay_server, {name: fixture.without(path)})
@@ -572,7 +560,7 @@ def test_a_response_without_a_documented_field_is_refused_loudly(replay_server: 
         _exercise(connector, fixture)
 
 
-def test_a_tag_the_answer_does_not_show_was_not_written(replay_server: tuple[_Switch, str]) -> None:
+def test_a_tag_the_answer_does_not_show_was_not_written(replay_server: tuple[Switch, str]) -> None:
     untagged = copy.deepcopy(BY_NAME["candidate_updated"].body)
     untagged["data"]["attributes"]["tags"] = ["python"]
     _, connector = replayed(replay_server, {"candidate_updated": untagged})
@@ -580,7 +568,7 @@ def test_a_tag_the_answer_does_not_show_was_not_written(replay_server: tuple[_Sw
         connector.add_tag(KARI, "brobygger-warm")
 
 
-def test_a_candidate_read_without_its_tags_is_never_patched(replay_server: tuple[_Switch, str]) -> None:
+def test_a_candidate_read_without_its_tags_is_never_patched(replay_server: tuple[Switch, str]) -> None:
     """The PATCH replaces the whole tag list: written without the tags we could not see, it would erase them."""
     app, connector = replayed(replay_server, {"candidate": BY_NAME["candidate"].without("data.attributes.tags")})
     with pytest.raises(MalformedResponse, match="missing tags"):
