@@ -91,6 +91,17 @@ def build(session: Session, tenant_id: uuid.UUID, filters: Filters, *, now: date
     return [Section(name, [rows[item.id] for item in page.items], page.next_cursor) for name, page in pages.items()]
 
 
+def counts(session: Session, tenant_id: uuid.UUID, filters: Filters, *, now: datetime,
+           time_zone: str) -> dict[str, int]:
+    """How many rows each section holds in all (the page shows one page of each): one COUNT per section."""
+    edges = bounds(now, time_zone, tenant_settings.load_rules(session, tenant_id).wake_notice_days)
+    found = {}
+    for name in SECTIONS:
+        query, _order = _section_query(session, tenant_id, filters, edges, name)
+        found[name] = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    return found
+
+
 def _section_query(session: Session, tenant_id: uuid.UUID, filters: Filters, edges: Bounds,
                    name: str) -> tuple[Select[Any], list[Any]]:
     if name == "losing_touch":
