@@ -94,6 +94,9 @@ class Brobygger:
                       sessions=make_sessionmaker(engine), vault=vault,
                       manifest=load_manifest(settings[cfg.PREFIX + "MANIFEST_PATH"] or None))
         app.extensions[EXTENSION_KEY] = state
+        # Our pages keep the signed-in recruiter in Flask's session: a host app with no key of its own lends ours.
+        if not app.config.get("SECRET_KEY"):
+            app.config["SECRET_KEY"] = settings[cfg.PREFIX + "SECRET_KEY"]
         install_enqueuer(state.sessions, lambda: state.queue)
         # The key of the erased-identifier fingerprints reaches the privacy services with every session.
         from plugin.privacy import fingerprints

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 import uuid
 from datetime import datetime
 from typing import Any
@@ -46,7 +47,7 @@ class Person(IdMixin, TenantMixin, TimestampMixin, Base):
     do_not_contact: Mapped[bool] = mapped_column(default=False)
     anonymised_at: Mapped[datetime | None]  # names, contact details, free text and ATS ids are gone
 
-    # Lower-case search keys, kept in step with the fields above by a mapper event.
+    # Folded search keys (see `fold`), kept in step with the fields above by a mapper event.
     name_key: Mapped[str] = mapped_column(String(201), default="")
     last_name_key: Mapped[str] = mapped_column(String(100), default="")
     employer_key: Mapped[str] = mapped_column(String(200), default="")
@@ -72,12 +73,25 @@ class Person(IdMixin, TenantMixin, TimestampMixin, Base):
         return [e.email for e in self.emails]
 
 
+# Letters that Unicode does not decompose into a base letter and a mark, written as Norwegian, Danish and German
+# names are typed on keyboards without them: Ø as o, Æ as ae, Å as aa (the older spelling, "Aase" for "Åse"), ß as ss.
+_SPELLED_OUT = str.maketrans({"ø": "o", "æ": "ae", "å": "aa", "ß": "ss", "đ": "d", "ð": "d", "þ": "th", "ł": "l",
+                              "œ": "oe"})
+
+
+def fold(text: str) -> str:
+    """A search key: case-folded, Nordic letters spelled out, other accents dropped (é → e, ö → o), so
+    `odeg` finds Ødegård, `aase` finds Åse and `bjornstad` finds Bjørnstad. Queries are folded the same way."""
+    spelled = text.casefold().translate(_SPELLED_OUT)
+    return "".join(c for c in unicodedata.normalize("NFKD", spelled) if not unicodedata.combining(c))
+
+
 @event.listens_for(Person, "before_insert")
 @event.listens_for(Person, "before_update")
 def _refresh_search_keys(_mapper: Any, _conn: Any, person: Person) -> None:
-    person.name_key = person.full_name.casefold()[:201]
-    person.last_name_key = (person.last_name or "").casefold()[:100]
-    person.employer_key = (person.employer or "").casefold()[:200]
+    person.name_key = fold(person.full_name)[:201]
+    person.last_name_key = fold(person.last_name or "")[:100]
+    person.employer_key = fold(person.employer or "")[:200]
 
 
 class PersonEmail(IdMixin, TenantMixin, Base):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select, union
 from sqlalchemy.orm import Session
 
 from plugin.core.actors import Actor, audit
@@ -14,6 +14,7 @@ from plugin.core.pagination import Page, paginate
 from plugin.errors import ConflictError
 from plugin.followups import cadences, rules
 from plugin.models import Person, PersonEmail, Recruiter, Touchpoint, utcnow, uuid7
+from plugin.models.people import fold
 from plugin.privacy import fingerprints, tasks
 
 
@@ -82,13 +83,15 @@ def search(session: Session, tenant_id: uuid.UUID, *, q: str | None = None, owne
            status: str | None = None, limit: int, cursor: str | None = None) -> Page:
     query = select(Person).where(Person.tenant_id == tenant_id)
     if q:
-        prefix = _like_prefix(q.strip().casefold())
-        by_email = select(PersonEmail.person_id).where(
-            PersonEmail.tenant_id == tenant_id, PersonEmail.email.like(prefix, escape="\\"))
-        query = query.where(or_(Person.name_key.like(prefix, escape="\\"),
-                                Person.last_name_key.like(prefix, escape="\\"),
-                                Person.employer_key.like(prefix, escape="\\"),
-                                Person.id.in_(by_email)))
+        # One branch per prefix index, joined by UNION: an OR across the columns (and a subquery) would make
+        # PostgreSQL filter every person of the tenant instead of reading four index ranges.
+        prefix = _like_prefix(fold(q.strip()))
+        branches = [select(Person.id).where(Person.tenant_id == tenant_id, key.like(prefix, escape="\\"))
+                    for key in (Person.name_key, Person.last_name_key, Person.employer_key)]
+        branches.append(select(PersonEmail.person_id).where(
+            PersonEmail.tenant_id == tenant_id,
+            PersonEmail.email.like(_like_prefix(q.strip().casefold()), escape="\\")))
+        query = query.where(Person.id.in_(union(*branches)))
     if owner_id:
         query = query.where(Person.owner_id == owner_id)
     if status:
