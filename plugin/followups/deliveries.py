@@ -52,6 +52,7 @@ class MailSettings:
     outbox: Path
     base_url: str
     templates: Environment
+    app_url: str  # BASE_URL with the mount point: the root of the links in our e-mails
 
 
 def digest_key(recruiter_id: uuid.UUID, local_date: str) -> str:
@@ -165,7 +166,7 @@ def send(session: Session, settings: MailSettings, delivery_id: uuid.UUID, now: 
     contents = digest.gather(session, recruiter, now)
     if contents.empty:
         return _finish(session, delivery, "skipped", now, contents.stale)
-    rendered = digest.render(settings.templates, contents, recruiter, now)
+    rendered = digest.render(settings.templates, contents, recruiter, now, settings.app_url)
     message = mail.Mail(to=recruiter.email, subject=rendered.subject, text=rendered.text, html=rendered.html,
                         message_id=message_id(delivery.id, settings.base_url))
     session.commit()  # no transaction stays open while the SMTP server takes its time
@@ -184,7 +185,7 @@ def _send_monthly_report(session: Session, settings: MailSettings, delivery: Del
     if recruiter is None or not recruiter.active or not recruiter.is_admin:
         return _finish(session, delivery, "skipped", now, [])
     composed = monthly_email.compose(session, settings.templates, recruiter, delivery.payload["month"],
-                                      settings.base_url, now)
+                                      settings.app_url, now)
     message = mail.Mail(to=recruiter.email, subject=composed.subject, text=composed.text, html=composed.html,
                         message_id=message_id(delivery.id, settings.base_url))
     session.commit()

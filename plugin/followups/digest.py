@@ -26,6 +26,8 @@ from plugin.i18n import force_locale, gettext, ngettext, pick_language
 from plugin.models import Cadence, FollowUp, FollowUpStatus, Notice, Person, Recruiter, Reference, Referral
 
 SECTIONS = ("overdue", "today", "losing_touch", "waking_up", "referral_status")
+# The queue page's section each digest section opens (referral news has no queue section: the queue's top).
+QUEUE_SECTIONS = {"overdue": "overdue", "today": "today", "losing_touch": "losing_touch", "waking_up": "waking_up"}
 SHOWN_PER_SECTION = 50  # a digest is read in a minute; the queue in the app has the rest
 DEFAULT_ZONE = "Europe/Oslo"
 
@@ -40,6 +42,7 @@ class Item:
     referrer: str = ""
     status: str = ""
     max_days: int = 0
+    person_id: uuid.UUID | None = None  # the digest links each line to the person's sidebar
 
 
 @dataclass
@@ -155,13 +158,13 @@ def _place(notice: Notice, recruiter: Recruiter, day: Day, now: datetime,
                     or followup.snoozed_until <= now \
                     or notices.wake_key(followup.id, me, followup.snoozed_until) != notice.key:
                 return None
-            return "waking_up", Item(person, followup.snoozed_until, followup.reason)
+            return "waking_up", Item(person, followup.snoozed_until, followup.reason, person_id=followup.person_id)
         if followup.status != FollowUpStatus.OPEN or notices.due_key(followup.id, me, followup.due_at) != notice.key:
             return None
         if followup.due_at >= day.end:
             return "later"
         section = "overdue" if followup.due_at < day.start else "today"
-        return section, Item(person, followup.due_at, followup.reason)
+        return section, Item(person, followup.due_at, followup.reason, person_id=followup.person_id)
     if notice.kind == "losing_touch":
         cadence = subjects.cadences.get(notice.subject_id)
         person = subjects.people.get(notice.subject_id)
@@ -171,14 +174,15 @@ def _place(notice: Notice, recruiter: Recruiter, day: Day, now: datetime,
         breach = cadence.last_touch_at + timedelta(days=cadence.max_days)
         if breach > now:
             return None
-        return "losing_touch", Item(person.full_name, cadence.last_touch_at, max_days=cadence.max_days)
+        return "losing_touch", Item(person.full_name, cadence.last_touch_at, max_days=cadence.max_days,
+                                    person_id=person.id)
     if notice.kind == "referral_status":
         referral = subjects.referrals.get(notice.subject_id)
         if referral is None or notices.referral_key(referral.id, me, referral.status_changed_at) != notice.key:
             return None
         referrer = _referrer_name(subjects, subjects.references.get(referral.reference_id))
         return "referral_status", Item(_name(subjects.people, referral.person_id), referral.status_changed_at,
-                                       referrer=referrer, status=str(referral.status))
+                                       referrer=referrer, status=str(referral.status), person_id=referral.person_id)
     return None
 
 
@@ -223,8 +227,8 @@ def _when(moment: datetime, zone: ZoneInfo, language: str) -> str:
             f"{format_time(moment, 'HH:mm', tzinfo=zone, locale=language)}")
 
 
-def _line(section: str, item: Item, zone: ZoneInfo, language: str) -> dict[str, str]:
-    """What one item says: the person, the reason, and the time that matters for it."""
+def _line(section: str, item: Item, zone: ZoneInfo, language: str, app_url: str) -> dict[str, str]:
+    """What one item says: the person (linked to their sidebar), the reason, and the time that matters for it."""
     if section == "losing_touch":
         reason = gettext("No touch since %(date)s; keep in touch every %(days)d days",
                          date=format_date(item.moment.astimezone(zone).date(), "medium", locale=language),
@@ -239,22 +243,26 @@ def _line(section: str, item: Item, zone: ZoneInfo, language: str) -> dict[str, 
         when = _when(item.moment, zone, language)
     else:
         reason, when = item.reason, _when(item.moment, zone, language)
-    return {"person": item.person, "reason": reason, "when": when}
+    link = f"{app_url}/queue/people/{item.person_id}/sidebar" if item.person_id else ""
+    return {"person": item.person, "reason": reason, "when": when, "link": link}
 
 
-def render(templates: Environment, contents: Contents, recruiter: Recruiter, now: datetime) -> Digest:
-    """The e-mail's subject, plain text and HTML, rendered with the app's templates."""
+def render(templates: Environment, contents: Contents, recruiter: Recruiter, now: datetime, app_url: str) -> Digest:
+    """The e-mail's subject, plain text and HTML, rendered with the app's templates; `app_url` (the deployment's
+    BASE_URL with its mount point) roots the links: each person to their sidebar, each section to the queue."""
     language = pick_language(recruiter.language)
     day = local_day(recruiter, now)
     with force_locale(language):
         titles = _titles()
         sections = [{"name": name, "title": titles[name], "count": len(contents.sections[name]),
-                     "items": [_line(name, item, day.zone, language)
+                     "link": f"{app_url}/queue#{QUEUE_SECTIONS.get(name, 'overdue')}",
+                     "items": [_line(name, item, day.zone, language, app_url)
                                for item in contents.sections[name][:SHOWN_PER_SECTION]],
                      "more": max(0, len(contents.sections[name]) - SHOWN_PER_SECTION)}
                     for name in SECTIONS if contents.sections[name]]
         heading = format_date(day.local_date, "full", locale=language)
         context = {"_": gettext, "recruiter": recruiter, "sections": sections, "heading": heading,
+                   "queue_url": f"{app_url}/queue", "home_url": f"{app_url}/",
                    "language": language, "zone": str(day.zone), "count": len(contents.carried)}
         subject = ngettext("Brobygger: %(num)d thing to follow up, %(date)s",
                            "Brobygger: %(num)d things to follow up, %(date)s", len(contents.carried), date=heading)

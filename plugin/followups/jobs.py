@@ -18,7 +18,8 @@ from plugin.reports import monthly_email
 def mail_settings(state: State) -> deliveries.MailSettings:
     return deliveries.MailSettings(smtp_url=state.setting("SMTP_URL"), sender=state.setting("MAIL_FROM"),
                                    outbox=state.instance_path / "outbox", base_url=state.setting("BASE_URL"),
-                                   templates=current_app.jinja_env)
+                                   templates=current_app.jinja_env,
+                                   app_url=state.setting("BASE_URL").rstrip("/") + state.url_prefix)
 
 
 def collect(minute: str) -> dict[str, int]:

@@ -90,12 +90,12 @@ class Composed:
     html: str
 
 
-def compose(session: Session, templates: Environment, recruiter: Recruiter, month: str, base_url: str,
+def compose(session: Session, templates: Environment, recruiter: Recruiter, month: str, app_url: str,
             now: datetime) -> Composed:
     """The e-mail in the recruiter's language: headline numbers and the link to the full report."""
     report = figures.with_names(session, recruiter.tenant_id, figures.get(session, recruiter.tenant_id, month,
                                                                            now=now))
-    link = f"{base_url.rstrip('/')}/reports/referrals/{month}"
+    link = f"{app_url.rstrip('/')}/reports/referrals/{month}"
     with force_locale(pick_language(recruiter.language)):
         subject = gettext("Brobygger: referral report for %(month)s", month=month)
         context = {"_": gettext, "r": report, "link": link, "headlines": headlines(report), "recruiter": recruiter}
