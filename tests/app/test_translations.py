@@ -136,7 +136,7 @@ def test_the_queue_is_norwegian_for_a_norwegian_recruiter_and_english_for_an_eng
 
     assert '<html lang="nb">' in norsk
     for label in ("<h1>Oppfølgingskø</h1>", ">Forfalt</h2>", ">I dag</h2>", ">Denne uken</h2>",
-                  ">Mister kontakten</h2>", ">Våkner snart</h2>", ">Utsett</span>", ">Logg ut</button>",
+                  ">Lenge siden sist</h2>", ">Kommer tilbake snart</h2>", ">Utsett</span>", ">Logg ut</button>",
                   "Ingenting forfaller i dag."):
         assert label in norsk, label
     assert "Follow-up queue" not in norsk and ">Overdue</h2>" not in norsk and ">Snooze</span>" not in norsk

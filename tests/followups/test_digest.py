@@ -22,8 +22,8 @@ SECTION_TITLES = ["Overdue", "Due today", "Losing touch", "Waking up", "Referral
 SHOWN = {
     "en": {"titles": {title: title for title in SECTION_TITLES}, "referred_by": "Referred by ",
            "zone": "Times are in {zone}.", "subject": "things to follow up"},
-    "nb": {"titles": {"Overdue": "Forfalt", "Due today": "Forfaller i dag", "Losing touch": "Mister kontakten",
-                      "Waking up": "Våkner snart", "Referral status changes": "Statusendringer for anbefalinger"},
+    "nb": {"titles": {"Overdue": "Forfalt", "Due today": "Forfaller i dag", "Losing touch": "Lenge siden sist",
+                      "Waking up": "Kommer tilbake snart", "Referral status changes": "Statusendringer for anbefalinger"},
            "referred_by": "Anbefalt av ", "zone": "Tidene er oppgitt i {zone}.", "subject": "ting å følge opp"},
 }
 
