@@ -47,6 +47,13 @@ bench: $(STAMP)
 	BROBYGGER_BENCH_DATABASE_URL=$(BROBYGGER_BENCH_DATABASE_URL) $(BIN)/python -m bench.generate
 	BROBYGGER_BENCH_DATABASE_URL=$(BROBYGGER_BENCH_DATABASE_URL) $(BIN)/python -m bench.run
 
+# The API fuzzed long: schemathesis with every check over every operation, many random cases each (the fast,
+# derandomized profile runs in `make test`). More: `make fuzz FUZZ_EXAMPLES=2000`.
+FUZZ_EXAMPLES ?= 500
+.PHONY: fuzz
+fuzz: $(STAMP)
+	BROBYGGER_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest tests/app/test_fuzz_api.py -s
+
 # Reliability drills (tests/drills): `make test` runs the fast ones; this runs them all and shows what each did.
 drills: $(STAMP)
 	$(BIN)/pytest tests/drills -m drill -s

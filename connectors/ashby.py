@@ -17,7 +17,8 @@ Sources followed (read, then written up in our own words):
   `enteredStageAt`, `stageNumber`), candidate.createNote (`note: {type, value}`, `sendNotifications`),
   candidateTag.create (an existing title returns the existing tag), candidate.addTag (`candidateId`, `tagId`),
   the error envelope, and the webhook payloads (`action`, `data.application`, `data.candidate.id`,
-  `data.deletedCandidate.id` / `data.mergedCandidate.id`, the ping's `data.webhookActionType`).
+  `data.deletedCandidate.id` / `data.mergedCandidate.id`, the ping's `data.webhookActionType`); its ids are
+  strings in UUID format, as connectors/fixtures/ashby shows them.
 - developers.ashbyhq.com: docs/authentication (401 for a missing key, 403 for a wrong or deactivated one or a
   missing permission, `Accept: application/json; version=1`), docs/pagination-and-incremental-sync (cursor
   pages until `moreDataAvailable` is false; the last page carries the `syncToken` for the next incremental
@@ -83,6 +84,7 @@ from typing import Any, ClassVar
 from connectors.base import Connector, LookupCache, Record
 from connectors.errors import AuthError, Fatal, MalformedResponse, NotFound, Retriable, WebhookRejected
 from connectors.http import ApiKeyAuth, HttpClient, Policy, json_body
+from connectors.ids import UUID, IdShape
 from connectors.types import (
     Application,
     Candidate,
@@ -151,6 +153,8 @@ class AshbyConnector(Connector):
     vendor: ClassVar[str] = "ashby"
     streams: ClassVar[tuple[str, ...]] = ("candidates", "applications")
     credential_fields: ClassVar[tuple[str, ...]] = ("api_key",)
+    # Ashby's ids travel in JSON bodies, never in a path; the shape still vets a launch's candidate id.
+    candidate_id_shape: ClassVar[IdShape] = IdShape("Ashby", "UUIDs", UUID)
 
     def __init__(self, base_url: str, credentials: Mapping[str, str], *, policy: Policy | None = None,
                  sleep: Callable[[float], None] | None = None, page_size: int = MAX_PAGE_SIZE,
@@ -232,7 +236,7 @@ class AshbyConnector(Connector):
         self._store_token(stream, finished.sync_token, started)
 
     def fetch_candidate(self, candidate_id: str) -> tuple[Candidate, list[Application]]:
-        raw = self._result("candidate.info", {"id": candidate_id})
+        raw = self._result("candidate.info", {"id": self.check_candidate_id(candidate_id)})
         candidate = self._candidate(raw)
         application_ids = raw.get("applicationIds")
         if not isinstance(application_ids, list) or not all(isinstance(a, str) for a in application_ids):
@@ -316,7 +320,7 @@ class AshbyConnector(Connector):
         if not body.strip():
             raise ValueError("a note needs some text")
         # Not repeatable: a retry after a lost answer could post the note twice.
-        note = self._result("candidate.createNote", {"candidateId": candidate_id,
+        note = self._result("candidate.createNote", {"candidateId": self.check_candidate_id(candidate_id),
                                                      "note": {"type": "text/plain", "value": body},
                                                      "sendNotifications": False}, idempotent=False)
         if not isinstance(note.get("id"), str) or not note["id"]:
@@ -328,7 +332,7 @@ class AshbyConnector(Connector):
     def add_tag(self, candidate_id: str, tag: str) -> None:
         if not tag.strip():
             raise ValueError("a tag needs a title")
-        if tag in self._candidate(self._result("candidate.info", {"id": candidate_id})).tags:
+        if tag in self._candidate(self._result("candidate.info", {"id": self.check_candidate_id(candidate_id)})).tags:
             return
         # candidateTag.create returns the existing tag for a title it knows, so it is safe to repeat.
         created = self._result("candidateTag.create", {"title": tag})

@@ -9,6 +9,7 @@ from typing import ClassVar, Protocol
 
 from connectors.errors import WebhookRejected
 from connectors.http import HttpClient, Policy
+from connectors.ids import IdShape
 from connectors.types import Application, Candidate, Note, WebhookEvent
 
 Record = Candidate | Application
@@ -30,6 +31,8 @@ class Connector(ABC):
     streams: ClassVar[tuple[str, ...]]
     # Keys an installation's credentials must hold.
     credential_fields: ClassVar[tuple[str, ...]]
+    # The shape the vendor documents for a candidate's id (the one the sidebar's launch context names).
+    candidate_id_shape: ClassVar[IdShape]
 
     def __init__(self, base_url: str, credentials: Mapping[str, str], *, policy: Policy | None = None,
                  sleep: Callable[[float], None] | None = None, cache: LookupCache | None = None) -> None:
@@ -39,6 +42,11 @@ class Connector(ABC):
         self.base_url = base_url.rstrip("/")
         self.cache = cache
         self.http = self._client(credentials, policy or Policy(), sleep)
+
+    @classmethod
+    def check_candidate_id(cls, value: object) -> str:
+        """The candidate id as text, or InvalidId when it is not the shape the vendor documents."""
+        return cls.candidate_id_shape.check(value, "candidate")
 
     @abstractmethod
     def _client(self, credentials: Mapping[str, str], policy: Policy,

@@ -33,5 +33,10 @@ class MalformedResponse(Fatal):
     pass
 
 
+class InvalidId(Fatal):
+    """An id (from a webhook, a sidebar launch or a vendor's answer) that is not the shape the vendor documents,
+    or a request path that is not a plain path: refused before it reaches a URL."""
+
+
 class WebhookRejected(ConnectorError):
     """A delivery that fails verification: missing or wrong signature, stale timestamp, bad body."""

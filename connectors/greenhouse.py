@@ -11,7 +11,8 @@ Sources followed (stored copies, read late 2026; facts restated in our own words
   tokens live one hour.
 - grnhse/greenhouse-api-docs, source/includes/webhooks/_introduction.md and _candidate_events.md: the
   `Signature: sha256 <hex>` header (HMAC-SHA256 of the raw body with the hook's secret key), the per-delivery
-  `Greenhouse-Event-ID` header, unicode escaped before signing, and where each action's payload keeps the candidate
+  `Greenhouse-Event-ID` header (outside the signature), unicode escaped before signing, and where each action's
+  payload keeps the candidate
   (`payload.application.candidate.id`, `payload.candidate.id`, `payload.person.id`, `payload.candidate_id`);
   `merge_candidate` carries the delete payload plus `person.new_candidate_id`, the surviving candidate.
   The bodies of every event Brobygger listens to are in connectors/fixtures/greenhouse/.
@@ -49,8 +50,11 @@ Unconfirmed, and what this module assumes:
   so the whole hiring team sees the follow-up. Applying a tag twice is avoided by reading the applied tags first.
 - The ping sent when a hook is saved is not documented in detail: an `action` of `ping`, or a body naming a
   `web_hook_id` without an action, counts as the ping. Greenhouse signs no timestamp, so `now` cannot bound replays;
-  the app dedupes on the event id. Without a Greenhouse-Event-ID header the event id falls back to a SHA-256 of the
-  raw body (stable across retries of the same delivery, but two identical events would collide).
+  the app dedupes on the event id. That id is the SHA-256 of the raw body, the only thing Greenhouse signs: the
+  Greenhouse-Event-ID header is not signed, so anyone holding one captured delivery could replay it under fresh
+  headers as often as they liked. A retry carries the same body and so the same id. Two events with byte-identical
+  bodies describe the same state of the candidate, so the second has nothing to add: its job would re-read the
+  same candidate (and the periodic sync remains the safety net).
 - The candidate page URL follows webhook payloads (`https://app.greenhouse.io/people/<id>`); the optional
   credential `app_url` overrides the host.
 - Every documented field this module reads is taken to be present on every row, null when it has no value, as the
@@ -74,6 +78,7 @@ from typing import Any, ClassVar
 from connectors.base import Connector, LookupCache, Record
 from connectors.errors import Fatal, MalformedResponse, NotFound, WebhookRejected
 from connectors.http import HttpClient, OAuthClientCredentials, Policy, RateLimitHeaders, json_body
+from connectors.ids import DECIMAL, IdShape
 from connectors.lookups import Lookup
 from connectors.pagination import link_header_pages
 from connectors.types import (
@@ -94,6 +99,7 @@ APP_URL = "https://app.greenhouse.io"
 LOOKUP_PAGE = 500  # v3's largest page: lookup tables come in as few requests as possible
 MAX_IDS = 50  # v3 refuses more ids than this in one `*_ids` filter
 NOTE_VISIBILITY = "public"
+ID = IdShape("Greenhouse", "decimal integers", DECIMAL)  # v3 Standardizations: integer ids
 _EARLIEST = datetime.min.replace(tzinfo=UTC)
 
 _STATUS_OUTCOMES = {"hired": Outcome.HIRED, "rejected": Outcome.NOT_HIRED}
@@ -127,6 +133,7 @@ _SOURCE_WORDS = (
 
 class GreenhouseConnector(Connector):
     vendor: ClassVar[str] = "greenhouse"
+    candidate_id_shape: ClassVar[IdShape] = ID
     streams: ClassVar[tuple[str, ...]] = ("candidates", "applications")
     credential_fields: ClassVar[tuple[str, ...]] = ("client_id", "client_secret")
     rate_limit: ClassVar[RateLimitHeaders] = RateLimitHeaders(
@@ -361,7 +368,7 @@ class GreenhouseConnector(Connector):
         is_ping = action == "ping" or (action is None and ("web_hook_id" in document or "web_hook_id" in payload))
         if not is_ping and not (isinstance(action, str) and action):
             raise WebhookRejected("the body names no action")
-        event_id = lowered.get("greenhouse-event-id") or f"sha256:{hashlib.sha256(body).hexdigest()}"
+        event_id = f"sha256:{hashlib.sha256(body).hexdigest()}"  # what is signed, never the unsigned header
         if is_ping:
             return WebhookEvent(event_id=event_id, action="ping", candidate_id=None, occurred_at=None, is_ping=True,
                                 payload=payload)
@@ -510,10 +517,7 @@ def _text(value: Any) -> str | None:
 
 
 def _numeric_id(candidate_id: str) -> int:
-    text = str(candidate_id).strip()
-    if not text.isdigit():
-        raise ValueError(f"greenhouse ids are integers, not {candidate_id!r}")
-    return int(text)
+    return int(ID.check(candidate_id, "candidate"))
 
 
 def _outcome(status: Any, rejected_at: datetime | None) -> Outcome:

@@ -24,7 +24,8 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 
-from connectors.errors import AuthError, Fatal, MalformedResponse, NotFound, RateLimited, Retriable
+from connectors.errors import AuthError, Fatal, InvalidId, MalformedResponse, NotFound, RateLimited, Retriable
+from connectors.ids import check_path
 
 log = logging.getLogger(__name__)
 
@@ -245,7 +246,16 @@ class HttpClient:
         return f"HttpClient({self.base_url}, auth={self.auth!r})"
 
     def url(self, path_or_url: str) -> str:
-        return urljoin(self.base_url, path_or_url.lstrip("/")) if "://" not in path_or_url else path_or_url
+        """A plain path below the base URL, or an absolute URL the vendor gave (a next page) on the base URL's
+        own origin: the credentials this client sends go to no other endpoint or host."""
+        given = urlsplit(path_or_url)
+        if given.scheme and given.netloc:
+            base = urlsplit(self.base_url)
+            if (given.scheme.lower(), given.netloc.lower()) != (base.scheme.lower(), base.netloc.lower()):
+                raise InvalidId(f"refused to follow a link to {given.scheme}://{given.netloc}: not "
+                                f"{base.scheme}://{base.netloc}")
+            return path_or_url
+        return urljoin(self.base_url, check_path(path_or_url.lstrip("/")))
 
     def get_json(self, path_or_url: str, params: Mapping[str, Any] | None = None) -> Any:
         return json_body(self.request("GET", path_or_url, params=params), path_or_url)

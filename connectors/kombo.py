@@ -25,6 +25,10 @@ Sources followed (read, then written up in our own words):
   PLATFORM.CONCURRENCY_LIMIT_EXCEEDED), /ats/implementation-guide/tracking-created-applications (outcome
   HIRED/DECLINED/PENDING; by default Kombo only syncs applications created through Kombo).
 
+Ids: every Kombo id in the SDKs' examples is a string of letters and digits (`26vafvWSRmbhNcxJYqjCzuJg`), and an
+integration id is the tool's slug, a colon and such a string (`reachmee:8d1hpPsbjxUkoCoa1veLZGe5`, the data-changed
+example); an id of any other shape is refused before it reaches a path (connectors/ids.py).
+
 How Kombo's fields map:
 - Outcome: PENDING → active, HIRED → hired, DECLINED (rejected, or the candidate withdrew) → not hired. A
   null outcome (Kombo could not tell) is read as not hired when `rejected_at` is set, else active.
@@ -63,6 +67,7 @@ import hashlib
 import hmac
 import json
 import logging
+import re
 import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
@@ -71,6 +76,7 @@ from typing import Any, ClassVar
 from connectors.base import Connector, LookupCache, Record
 from connectors.errors import AuthError, Fatal, MalformedResponse, NotFound, WebhookRejected
 from connectors.http import ApiKeyAuth, HttpClient, Policy, json_body
+from connectors.ids import IdShape
 from connectors.types import (
     Application,
     Candidate,
@@ -87,6 +93,9 @@ log = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://api.kombo.dev/v1"
 MAX_PAGE_SIZE = 250
+ID = IdShape("Kombo", "strings of letters and digits", re.compile(r"[A-Za-z0-9]{1,64}"))
+INTEGRATION_ID = IdShape("Kombo", "a tool's slug, a colon and letters and digits",
+                         re.compile(r"[a-z0-9_-]{1,64}:[A-Za-z0-9]{1,64}"))
 SIGNATURE_HEADER = "X-Kombo-Signature"
 # The webhook events this connector handles. data-changed is Kombo's current event; sync-finished is the
 # older one, still sent to accounts that subscribe to it.
@@ -118,6 +127,7 @@ class KomboConnector(Connector):
     vendor: ClassVar[str] = "kombo"
     streams: ClassVar[tuple[str, ...]] = ("candidates",)
     credential_fields: ClassVar[tuple[str, ...]] = ("api_key", "integration_id")
+    candidate_id_shape: ClassVar[IdShape] = ID
 
     def __init__(self, base_url: str, credentials: Mapping[str, str], *, policy: Policy | None = None,
                  sleep: Callable[[float], None] | None = None, page_size: int = MAX_PAGE_SIZE,
@@ -163,7 +173,7 @@ class KomboConnector(Connector):
         return self._tool
 
     def _read_tool(self) -> str:
-        path = f"integrations/{self.integration_id}"
+        path = f"integrations/{INTEGRATION_ID.check(self.integration_id, 'integration')}"
         try:
             data = _data(self.http.get_json(path), f"GET {path}")
         except NotFound:
@@ -201,6 +211,7 @@ class KomboConnector(Connector):
 
     def _raw_candidate(self, candidate_id: str) -> dict[str, Any]:
         """Kombo has no single-candidate endpoint: the list filtered by id. Deleted candidates are left out."""
+        candidate_id = ID.check(candidate_id, "candidate")
         for page in self._pages("ats/candidates", {"ids": candidate_id}, page_size=1):
             for raw in page:
                 if raw.get("id") == candidate_id:
@@ -219,7 +230,7 @@ class KomboConnector(Connector):
             raise ValueError("a note needs some text")
         raw = self._raw_candidate(candidate_id)
         application = _latest_application(raw)
-        path = f"ats/applications/{application['id']}/notes"
+        path = f"ats/applications/{ID.check(application['id'], 'application')}/notes"
         response = self.http.request("POST", path, json={"content": body, "content_type": "PLAIN_TEXT"})
         _data(json_body(response, f"POST {path}"), f"POST {path}")
         return Note(ats_id=str(application["id"]), candidate_id=candidate_id, body=body,
@@ -231,7 +242,7 @@ class KomboConnector(Connector):
         raw = self._raw_candidate(candidate_id)
         if tag in _tag_names(raw):
             return
-        path = f"ats/candidates/{candidate_id}/tags"
+        path = f"ats/candidates/{ID.check(candidate_id, 'candidate')}/tags"
         response = self.http.request("POST", path, json={"tag": {"name": tag}})
         _data(json_body(response, f"POST {path}"), f"POST {path}")
 

@@ -24,6 +24,9 @@ Sources followed (read, then written up in our own words):
   signature is hex HMAC-SHA256 keyed with the webhook's signature token over `token + str(triggeredAt)`
   (not over the body); `data` carries `opportunityId`, `candidateId`, `contactId`, `toStageId`,
   `fromStageId`, `toArchived`; a connection test arrives with empty `data`.
+- Ids: every id in the references and their examples (opportunities, contacts, users, stages) is a UUID, such as
+  `250d8f03-738a-4bba-a671-8a3d73477145`; an id of any other shape is refused before it reaches a path
+  (connectors/ids.py).
 - Secondary (unconfirmed at Lever): ~10 requests/s per key with bursts to 20, as a token bucket, 429 when
   exceeded (truto.one guide, apis.io rate-limit profile); `contact_id` as an opportunities filter (a
   published Lever tool schema).
@@ -68,6 +71,7 @@ from typing import Any, ClassVar
 from connectors.base import Connector, LookupCache, Record
 from connectors.errors import MalformedResponse, NotFound, WebhookRejected
 from connectors.http import ApiKeyAuth, HttpClient, Policy, TokenBucket, json_body
+from connectors.ids import UUID, IdShape
 from connectors.lookups import Lookup
 from connectors.pagination import offset_token_pages
 from connectors.types import (
@@ -99,6 +103,8 @@ RATE_BURST = 18
 # retried by Lever arrive later than a send-time-signed scheme would, hence 15 minutes rather than 5. Within
 # the window, replays are caught by deduplicating on `token`; anything older the poller picks up anyway.
 WEBHOOK_TOLERANCE = 15 * 60
+
+ID = IdShape("Lever", "UUIDs", UUID)
 
 ORIGIN_KINDS = {
     "agency": SourceKind.AGENCY,
@@ -134,6 +140,7 @@ class LeverConnector(Connector):
     vendor: ClassVar[str] = "lever"
     streams: ClassVar[tuple[str, ...]] = ("opportunities",)
     credential_fields: ClassVar[tuple[str, ...]] = ("api_key",)  # optional: user_id, sent as perform_as on writes
+    candidate_id_shape: ClassVar[IdShape] = ID
 
     def __init__(self, base_url: str, credentials: Mapping[str, str], *, policy: Policy | None = None,
                  sleep: Callable[[float], None] | None = None, page_size: int = MAX_PAGE_SIZE,
@@ -173,7 +180,7 @@ class LeverConnector(Connector):
     def candidate_for(self, action: str, resource_id: str) -> str | None:
         """The contact of an opportunity, for a delivery whose data names only the opportunity."""
         try:
-            body = self.http.get_json(f"opportunities/{resource_id}")
+            body = self.http.get_json(f"opportunities/{ID.check(resource_id, 'opportunity')}")
         except NotFound:
             return None
         return _opportunity(body.get("data") if isinstance(body, dict) else None)["contact"]
@@ -194,6 +201,7 @@ class LeverConnector(Connector):
         return records
 
     def _opportunities_of(self, contact_id: str, *, expand: bool) -> list[dict[str, Any]]:
+        contact_id = self.check_candidate_id(contact_id)
         params: dict[str, Any] = {"contact_id": contact_id, **({"expand": list(EXPAND)} if expand else {})}
         found = [_opportunity(item) for page in offset_token_pages(self.http, "opportunities", params,
                                                                     limit=MAX_PAGE_SIZE) for item in page]
@@ -289,7 +297,8 @@ class LeverConnector(Connector):
         if not body.strip():
             raise ValueError("a note needs some text")
         opportunity = self._latest_opportunity(candidate_id)
-        response = self.http.request("POST", f"opportunities/{opportunity['id']}/notes", params=self._acting(),
+        response = self.http.request("POST", f"opportunities/{ID.check(opportunity['id'], 'opportunity')}/notes",
+                                     params=self._acting(),
                                      json={"value": body})
         data = json_body(response, "POST notes")
         note = data.get("data") if isinstance(data, dict) else None
@@ -303,8 +312,8 @@ class LeverConnector(Connector):
         opportunity = self._latest_opportunity(candidate_id)
         if tag in (opportunity.get("tags") or []):
             return
-        self.http.request("POST", f"opportunities/{opportunity['id']}/addTags", params=self._acting(),
-                          json={"tags": [tag]})
+        self.http.request("POST", f"opportunities/{ID.check(opportunity['id'], 'opportunity')}/addTags",
+                          params=self._acting(), json={"tags": [tag]})
 
     def _latest_opportunity(self, contact_id: str) -> dict[str, Any]:
         """Writes go on the contact's most recent opportunity, where a recruiter looks first."""

@@ -26,6 +26,9 @@ What it relies on, and where that was checked (stored copies of public material,
   carries its linkage (`data`) only when the request included it, links alone otherwise: every relationship
   read here is therefore included, and an included relationship without `data` is a malformed answer.
   The documented shapes are in connectors/fixtures/teamtailor.
+* Ids: every resource id in the API documentation's examples and in teamtailor-rb's recorded answers is a
+  JSON:API string of decimal digits (`"id": "17"`); an id of any other shape is refused before it reaches a
+  path (connectors/ids.py).
 * Public client code by others: `filter[updated-at][from]` on `/candidates` and `/job-applications` (a
   TypeScript client and an Airbyte-style Python source), `include=job-applications.stage` and
   `job-applications.reject-reason` (a PHP client that notes these nested includes are undocumented but
@@ -78,6 +81,7 @@ from typing import Any, ClassVar
 from connectors.base import Connector, LookupCache, Record
 from connectors.errors import MalformedResponse, NotFound, WebhookRejected
 from connectors.http import HttpClient, Policy, StaticAuth, TokenBucket, json_body
+from connectors.ids import DECIMAL, IdShape
 from connectors.pagination import json_api_pages
 from connectors.types import (
     Application,
@@ -107,12 +111,14 @@ SIGNATURE_HEADER = "TT-Signature"
 SIGNATURE_TOLERANCE = 300  # seconds either way; Teamtailor states none, Stripe's default
 HIRED_STAGE_TYPE = "hired"
 GENERIC_REFERRER = Referrer(name="Employee referral", is_employee=True)
+ID = IdShape("Teamtailor", "strings of decimal digits", DECIMAL)
 
 
 class TeamtailorConnector(Connector):
     vendor: ClassVar[str] = "teamtailor"
     streams: ClassVar[tuple[str, ...]] = ("candidates",)
     credential_fields: ClassVar[tuple[str, ...]] = ("api_key",)
+    candidate_id_shape: ClassVar[IdShape] = ID
 
     def __init__(self, base_url: str = BASE_URL, credentials: Mapping[str, str] | None = None, *,
                  policy: Policy | None = None, sleep: Callable[[float], None] | None = None,
@@ -170,9 +176,10 @@ class TeamtailorConnector(Connector):
                 yield page
 
     def fetch_candidate(self, candidate_id: str) -> tuple[Candidate, list[Application]]:
-        document = self.http.get_json(f"candidates/{candidate_id}", {"include": CANDIDATE_INCLUDES})
+        path = f"candidates/{ID.check(candidate_id, 'candidate')}"
+        document = self.http.get_json(path, {"include": CANDIDATE_INCLUDES})
         if not isinstance(document, dict):
-            raise MalformedResponse(f"GET candidates/{candidate_id}: expected a JSON:API document")
+            raise MalformedResponse(f"GET {path}: expected a JSON:API document")
         return self._records(document.get("data"), _Included(document.get("included")), _Referrals(self))
 
     def candidate_for(self, action: str, resource_id: str) -> str | None:
@@ -181,7 +188,8 @@ class TeamtailorConnector(Connector):
         if not action.startswith("job_application."):
             return None
         try:
-            document = self.http.get_json(f"job-applications/{resource_id}", {"include": "candidate"})
+            document = self.http.get_json(f"job-applications/{ID.check(resource_id, 'job application')}",
+                                          {"include": "candidate"})
         except NotFound:
             return None
         application = _resource(_data(document, "GET job-applications"), "job application")
@@ -243,7 +251,8 @@ class TeamtailorConnector(Connector):
     # --- writes -----------------------------------------------------------------------------------
 
     def add_note(self, candidate_id: str, body: str) -> Note:
-        relationships: dict[str, Any] = {"candidate": {"data": {"type": "candidates", "id": str(candidate_id)}}}
+        relationships: dict[str, Any] = {"candidate": {"data": {"type": "candidates",
+                                                                "id": ID.check(candidate_id, "candidate")}}}
         if self.user_id:
             relationships["user"] = {"data": {"type": "users", "id": self.user_id}}
         document = {"data": {"type": "notes", "attributes": {"note": body}, "relationships": relationships}}
@@ -255,7 +264,7 @@ class TeamtailorConnector(Connector):
 
     def add_tag(self, candidate_id: str, tag: str) -> None:
         """Teamtailor replaces the whole tag list on PATCH: read it, add ours once, write it back."""
-        path = f"candidates/{candidate_id}"
+        path = f"candidates/{ID.check(candidate_id, 'candidate')}"
         candidate = _resource(_data(self.http.get_json(path), f"GET {path}"), "candidate")
         # A candidate without its `tags` member must not be written: the PATCH would replace the tags we
         # could not see with ours alone.

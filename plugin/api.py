@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 
-from apispec.ext.marshmallow import MarshmallowPlugin
 from apispec.ext.marshmallow.common import resolve_schema_cls
 from flask import Flask, Response, current_app, g, request
 from flask_smorest import Api, Blueprint
@@ -18,7 +17,7 @@ from plugin.ats import api as ats_api
 from plugin.config import PREFIX
 from plugin.core import ratelimit
 from plugin.core.actors import Actor, audit
-from plugin.core.api import SCOPE_ATTRIBUTE, too_many
+from plugin.core.api import SCOPE_ATTRIBUTE, DocumentPlugin, too_many
 from plugin.errors import envelope
 from plugin.extension import db_session, get_state
 from plugin.followups import api as followups_api
@@ -123,14 +122,14 @@ def register_api(app: Flask, url_prefix: str) -> list[Blueprint]:
     for key, value in {
         "API_TITLE": "Brobygger API",
         "API_VERSION": "v1",
-        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_VERSION": "3.1.0",  # JSON Schema 2020-12: propertyNames, and null as a type
         "OPENAPI_URL_PREFIX": base,
         "OPENAPI_JSON_PATH": "openapi.json",
     }.items():
         app.config.setdefault(PREFIX + key, value)
     api = _Api(app, config_prefix=PREFIX.rstrip("_"), spec_kwargs={
         "security": [{"bearerAuth": []}],
-        "marshmallow_plugin": MarshmallowPlugin(schema_name_resolver=_schema_name)})
+        "marshmallow_plugin": DocumentPlugin(schema_name_resolver=_schema_name)})
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     for bp in BLUEPRINTS:
         api.register_blueprint(bp, url_prefix=f"{base}{bp.url_prefix}")

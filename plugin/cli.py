@@ -66,14 +66,19 @@ def _fail(message: str, code: int) -> None:
 @LOG_LEVEL
 @with_appcontext
 def worker(burst: bool, log_level: str) -> None:
-    from rq import Queue, Worker
+    from rq import Queue
+
+    from plugin.observability import logs
+    from plugin.observability.worker import ObservedWorker
 
     state = get_state()
+    # Before RQ sets up its logging, which then adds no handler of its own.
+    logs.configure(logs.log_format(state.settings), level=log_level.upper())
     _warm_up_for_work_horses()
     queue = Queue(state.setting("QUEUE_NAME"), connection=state.redis)
     # A short TTL makes an idle worker heartbeat every 45 s, well inside /readyz's two minutes.
-    Worker([queue], connection=state.redis, worker_ttl=60).work(burst=burst, with_scheduler=True,
-                                                                logging_level=log_level.upper())
+    ObservedWorker([queue], connection=state.redis, worker_ttl=60).work(burst=burst, with_scheduler=True,
+                                                                        logging_level=log_level.upper())
 
 
 def _warm_up_for_work_horses() -> None:
@@ -102,7 +107,9 @@ def cron(log_level: str) -> None:
     from rq.cron import CronScheduler
 
     from plugin.cron import TICK_SECONDS, tick
+    from plugin.observability import logs
 
+    logs.configure(logs.log_format(get_state().settings), level=log_level.upper())
     os.environ["TZ"] = "UTC"  # RQ reads cron strings in local time; tenant time is done in code
     time.tzset()
     state = get_state()

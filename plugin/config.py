@@ -35,6 +35,12 @@ def _keys(value: str | list[str]) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
 
 
+def _log_format(value: str) -> str:
+    if value.strip().lower() not in {"auto", "json", "text"}:
+        raise ValueError(f"expected auto, json or text, got {value!r}")
+    return value.strip().lower()
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str
@@ -74,6 +80,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("RATE_LIMIT_WEBHOOKS", 1200, "Webhook requests per installation and sender address per window; 0 "
             "turns the limit off.", int),
     Setting("RATE_LIMIT_WINDOW", 60, "Seconds of one rate-limit window (fixed windows, counted in Redis).", int),
+    # Body limits, checked before a byte is read (a larger Content-Length is refused at once, a chunked body
+    # when it passes the limit). The vendors document no payload size; their documented bodies are a few KB.
+    Setting("BODY_LIMIT_WEBHOOKS", 1024 * 1024, "Largest request body, in bytes, of the webhook and Teamtailor "
+            "partner endpoints; a larger one gets 413.", int),
+    Setting("BODY_LIMIT_API", 2 * 1024 * 1024, "Largest request body, in bytes, of the REST API.", int),
+    Setting("BODY_LIMIT_PAGES", 256 * 1024, "Largest request body, in bytes, of the pages (forms, the sidebar).",
+            int),
     Setting("TRUST_PROXY", False, "Behind a reverse proxy you run: take the scheme (for HSTS) from "
             "X-Forwarded-Proto and the client address (for webhook limits) from the last X-Forwarded-For hop.",
             _bool),
@@ -82,6 +95,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("CONSENT_LINK_DAYS", 30, "Days a consent renewal link stays valid (each link works once).", int),
     Setting("FINGERPRINT_KEY", "", "Key of the per-tenant salts of erased people's identifier fingerprints. Empty: "
             "SECRET_KEY. Keep it stable: with a new key, old fingerprints no longer block re-imports."),
+    Setting("LOG_FORMAT", "auto", "`json` (one event per line), `text`, or `auto`: JSON when ENV is `production` "
+            "outside the demo, text otherwise. Tokens, e-mail addresses and personal fields are redacted in both.",
+            _log_format),
+    Setting("METRICS_TOKEN", "", "Bearer token `GET /metrics` (Prometheus) requires. Empty: there is no /metrics "
+            "(404). See docs/operations.md."),
 )
 
 
@@ -124,6 +142,9 @@ def finalise(config: dict[str, Any], instance_path: Path) -> None:
             raise ConfigError(f"{PREFIX}{name} must be 0 (no limit) or more")
     if not 1 <= config[PREFIX + "RATE_LIMIT_WINDOW"] <= 86400:
         raise ConfigError(f"{PREFIX}RATE_LIMIT_WINDOW must be between 1 and 86400 seconds")
+    for name in ("BODY_LIMIT_WEBHOOKS", "BODY_LIMIT_API", "BODY_LIMIT_PAGES"):
+        if not 1024 <= config[PREFIX + name] <= 1024**3:
+            raise ConfigError(f"{PREFIX}{name} must be between 1024 bytes and 1 GiB")
     if not 1 <= config[PREFIX + "CONSENT_LINK_DAYS"] <= 90:
         raise ConfigError(f"{PREFIX}CONSENT_LINK_DAYS must be between 1 and 90")
 

@@ -25,6 +25,7 @@ from plugin import config as cfg
 from plugin.db import make_engine, make_sessionmaker
 from plugin.errors import ConflictError, DomainError, envelope, http_envelope
 from plugin.manifest import load_manifest
+from plugin.observability import web as observability_web
 from plugin.queueing import connect, install_enqueuer, start_embedded
 from plugin.security import Vault
 
@@ -103,11 +104,13 @@ class Brobygger:
 
         fingerprints.bind(state.sessions, state.setting("FINGERPRINT_KEY") or state.setting("SECRET_KEY"))
 
-        from plugin import i18n
-        from plugin.routes import register_blueprints
+        from plugin import headers, i18n
+        from plugin.routes import API_BLUEPRINTS, PAGE_BLUEPRINTS, register_blueprints
 
         i18n.init_app(app)
         register_blueprints(app, prefix)
+        headers.install_body_limits(app, {bp.name for bp in API_BLUEPRINTS}, {bp.name for bp in PAGE_BLUEPRINTS})
+        observability_web.init_app(app, prefix)  # the request id, the access log (redacted by route), metrics
         self._register_error_handlers(app)
         app.teardown_appcontext(_close_session)
 

@@ -1,11 +1,14 @@
 """Sending e-mail: SMTP from BROBYGGER_SMTP_URL, or .eml files in the instance folder when none is set
-(so a development machine never needs a mail server, and nothing is lost: the files are the outbox)."""
+(so a development machine never needs a mail server, and nothing is lost: the files are the outbox).
+With SMTP nothing is written to disk: a production deployment keeps no copy of what it sent."""
 
 from __future__ import annotations
 
 import smtplib
 import ssl
+from collections.abc import Iterator
 from dataclasses import dataclass
+from email import message_from_bytes, policy
 from email.message import EmailMessage
 from email.utils import formatdate
 from pathlib import Path
@@ -63,3 +66,20 @@ def send(mail: Mail, *, smtp_url: str, sender: str, outbox: Path, timeout: float
             client.send_message(message)
     except (OSError, smtplib.SMTPException) as exc:
         raise MailError(f"SMTP server {url.hostname}:{url.port} refused or failed: {type(exc).__name__}") from None
+
+
+def outbox_texts(outbox: Path) -> Iterator[tuple[Path, str]]:
+    """Each message file of the outbox with what a reader sees in it (headers, and every text part decoded
+    from its transfer encoding), so a search finds a name however the message was encoded."""
+    if not outbox.is_dir():
+        return
+    for path in sorted(outbox.glob("*.eml")):
+        raw = path.read_bytes()
+        texts = [raw.decode("utf-8", "replace")]  # as stored, should a part not decode
+        message = message_from_bytes(raw, policy=policy.default)
+        try:
+            texts += [f"{name}: {value}" for name, value in message.items()]
+            texts += [part.get_content() for part in message.walk() if part.get_content_maintype() == "text"]
+        except (LookupError, ValueError):  # a charset or header Python cannot read
+            pass
+        yield path, "\n".join(texts)

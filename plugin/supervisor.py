@@ -1,31 +1,35 @@
 """`brobygger run`: the web app, one worker and the cron scheduler as child processes of one parent.
 
 The parent owns the embedded Redis when none is configured, so all three children share one server
-that stops with the parent. Ctrl-C (or SIGTERM) stops the children cleanly; if any child dies, the
-others are stopped too and the exit code says so.
+that stops with the parent, even a killed one. Ctrl-C (or SIGTERM) stops the children cleanly; if any
+child dies, the others are stopped too and the exit code says so.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
 from plugin.demo import builder as demo_builder
 from plugin.demo.data import DEMO_KEY_NAME
+from plugin.queueing import die_with_parent, stop_embedded
 
 if TYPE_CHECKING:
     from plugin.extension import State
 
 GRACE_SECONDS = 10
+GUNICORN_LOGGER = "plugin.observability.gunicorn_logger.GunicornLogger"
 
 
 def run_all(state: State, host: str, port: int, demo: bool, simulator_port: int | None = None) -> int:
@@ -36,6 +40,8 @@ def run_all(state: State, host: str, port: int, demo: bool, simulator_port: int 
            "PYTHONUNBUFFERED": "1"}
     base_url = f"http://{host}:{port}{state.url_prefix}"
     env.setdefault("BROBYGGER_BASE_URL", base_url)
+    if "PROMETHEUS_MULTIPROC_DIR" not in env:
+        env["PROMETHEUS_MULTIPROC_DIR"] = str(_metrics_folder(state.instance_path))
     simulator: list[str] = []
     if demo:
         env["BROBYGGER_DEMO"] = "1"
@@ -54,8 +60,10 @@ def run_all(state: State, host: str, port: int, demo: bool, simulator_port: int 
     }
     if simulator:  # the demo tenant's ATS: a Greenhouse simulator the worker syncs from
         commands["simulator"] = simulator
-    # Each child leads its own process group, so stopping it also stops what it started (gunicorn's workers).
-    children = {name: subprocess.Popen(cmd, env=env, start_new_session=True) for name, cmd in commands.items()}
+    # Each child leads its own process group, so stopping it also stops what it started (gunicorn's workers);
+    # each is sent SIGTERM by the kernel if this parent is killed, so none outlives it.
+    children = {name: subprocess.Popen(cmd, env=env, start_new_session=True, preexec_fn=die_with_parent())
+                for name, cmd in commands.items()}
     _wait_until_ready(f"http://{host}:{port}{state.url_prefix}/readyz", children)
     click.echo(f"\nBrobygger is running at {base_url}/")
     if demo:
@@ -83,6 +91,7 @@ def run_all(state: State, host: str, port: int, demo: bool, simulator_port: int 
             time.sleep(0.2)
     finally:
         _stop_children(list(children.values()))
+        stop_embedded()  # after the children, which used it to the end
     click.echo("Brobygger stopped.")
     return exit_code
 
@@ -91,11 +100,20 @@ def gunicorn_command(host: str, port: int, app: str = "plugin:create_app()") -> 
     """gunicorn as in production (the benchmarks serve their app with the same options): two processes of four
     threads each, so the gthread worker (HTTP/1.1 keep-alive). Each process listens on its own SO_REUSEPORT
     socket, so the kernel spreads new connections over them: on one shared socket the first process to wake
-    accepted most of a burst of keep-alive connections and kept them, leaving the other idle. The access log
-    leaves out query strings (sidebar launch tokens)."""
+    accepted most of a burst of keep-alive connections and kept them, leaving the other idle. gunicorn keeps no
+    access log: the app logs each request with its path redacted by route (plugin/observability), and gunicorn's
+    own messages go through the same handler."""
     return [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", "2", "--threads", "4",
-            "--reuse-port", "--graceful-timeout", "5", "--no-control-socket", "--access-logfile", "-",
-            "--access-logformat", '%(h)s "%(m)s %(U)s" %(s)s %(M)sms', app]
+            "--reuse-port", "--graceful-timeout", "5", "--no-control-socket", "--logger-class", GUNICORN_LOGGER, app]
+
+
+def _metrics_folder(instance_path: Path) -> Path:
+    """Where gunicorn's processes keep their counters, so a scrape of any of them adds up all (prometheus-client's
+    multiprocess mode); emptied at each start, as that mode asks, since files of old processes would count on."""
+    folder = instance_path / "prometheus"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    return folder
 
 
 def _wait_until_ready(url: str, children: dict[str, subprocess.Popen[bytes]], timeout: float = 30) -> None:

@@ -27,13 +27,18 @@ Unconfirmed, and what we assumed:
   authenticates is the connection code inside it: issued per installation by
   `POST /api/v1/sidebar/teamtailor-codes` and signed with our SECRET_KEY. A bearer that is not a JWT is
   read as the code itself (an activation without fields).
-* The PUT to `update-url` carries the bearer Teamtailor sent us, and only goes to Teamtailor's API hosts or
-  to the host of the installation's own base URL (no request to an address a caller chose).
+* The PUT to `update-url` carries the bearer Teamtailor sent us, and only goes to Teamtailor's API hosts over
+  HTTPS or to exactly the origin (scheme, host and port) of the installation's own base URL, and follows no
+  redirect (no request to an address a caller chose).
+* A button acts once: its URL stays on the card for a year and anyone who sees it can POST it, so its token
+  carries a random id that the first use claims. The card's link only opens the sidebar for a signed-in
+  recruiter, and keeps working.
 """
 
 from __future__ import annotations
 
 import logging
+import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, time
@@ -43,13 +48,14 @@ from zoneinfo import ZoneInfo
 
 import jwt
 import requests
+from redis import Redis
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from plugin.ats import sync
 from plugin.core.actors import Actor
 from plugin.core.dates import add_months
-from plugin.core.signed import BadToken, Signer
+from plugin.core.signed import BadToken, Signer, claim_once, release_claim
 from plugin.followups import followups
 from plugin.models import (
     FollowUp,
@@ -73,7 +79,9 @@ log = logging.getLogger(__name__)
 CODE_SALT = "brobygger.teamtailor-code"
 ACTION_SALT, OPEN_SALT = "brobygger.teamtailor-action", "brobygger.teamtailor-open"
 CARD_LINK_LIFETIME = 365 * 24 * 3600  # the card stays on the profile; its buttons and link work for a year
+ACTION_CLAIM_LIFETIME = CARD_LINK_LIFETIME + 24 * 3600  # a button's claim outlives the button
 TEAMTAILOR_API_HOSTS = ("api.teamtailor.com", "api.na.teamtailor.com")
+DEFAULT_PORTS = {"http": 80, "https": 443}
 ACTOR = Actor("partner", "teamtailor", Origin.SIDEBAR)
 KEEP_IN_TOUCH_MONTHS = (3, 6, 12)
 
@@ -135,18 +143,45 @@ def link_token(secret_key: str, installation: Installation, candidate_id: str, a
     claims = {"t": str(installation.tenant_id), "i": str(installation.id), "c": str(candidate_id), **extra}
     salt = OPEN_SALT if action is None else ACTION_SALT
     if action is not None:
-        claims["a"] = action
+        claims.update(a=action, j=secrets.token_urlsafe(16))  # `j`: the id its one use claims
     return Signer(secret_key, salt).sign(claims)
 
 
 def read_link(secret_key: str, token: str, *, action: bool) -> dict[str, Any]:
+    """The claims of a card's link or button; a button from before buttons acted once has no `j` and is refused
+    (the next webhook puts a fresh card)."""
     try:
         claims = Signer(secret_key, ACTION_SALT if action else OPEN_SALT).read(token, max_age=CARD_LINK_LIFETIME)
-        if not all(isinstance(claims.get(k), str) for k in ("t", "i", "c")):
+        if not all(isinstance(claims.get(k), str) for k in ("t", "i", "c", *(("a", "j") if action else ()))):
             raise ValueError("incomplete")
-    except (BadToken, KeyError, TypeError, ValueError):
+    except (BadToken, AttributeError, KeyError, TypeError, ValueError):
         raise PartnerAuthError("This link is not valid or has expired.") from None
     return claims
+
+
+def _action_key(claims: dict[str, Any]) -> str:
+    return f"teamtailor-action:{claims['i']}:{claims['j']}"
+
+
+def claim_action(redis: Redis, claims: dict[str, Any]) -> bool:
+    """Use a button up; False when it was used already."""
+    return claim_once(redis, _action_key(claims), ACTION_CLAIM_LIFETIME)
+
+
+def release_action(redis: Redis, claims: dict[str, Any]) -> None:
+    """The button's action did not happen: it may be pressed again."""
+    release_claim(redis, _action_key(claims))
+
+
+def first_referrer(candidate: dict[str, Any]) -> dict[str, str] | None:
+    """The first named referrer of the webhook's candidate, or None; anything not shaped as documented (a list
+    of objects with a string `name`) counts as no referral rather than failing the card."""
+    referrals = candidate.get("referrals")
+    first = referrals[0] if isinstance(referrals, list) and referrals else None
+    if not isinstance(first, dict) or not isinstance(first.get("name"), str) or not first["name"].strip():
+        return None
+    email = first.get("email") if isinstance(first.get("email"), str) else ""
+    return {"name": first["name"].strip()[:200], "email": email.strip()[:254]}
 
 
 def installation_of(session: Session, claims: dict[str, Any]) -> Installation:
@@ -203,14 +238,12 @@ def log_referral(session: Session, vault: Vault, installation: Installation, can
 def push_result(installation: Installation, update_url: str, authorization: str, result_id: str,
                 attributes: dict[str, Any]) -> bool:
     """PUT the card to Teamtailor; False (logged) when that fails: the webhook's answer carries it as well."""
-    host = urlsplit(update_url).hostname or ""
-    if urlsplit(update_url).scheme not in ("https", "http") or (
-            host not in TEAMTAILOR_API_HOSTS and host != urlsplit(installation.base_url).hostname):
-        log.warning("teamtailor update-url on an unexpected host %s: not called", host)
+    if not update_url_allowed(update_url, installation.base_url):
+        log.warning("teamtailor update-url outside Teamtailor's API and the connection's origin: not called")
         return False
     body = {"data": {"type": "partner-results", "id": result_id, "attributes": attributes}}
     try:
-        response = requests.put(update_url, json=body, timeout=5, headers={
+        response = requests.put(update_url, json=body, timeout=5, allow_redirects=False, headers={
             "Authorization": authorization, "Content-Type": "application/vnd.api+json",
             "X-Api-Version": "20240404"})
     except requests.RequestException as exc:
@@ -220,3 +253,23 @@ def push_result(installation: Installation, update_url: str, authorization: str,
         log.warning("teamtailor partner result not updated: HTTP %s", response.status_code)
         return False
     return True
+
+
+def update_url_allowed(update_url: str, base_url: str) -> bool:
+    """Teamtailor's API over HTTPS, or the very origin of the installation's base URL: the same host on
+    another port is another server, which the PUT (carrying Teamtailor's bearer) must not reach."""
+    target = _origin(update_url)
+    return target is not None and (target in {("https", host, 443) for host in TEAMTAILOR_API_HOSTS}
+                                   or target == _origin(base_url))
+
+
+def _origin(url: str) -> tuple[str, str, int] | None:
+    """(scheme, host, port) of an http(s) URL, the port defaulted by scheme; None for anything else."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:  # an unbalanced IPv6 bracket, a port out of range
+        return None
+    if parts.scheme not in DEFAULT_PORTS or not parts.hostname:
+        return None
+    return parts.scheme, parts.hostname, port or DEFAULT_PORTS[parts.scheme]

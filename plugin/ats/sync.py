@@ -9,6 +9,7 @@ ran are read again next time. Re-reading is harmless: every write is keyed on an
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from connectors.http import Policy
 from connectors.types import Application, Candidate, Outcome, Referrer, StageKind
 from plugin.ats import installations
 from plugin.core.actors import Actor, audit
-from plugin.errors import NotFoundError
+from plugin.errors import ConflictError, NotFoundError
 from plugin.followups import cadences, rules
 from plugin.models import (
     AtsApplication,
@@ -47,9 +48,10 @@ from plugin.models import (
     utcnow,
     uuid7,
 )
-from plugin.privacy import fingerprints, tasks
+from plugin.privacy import erasure, fingerprints, tasks
 from plugin.security import Vault
 
+log = logging.getLogger(__name__)
 LOOKBACK = timedelta(minutes=5)  # covers clock skew between us and the vendor
 SYNC_ACTOR = Actor("system", "sync", Origin.SYNC)
 
@@ -139,7 +141,9 @@ def ensure_tracked(session: Session, vault: Vault, installation: Installation, c
     (the sidebar's "start tracking", a Teamtailor card's buttons); 404 when the ATS has no such candidate."""
     person_id = linked_person(session, installation, candidate_id)
     if person_id is None:
-        refresh_candidate(session, vault, installation, candidate_id)
+        counts = refresh_candidate(session, vault, installation, candidate_id)
+        if counts is not None and counts.erased_skipped:
+            raise ConflictError(f"This candidate is an {fingerprints.ERASED}.")
         person_id = linked_person(session, installation, candidate_id)
     if person_id is None:
         raise NotFoundError(f"{installation.vendor.value.title()} has no candidate {candidate_id}.")
@@ -156,7 +160,10 @@ def refresh_candidate(session: Session, vault: Vault, installation: Installation
         candidate, applications = connector.fetch_candidate(candidate_id)
     except NotFound:
         return None
-    counts = Upserter(session, installation, connector).apply([candidate, *applications])
+    upserter = Upserter(session, installation, connector)
+    counts = upserter.apply([candidate, *applications])
+    if candidate.ats_id in upserter.refused:  # nor do the deliveries that named them keep their ids
+        erasure.forget_refused(session, installation, candidate.ats_id, {a.ats_id for a in applications})
     session.commit()
     return counts
 
@@ -167,6 +174,8 @@ def unlink_candidate(session: Session, installation: Installation, candidate_id:
                                                      PersonLink.ats_id == candidate_id)).all()
     for link in links:
         session.delete(link)
+    if not links:  # perhaps an erased person's record, deleted in the ATS as erasure asks
+        erasure.forget_if_erased(session, installation, candidate_id)
     session.commit()
     return len(links)
 
@@ -243,7 +252,7 @@ class Upserter:
     _recruiters_by_ats_user: dict[str, uuid.UUID] | None = field(default=None, init=False)
     # Referrers already resolved in this sync: a few people refer many, so each is looked up once.
     _references: dict[tuple[str, ...], Reference] = field(default_factory=dict, init=False)
-    _erased: set[str] = field(default_factory=set, init=False)  # candidates skipped: an erased person's
+    refused: set[str] = field(default_factory=set, init=False)  # candidates skipped: an erased person's
 
     @property
     def tenant_id(self) -> uuid.UUID:
@@ -257,7 +266,7 @@ class Upserter:
         people = self._candidates(candidates, counts)
         missing = {a.candidate_id for a in applications} - set(people)
         people |= self._linked(missing)
-        for candidate_id in missing - set(people) - self._erased:  # an application whose candidate we never saw
+        for candidate_id in missing - set(people) - self.refused:  # an application whose candidate we never saw
             if self.connector is None:
                 break
             try:
@@ -319,22 +328,24 @@ class Upserter:
 
     def _not_erased(self, by_ats: dict[str, Candidate], linked: dict[str, uuid.UUID],
                     counts: Counts) -> dict[str, Candidate]:
-        """An unlinked candidate with an erased person's e-mail or LinkedIn URL is skipped and counted."""
-        fresh = [c for ats_id, c in by_ats.items() if ats_id not in linked]
-        hits = fingerprints.blocked(self.session, self.tenant_id, [e for c in fresh for e in c.emails],
-                               [c.linkedin_url for c in fresh])
+        """An unlinked candidate whose ATS id, e-mail or LinkedIn URL is an erased person's is refused: skipped,
+        counted and logged (without the id: that is the person's too)."""
+        fresh = {ats_id: c for ats_id, c in by_ats.items() if ats_id not in linked}
+        hits = fingerprints.blocked(self.session, self.tenant_id, [e for c in fresh.values() for e in c.emails],
+                                    [c.linkedin_url for c in fresh.values()], ats_ids=fresh,
+                                    installation_id=self.installation.id)
         if not hits:
             return by_ats
-        kept = {}
-        for ats_id, candidate in by_ats.items():
-            if ats_id not in linked and (("linkedin", candidate.linkedin_url) in hits
-                                         or any(("email", e) in hits for e in candidate.emails)):
-                if ats_id not in self._erased:
-                    self._erased.add(ats_id)
-                    counts.erased_skipped += 1
-            else:
-                kept[ats_id] = candidate
-        return kept
+        refused = {ats_id for ats_id, c in fresh.items()
+                   if ("ats", ats_id) in hits or ("linkedin", c.linkedin_url) in hits
+                   or any(("email", e) in hits for e in c.emails)}
+        new = refused - self.refused
+        if new:
+            self.refused |= new
+            counts.erased_skipped += len(new)
+            log.info("%s installation %s: %d candidate(s) refused: %s", self.installation.vendor.value,
+                     self.installation.id, len(new), fingerprints.ERASED)
+        return {ats_id: c for ats_id, c in by_ats.items() if ats_id not in refused}
 
     def _new_person(self, candidate: Candidate, now: datetime) -> Person:
         person = Person(id=uuid7(), tenant_id=self.tenant_id, first_name=candidate.first_name[:100] or "?",

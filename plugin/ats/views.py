@@ -16,9 +16,10 @@ import uuid
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, g, jsonify, redirect, render_template, request, url_for
 
-from plugin.ats import partners, webhooks
+from connectors.errors import InvalidId
+from plugin.ats import installations, partners, webhooks
 from plugin.core import ratelimit
 from plugin.core.api import too_many
 from plugin.errors import DomainError
@@ -26,7 +27,8 @@ from plugin.extension import db_session, get_state
 from plugin.headers import client_address
 from plugin.i18n import LANGUAGES, force_locale, gettext, pick_language
 from plugin.login import account
-from plugin.models import Installation, Recruiter, Tenant
+from plugin.models import Installation, Recruiter, Tenant, Vendor
+from plugin.observability import metrics
 from plugin.sidebar import launch
 from plugin.tenancy import tenants
 
@@ -47,7 +49,24 @@ def limit_webhook_source() -> Any:
 def receive(vendor: str, installation_id: uuid.UUID) -> Any:
     receipt = webhooks.receive(db_session(), get_state().vault, vendor, installation_id, request.headers,
                                request.get_data(cache=False))
+    g.webhook_outcome = receipt.value
     return jsonify({"status": receipt.value}), 200
+
+
+# Intake outcomes other than a receipt, by status: what the sender got and why.
+REFUSALS = {400: "invalid", 401: "refused", 404: "not_found", 405: "invalid", 413: "too_large", 422: "invalid",
+            429: "rate_limited"}
+VENDORS = frozenset(vendor.value for vendor in Vendor)
+
+
+@webhooks_bp.after_request
+def count_webhook(response: Response) -> Response:
+    """Webhook intake by vendor and outcome, refusals included; a vendor the URL names that we do not know is
+    "unknown" (one label per made-up name would grow without end)."""
+    vendor = (request.view_args or {}).get("vendor")
+    outcome = g.pop("webhook_outcome", None) or REFUSALS.get(response.status_code, "error")
+    metrics.webhook_received(vendor if vendor in VENDORS else "unknown", outcome)
+    return response
 
 
 partners_bp = Blueprint("brobygger_partners", __name__, url_prefix="/partners/teamtailor")
@@ -106,12 +125,18 @@ def webhook() -> Any:
         installation = _installation()
     except partners.PartnerAuthError as exc:
         return _plain(str(exc), 401)
-    event = (request.get_json(silent=True) or {}).get("partner-event")
+    body = request.get_json(silent=True)
+    event = body.get("partner-event") if isinstance(body, dict) else None
     candidate = event.get("candidate") if isinstance(event, dict) else None
-    if not isinstance(candidate, dict) or candidate.get("id") is None:
+    if not isinstance(candidate, dict) or isinstance(candidate.get("id"), bool) \
+            or not isinstance(candidate.get("id"), int | str) or not 0 < len(str(candidate["id"])) <= 64:
         return _plain("The webhook carries no candidate.", 422)
+    try:  # the id goes into Teamtailor's URLs when a button of the card is pressed
+        candidate_id = installations.registry()["teamtailor"].check_candidate_id(candidate["id"])
+    except InvalidId:
+        return _plain("The webhook's candidate id is not a Teamtailor id.", 422)
     with force_locale(_tenant_language(installation)):
-        attributes = card(installation, str(candidate["id"]), event)
+        attributes = card(installation, candidate_id, event)
     result = event.get("partner-result") or {}
     if isinstance(result, dict) and result.get("update-url"):
         partners.push_result(installation, str(result["update-url"]), request.headers["Authorization"],
@@ -133,13 +158,11 @@ def card(installation: Installation, candidate_id: str, event: dict[str, Any]) -
     session = db_session()
     facts = partners.facts(session, installation, candidate_id)
     key, months = _secret_key(), _months(event)
-    referrals = event.get("candidate", {}).get("referrals") or []
     actions = [{"buttonText": gettext("Keep in touch in %(num)s months", num=months),
                 "endpoint": _external("act", partners.link_token(key, installation, candidate_id, "keep", m=months))}]
-    first = referrals[0] if referrals and isinstance(referrals[0], dict) and referrals[0].get("name") else None
+    first = partners.first_referrer(event["candidate"])
     if first:
-        token = partners.link_token(key, installation, candidate_id, "referral",
-                              r={"name": str(first["name"])[:200], "email": str(first.get("email") or "")[:254]})
+        token = partners.link_token(key, installation, candidate_id, "referral", r=first)
         actions.append({"buttonText": gettext("Log referral"), "endpoint": _external("act", token)})
     return {"status": "completed", "summary": _summary(facts, installation),
             "url": _external("open", partners.link_token(key, installation, candidate_id)),
@@ -193,23 +216,33 @@ def act(token: str) -> Any:
         installation = partners.installation_of(session, claims)
     except partners.PartnerAuthError as exc:
         return _plain(str(exc), 401)
-    vault = get_state().vault
-    with force_locale(_tenant_language(installation)):
-        try:
-            if claims["a"] == "keep":
-                months = int(claims.get("m", 3))
-                followup = partners.keep_in_touch(session, vault, installation, claims["c"], months,
-                                            gettext("Keep in touch (from the Teamtailor card)"))
-                message = gettext("Follow-up scheduled for %(day)s.", day=_day(followup.due_at, installation))
-            elif claims["a"] == "referral":
-                logged = partners.log_referral(session, vault, installation, claims["c"], claims["r"])
-                message = gettext("Referral logged.") if logged else gettext("This referral was logged already.")
-            else:
-                return _plain("Unknown action.", 400)
-        except DomainError as exc:
-            session.rollback()
-            return _plain(exc.message, exc.status)
+    if claims["a"] not in ("keep", "referral"):
+        return _plain("Unknown action.", 400)
+    state = get_state()
+    if not partners.claim_action(state.redis, claims):
+        return _plain("This button has been used already.", 409)
+    try:
+        with force_locale(_tenant_language(installation)):
+            message = _act(installation, claims)
+    except DomainError as exc:
+        session.rollback()
+        partners.release_action(state.redis, claims)  # nothing happened: the button may be pressed again
+        return _plain(exc.message, exc.status)
+    except BaseException:
+        partners.release_action(state.redis, claims)
+        raise
     return jsonify({"message": message})
+
+
+def _act(installation: Installation, claims: dict[str, Any]) -> str:
+    session, vault = db_session(), get_state().vault
+    if claims["a"] == "keep":
+        months = int(claims.get("m", 3))
+        followup = partners.keep_in_touch(session, vault, installation, claims["c"], months,
+                                          gettext("Keep in touch (from the Teamtailor card)"))
+        return gettext("Follow-up scheduled for %(day)s.", day=_day(followup.due_at, installation))
+    logged = partners.log_referral(session, vault, installation, claims["c"], claims["r"])
+    return gettext("Referral logged.") if logged else gettext("This referral was logged already.")
 
 
 @partners_bp.get("/open/<token>")

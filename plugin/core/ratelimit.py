@@ -1,4 +1,5 @@
 """Fixed-window request counters in Redis: per API key, and per webhook source (installation + address).
+Each refusal is counted by the kind of limit (the key's first part) for /metrics.
 
 A fixed window is one INCR and one EXPIRE per request, shared by every web process; its known weakness
 (up to twice the limit across a window edge) is acceptable for abuse limits. When Redis is unreachable
@@ -14,6 +15,8 @@ from dataclasses import dataclass
 
 from redis import Redis
 from redis.exceptions import RedisError
+
+from plugin.observability import metrics
 
 log = logging.getLogger(__name__)
 PREFIX = "brobygger:ratelimit:"
@@ -43,5 +46,6 @@ def hit(redis: Redis, key: str, limit: int, window: int, now: float | None = Non
         log.warning("rate limit not checked (%s); request allowed", type(exc).__name__)
         return Verdict(True, limit, limit, 0)
     if count > limit:
+        metrics.rate_limited(key.partition(":")[0])  # the kind of limit only: keys hold addresses
         return Verdict(False, limit, 0, max(1, math.ceil(start + window - now)))
     return Verdict(True, limit, limit - count, 0)

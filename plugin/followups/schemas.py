@@ -7,7 +7,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from plugin.core.schemas import BaseSchema, PageQuery, one_of, page_of, text, when
+from plugin.core.schemas import BaseSchema, PageQuery, exactly_one_of, one_of, page_of, text, when, whole
 from plugin.models import FollowUpStatus, TouchpointKind, utcnow
 from plugin.people.schemas import TouchpointOut
 from plugin.tenancy.settings import MAX_DAYS, TIER_NAME_LENGTH
@@ -84,9 +84,10 @@ class CompletionOut(Schema):
 
 
 class SnoozeIn(BaseSchema):
+    json_schema = exactly_one_of("preset", "until")
     preset = fields.String(validate=validate.OneOf(SNOOZE_PRESETS), metadata={
         "description": "1w: a week; 1m, 2m, 6m: calendar months (31 January + 1m = end of February)."})
-    until = when()
+    until = when(metadata={"description": "A time in the future."})
     note = text(2000)
 
     @validates_schema
@@ -113,13 +114,14 @@ class CancelIn(BaseSchema):
 # --- cadences -------------------------------------------------------------------------------------------------
 
 def _days(**kw: Any) -> fields.Integer:
-    return fields.Integer(validate=validate.Range(min=1, max=MAX_DAYS), **kw)
+    return whole(1, MAX_DAYS, **kw)
 
 
 class CadenceIn(BaseSchema):
+    json_schema = {"anyOf": [{"required": ["tier"]}, {"required": ["ideal_days", "max_days"]}]}
     tier = text(TIER_NAME_LENGTH, min_length=1, metadata={
         "description": "A tier of the tenant's `cadence_tiers`; its days apply unless given explicitly."})
-    ideal_days = _days(metadata={"description": "Due this many days after the last touch."})
+    ideal_days = _days(metadata={"description": "Due this many days after the last touch; at most max_days."})
     max_days = _days(metadata={"description": "Losing touch this many days after the last touch."})
     status = fields.String(load_default="active", validate=validate.OneOf(("active", "paused")), metadata={
         "description": "Setting a cadence accepts it (active); `paused` stops it counting as due."})

@@ -1,18 +1,23 @@
-"""GET /healthz (the process answers) and GET /readyz (everything the product needs is working)."""
+"""GET /healthz (the process answers), GET /readyz (everything the product needs is working) and GET /metrics
+(Prometheus; only with `Authorization: Bearer <METRICS_TOKEN>`, and absent, a 404, while no token is set)."""
 
 from __future__ import annotations
 
+import hmac
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, Response, abort, jsonify, request
+from prometheus_client import CONTENT_TYPE_LATEST
 from rq import Worker
 from rq.cron import CronScheduler
 from sqlalchemy import text
 
+from plugin.errors import envelope
 from plugin.extension import get_state
+from plugin.health import metrics
 from plugin.health.jobs import PULSE_KEY
 
 bp = Blueprint("brobygger_health", __name__)
@@ -38,6 +43,20 @@ def readyz() -> Any:
     response.status_code = 200 if ok else 503
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.get("/metrics")
+def metrics_endpoint() -> Any:
+    state = get_state()
+    token = state.setting("METRICS_TOKEN")
+    if not token:
+        abort(404)  # never public: without a token the endpoint does not exist
+    given = request.headers.get("Authorization", "").encode()
+    if not hmac.compare_digest(given, f"Bearer {token}".encode()):
+        return envelope(401, "Metrics need the bearer token of BROBYGGER_METRICS_TOKEN.",
+                        headers={"WWW-Authenticate": 'Bearer realm="metrics"'})
+    body = metrics.exposition(state.sessions, state.redis, state.setting("QUEUE_NAME"))
+    return Response(body, content_type=CONTENT_TYPE_LATEST, headers={"Cache-Control": "no-store"})
 
 
 def _max_age() -> int:

@@ -29,7 +29,7 @@ from plugin.core.lookup import check_owned
 from plugin.errors import InvalidError, NotFoundError
 from plugin.followups import cadences
 from plugin.models import LawfulBasis, Origin, Person, PersonEmail, Recruiter, Touchpoint, TouchpointKind, utcnow, uuid7
-from plugin.people.identity import normalise_linkedin_url
+from plugin.people.identity import linkedin_key, normalise_linkedin_url
 from plugin.privacy import fingerprints, tasks
 
 FIELDS = ("first_name", "last_name", "email", "linkedin_url", "employer", "title", "location", "phone", "tags")
@@ -42,7 +42,7 @@ CSV_SOURCE = "CSV import"
 CONNECTED_SUMMARY = "Connected on LinkedIn"
 IMPORT_ACTOR = Actor("system", "import", Origin.IMPORT)
 CHUNK_SIZE = 1000  # rows per flush and per IN query
-ERASED_ROW = "erased person, not re-imported"
+ERASED_ROW = fingerprints.ERASED
 
 _TEXT_FIELDS = ("first_name", "last_name", "employer", "title", "location")
 # Column lengths come from the model, so a row the database would refuse is a bad row instead.
@@ -362,15 +362,16 @@ class _Import:
         self.by_url, self.by_email = self._load_keys()
 
     def _load_keys(self) -> tuple[dict[str, uuid.UUID], dict[str, uuid.UUID]]:
-        """Every LinkedIn URL and e-mail of the tenant → person, in two queries for the whole import.
+        """Every LinkedIn profile (its `linkedin_key`) and e-mail of the tenant → person, in two queries for
+        the whole import.
 
-        URLs are normalised here rather than in SQL because stored ones were typed in any spelling.
+        URLs are keyed here rather than in SQL because stored ones were typed in any spelling.
         """
         by_url: dict[str, uuid.UUID] = {}
         for person_id, url in self.session.execute(
                 select(Person.id, Person.linkedin_url).where(Person.tenant_id == self.tenant_id,
                                                              Person.linkedin_url.is_not(None)).order_by(Person.id)):
-            by_url.setdefault(normalise_linkedin_url(url), person_id)
+            by_url.setdefault(linkedin_key(url), person_id)
         by_email = {email: person_id for email, person_id in self.session.execute(
             select(PersonEmail.email, PersonEmail.person_id).where(PersonEmail.tenant_id == self.tenant_id))}
         return by_url, by_email
@@ -400,7 +401,7 @@ class _Import:
     def _not_erased(self, rows: list[_Clean], progress: Callable[[int], None] | None) -> list[_Clean]:
         """Rows naming an erased person's e-mail or LinkedIn URL are bad rows: never re-imported silently."""
         hits = fingerprints.blocked(self.session, self.tenant_id, [e for row in rows for e in row.emails],
-                               [row.values.get("linkedin_url") for row in rows])
+                                    [row.values.get("linkedin_url") for row in rows])
         if not hits:
             return rows
         kept = []
@@ -417,7 +418,8 @@ class _Import:
     def _candidates(self, row: _Clean) -> list[uuid.UUID]:
         """The people a row may be, best first: by LinkedIn URL, then by each e-mail address."""
         url = row.values.get("linkedin_url")
-        found = [self.by_url.get(url) if url else None, *(self.by_email.get(email) for email in row.emails)]
+        found = [self.by_url.get(linkedin_key(url)) if url else None,
+                 *(self.by_email.get(email) for email in row.emails)]
         return [person_id for person_id in found if person_id is not None]
 
     def _prefetch(self, rows: list[_Clean]) -> None:
@@ -484,7 +486,7 @@ class _Import:
     def _claim(self, person: Person, emails: list[str]) -> None:
         """Make later rows of this import find `person` by its URL and new addresses."""
         if person.linkedin_url:
-            self.by_url.setdefault(normalise_linkedin_url(person.linkedin_url), person.id)
+            self.by_url.setdefault(linkedin_key(person.linkedin_url), person.id)
         for email in emails:
             self.by_email[email] = person.id
 

@@ -1,10 +1,10 @@
 """The signed-in recruiter of the first-party pages (queue, roles), CSRF protection, and our static files.
 
 The Flask session (a signed cookie: HttpOnly, SameSite=Lax, see `app.py`) holds only the recruiter's id,
-the tenant's id, the sign-in time and a CSRF token, under keys of our own so a host app's session data
-never mixes with ours. A sign-in lasts at most `SESSION_HOURS`, checked here as well, so a host app with a
-longer cookie lifetime cannot stretch it. Every request reloads the recruiter: a deactivated account is
-signed out at once.
+the tenant's id, the sign-in time, the recruiter's session generation and a CSRF token, under keys of our
+own so a host app's session data never mixes with ours. A sign-in lasts at most `SESSION_HOURS`, checked
+here as well, so a host app with a longer cookie lifetime cannot stretch it. Every request reloads the
+recruiter: a deactivated account, or one that has signed out since (a new generation), is signed out at once.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from plugin.login import links
 from plugin.models import Origin, Recruiter
 
 SESSION_HOURS = 12
-KEYS = ("brobygger_recruiter_id", "brobygger_tenant_id", "brobygger_signed_in_at")
+KEYS = ("brobygger_recruiter_id", "brobygger_tenant_id", "brobygger_signed_in_at", "brobygger_generation")
 CSRF_KEY = "brobygger_csrf"
 # No surface of its own in the (final) Origin vocabulary: the recruiter's pages count as the sidebar's kin.
 PAGE_SURFACE = Origin.SIDEBAR
@@ -36,6 +36,7 @@ def sign_in(grant: links.Grant) -> None:
     _forget()  # only our keys: a host app's own session data stays
     session.permanent = True
     session.update({KEYS[0]: str(grant.recruiter_id), KEYS[1]: str(grant.tenant_id), KEYS[2]: int(time.time()),
+                    KEYS[3]: grant.generation,
                     CSRF_KEY: secrets.token_urlsafe(32)})  # a new CSRF token per sign-in (no fixation)
 
 
@@ -45,6 +46,11 @@ def _forget() -> None:
 
 
 def sign_out() -> None:
+    """Forget the session here and end it on the server: the cookie is only signed, so a copy of it
+    (another tab's, a stolen one) would otherwise keep working until it expires."""
+    grant = _session_grant()
+    if grant is not None and current_recruiter() is not None:
+        links.end_sessions(db_session(), grant)
     _forget()
 
 
@@ -52,18 +58,25 @@ def current_recruiter() -> Recruiter | None:
     """The signed-in, still active recruiter, or None; cached on `g` for the request."""
     if "brobygger_recruiter" in g:
         return g.brobygger_recruiter
-    recruiter = None
-    signed_in_at = session.get(KEYS[2])
-    if isinstance(signed_in_at, int) and time.time() - signed_in_at < SESSION_HOURS * 3600:
-        try:
-            grant = links.Grant(uuid.UUID(str(session.get(KEYS[1]))), uuid.UUID(str(session.get(KEYS[0]))))
-        except ValueError:
-            grant = None
-        recruiter = links.active_recruiter(db_session(), grant) if grant else None
+    grant = _session_grant()
+    recruiter = links.session_recruiter(db_session(), grant) if grant else None
     g.brobygger_recruiter = recruiter
     if recruiter is not None:
         g.brobygger_locale = recruiter.language  # our texts come out in the recruiter's language
     return recruiter
+
+
+def _session_grant() -> links.Grant | None:
+    """What the session cookie claims, while the sign-in is younger than `SESSION_HOURS`. A session from
+    before generations were kept has none and counts as the first."""
+    signed_in_at, generation = session.get(KEYS[2]), session.get(KEYS[3], 0)
+    if not isinstance(signed_in_at, int) or time.time() - signed_in_at >= SESSION_HOURS * 3600 \
+            or not isinstance(generation, int):
+        return None
+    try:
+        return links.Grant(uuid.UUID(str(session.get(KEYS[1]))), uuid.UUID(str(session.get(KEYS[0]))), generation)
+    except ValueError:
+        return None
 
 
 def require_recruiter(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -132,11 +145,14 @@ def page_globals() -> dict[str, Any]:
 
 
 def safe_next(target: str | None, default: str) -> str:
-    """Only a path of this site; anything else (another host, `//host`, a scheme) goes to `default`."""
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")) and "\r" not in target \
-            and "\n" not in target:
-        return target
-    return default
+    r"""Only a path of this site; anything else (another host, `//host`, a scheme) goes to `default`.
+
+    Browsers drop tabs and newlines anywhere in a URL, trim leading spaces and controls, and read `\` as
+    `/` (WHATWG URL Standard, "basic URL parser"), so `/<TAB>/evil.example` would be `//evil.example`: a
+    target with any of those characters is refused outright rather than cleaned."""
+    if not target or any(ord(c) <= 0x20 or ord(c) == 0x7F or c == "\\" for c in target):
+        return default
+    return target if target.startswith("/") and not target.startswith("//") else default
 
 
 def setup(page_bp: Blueprint) -> None:

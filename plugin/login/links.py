@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass
 
 from redis import Redis
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from plugin.core import ratelimit
@@ -34,6 +34,7 @@ class LoginError(BadToken):
 class Grant:
     tenant_id: uuid.UUID
     recruiter_id: uuid.UUID
+    generation: int = 0  # the recruiter's `session_generation` when the session began
 
 
 @dataclass(frozen=True)
@@ -73,9 +74,10 @@ def redeem(session: Session, redis: Redis, secret_key: str, token: str) -> Grant
         grant = Grant(uuid.UUID(claims["t"]), uuid.UUID(claims["r"]))
     except (ValueError, TypeError):
         raise LoginError("invalid") from None
-    if active_recruiter(session, grant) is None:
+    recruiter = active_recruiter(session, grant)
+    if recruiter is None:
         raise LoginError("invalid")
-    return grant
+    return Grant(grant.tenant_id, grant.recruiter_id, recruiter.session_generation)
 
 
 def _claims(secret_key: str, token: str) -> dict[str, str]:
@@ -95,3 +97,17 @@ def active_recruiter(session: Session, grant: Grant) -> Recruiter | None:
     return session.scalars(select(Recruiter).where(Recruiter.id == grant.recruiter_id,
                                                    Recruiter.tenant_id == grant.tenant_id,
                                                    Recruiter.active.is_(True))).first()
+
+
+def session_recruiter(session: Session, grant: Grant) -> Recruiter | None:
+    """The recruiter of a page session that has not been ended since it began (see `end_sessions`)."""
+    recruiter = active_recruiter(session, grant)
+    return recruiter if recruiter is not None and recruiter.session_generation == grant.generation else None
+
+
+def end_sessions(session: Session, grant: Grant) -> None:
+    """Sign the recruiter out everywhere: every page session begun before now stops working."""
+    session.execute(update(Recruiter).where(Recruiter.id == grant.recruiter_id,
+                                            Recruiter.tenant_id == grant.tenant_id)
+                    .values(session_generation=Recruiter.session_generation + 1))
+    session.commit()

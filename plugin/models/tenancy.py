@@ -77,6 +77,9 @@ class Recruiter(IdMixin, TenantMixin, TimestampMixin, Base):
     name: Mapped[str] = mapped_column(String(200))
     time_zone: Mapped[str] = mapped_column(String(64), default="Europe/Oslo")
     language: Mapped[str] = mapped_column(String(8), default="nb")
+    # Where the recruiter works (ISO 3166 country code): how dates and numbers read in English (GB or US
+    # style); None reads as the language's home region.
+    region: Mapped[str | None] = mapped_column(String(2))
     # {installation id: ATS user id}: who this recruiter is in each connected ATS.
     ats_user_ids: Mapped[dict[str, Any]] = mapped_column(default=dict)
     is_admin: Mapped[bool] = mapped_column(default=False)
@@ -84,7 +87,12 @@ class Recruiter(IdMixin, TenantMixin, TimestampMixin, Base):
     # The daily digest goes out at this local time ("HH:MM" in `time_zone`), when anything is due.
     digest_time: Mapped[str] = mapped_column(String(5), default="07:30")
     digest_enabled: Mapped[bool] = mapped_column(default=True)
+    # An admin receives the monthly referral report by e-mail unless they turn it off.
+    monthly_report_enabled: Mapped[bool] = mapped_column(default=True)
     # SHA-256 of the secret in the recruiter's calendar feed URL; replacing it revokes the old URL.
     calendar_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # A page session holds the value it began with; signing out raises it, so no copy of an older session
+    # cookie works any more (the cookie itself is signed, not stored, and cannot be recalled).
+    session_generation: Mapped[int] = mapped_column(default=0)
 
     __table_args__ = (UniqueConstraint("tenant_id", "email"),)

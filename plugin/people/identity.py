@@ -3,7 +3,9 @@ fingerprints of erased people all match the same person."""
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
+
+LINKEDIN_HOST = "linkedin.com"
 
 
 def normalise_linkedin_url(url: str) -> str:
@@ -15,3 +17,22 @@ def normalise_linkedin_url(url: str) -> str:
     except ValueError:
         return text
     return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path.rstrip("/"), "", ""))
+
+
+def linkedin_key(url: str) -> str:
+    """What two LinkedIn URLs of one profile have in common, and the only thing we match profiles on:
+    `linkedin.com/in/<name>`, whatever the scheme, host spelling (www., a country or mobile host), case,
+    percent-encoding, query (`?trk=…`), fragment or trailing slash. Other hosts keep their host.
+
+    LinkedIn documents the profile's part of the URL as case-insensitive ("JohnSmith, johnsmith or johnSmith
+    will all point to the same profile": LinkedIn Help, "Manage your public profile URL",
+    https://www.linkedin.com/help/linkedin/answer/87), so the whole key is case-folded."""
+    text = url.strip()
+    try:
+        parts = urlsplit(text if "://" in text else "https://" + text)
+        host = (parts.hostname or parts.netloc).casefold()
+    except ValueError:
+        return text.casefold()
+    if host == LINKEDIN_HOST or host.endswith("." + LINKEDIN_HOST):
+        host = LINKEDIN_HOST
+    return host + unquote(parts.path).rstrip("/").casefold()

@@ -8,7 +8,22 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from plugin.core.schemas import BaseSchema, PageQuery, day, one_of, page_of, string_list, text, when
+from plugin.core.schemas import (
+    NOT_BLANK,
+    BaseSchema,
+    Flag,
+    PageQuery,
+    QueryFlag,
+    day,
+    exactly_one_of,
+    matching,
+    one_of,
+    page_of,
+    string_list,
+    text,
+    web_url,
+    when,
+)
 from plugin.models import (
     LawfulBasis,
     PipelineStatus,
@@ -38,7 +53,7 @@ class PersonIn(BaseSchema):
     last_name = text(100)
     emails = fields.List(fields.Email(validate=validate.Length(max=254)), validate=validate.Length(max=10))
     phones = string_list(40, 10)
-    linkedin_url = fields.Url(allow_none=True, validate=validate.Length(max=500))
+    linkedin_url = web_url(allow_none=True)
     employer = text(200, allow_none=True)
     title = text(200, allow_none=True)
     location = text(200, allow_none=True)
@@ -53,7 +68,7 @@ class PersonIn(BaseSchema):
     collected_at = when()
     art14_notice_sent_at = when(allow_none=True)
     consent_expires_at = when(allow_none=True)
-    do_not_contact = fields.Boolean()
+    do_not_contact = Flag()
 
     @validates_schema
     def _unique_emails(self, data: dict, **_: object) -> None:
@@ -135,8 +150,8 @@ IDENTITY = ("person_id", "recruiter_id", "name")
 
 def _name(**kw: Any) -> fields.String:
     """An outsider's name: it is what identifies them, so a blank one is no name."""
-    return fields.String(validate=[validate.Length(min=1, max=200),
-                                   validate.Regexp(r"\s*\S", error="Must not be blank.")], **kw)
+    return fields.String(validate=[validate.Length(min=1, max=200), matching(NOT_BLANK, "Must not be blank.")],
+                         metadata={"pattern": NOT_BLANK}, **kw)
 
 
 def _email(**kw: Any) -> fields.Email:
@@ -157,6 +172,7 @@ def exactly_one(original: Any, names: tuple[str, ...]) -> None:
 class ReferrerIn(BaseSchema):
     """Who refers: a tracked person, a recruiter, or a named outsider with no record."""
 
+    json_schema = exactly_one_of(*IDENTITY)
     kind = one_of(ReferenceKind, required=True)
     person_id = fields.UUID()
     recruiter_id = fields.UUID()
@@ -175,6 +191,7 @@ class ReferenceIn(ReferrerIn):
 class ReferencePatch(BaseSchema):
     """The identity link (person, recruiter) is fixed: a different referrer is a different reference."""
 
+    refuse_empty = True
     kind = one_of(ReferenceKind)
     name = _name()
     email = _email()
@@ -203,24 +220,28 @@ ReferencePage = page_of(ReferenceOut, "ReferencePage")
 
 
 class ReferralPatch(BaseSchema):
+    refuse_empty = True
     status = one_of(ReferralStatus, metadata={
         "description": "received → contacted → in_process → hired / not_hired / parked; any may be set."})
     channel = one_of(ReferralChannel)
-    prompted = fields.Boolean(metadata={"description": "Whether the referral was asked for."})
+    prompted = Flag(metadata={"description": "Whether the referral was asked for."})
     note = text(5000)
     role_id = fields.UUID(allow_none=True)
     job_ref = text(200, allow_none=True, metadata={"description": "The ATS job, when there is one."})
 
 
 class ReferralIn(ReferralPatch):
+    refuse_empty = False
+    json_schema = exactly_one_of("reference_id", "referrer")
     person_id = fields.UUID(required=True, metadata={"description": "The person referred."})
     reference_id = fields.UUID()
     referrer = fields.Nested(ReferrerIn, metadata={
-        "description": "Instead of reference_id: the referrer's existing reference is found, or one is made."})
+        "description": "Instead of reference_id: the referrer's existing reference is found, or one is made; "
+                       "not the person referred."})
     channel = one_of(ReferralChannel, required=True)
-    prompted = fields.Boolean(required=True, metadata={"description": "Whether the referral was asked for."})
+    prompted = Flag(required=True, metadata={"description": "Whether the referral was asked for."})
     referred_at = when(metadata={"description": "Defaults to now."})
-    credited = fields.Boolean(metadata={"description": (
+    credited = Flag(metadata={"description": (
         "Who gets the credit for the person: by default the first referrer keeps it, so a later referrer's "
         "referral is recorded with credited=false; true moves the credit to this referral.")})
 
@@ -255,7 +276,7 @@ class ReferralQuery(PageQuery):
     person_id = fields.UUID(load_default=None)
     status = one_of(ReferralStatus, load_default=None)
     channel = one_of(ReferralChannel, load_default=None)
-    prompted = fields.Boolean(load_default=None)
+    prompted = QueryFlag(load_default=None)
     referred_from = when(load_default=None, metadata={"description": "Referred at or after this time."})
     referred_to = when(load_default=None, metadata={"description": "Referred before this time."})
 

@@ -45,12 +45,13 @@ class Erase(MethodView):
     @blp.response(200, ErasureOut)
     def post(self, person_id: uuid.UUID) -> object:
         """Erase the person at once; their identifiers are fingerprinted so they are not re-imported. Admin scope."""
-        return erasure.erase(db_session(), tenant_id(), person_id, actor())
+        return erasure.erase(db_session(), tenant_id(), person_id, actor(), outbox=get_state().instance_path / "outbox")
 
 
 @blp.route("/people/<uuid:person_id>/art14-notice")
 class Art14Notice(MethodView):
     @blp.response(200, NoticeOut)
+    @blp.alt_response(409, response="Conflict")  # the person is anonymised
     def get(self, person_id: uuid.UUID) -> object:
         """The ready art. 14 notice for the person, in their language."""
         return notice.notice(db_session(), tenant_id(), person_id)

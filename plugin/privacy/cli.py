@@ -29,20 +29,21 @@ def person_export(tenant_id: str, person_id: str) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
-@person_group.command("erase", help="Erase a person at once (GDPR art. 17); their e-mail addresses and LinkedIn "
-                                    "URL are fingerprinted so they are not re-imported.")
+@person_group.command("erase", help="Erase a person at once (GDPR art. 17); their e-mail addresses, LinkedIn "
+                                    "URL and ATS records are fingerprinted so they are not re-imported.")
 @click.option("--tenant", "tenant_id", required=True)
 @click.option("--person", "person_id", required=True)
 @click.option("--yes", is_flag=True, help="Confirm: erasure cannot be undone.")
 @with_appcontext
 def person_erase(tenant_id: str, person_id: str, yes: bool) -> None:
+    from plugin.extension import get_state
     from plugin.privacy import erasure
 
     if not yes:
         raise click.UsageError("erasure cannot be undone; add --yes to confirm")
     with open_session() as session:
         erased = erasure.erase(session, parse_uuid(tenant_id, "--tenant"), parse_uuid(person_id, "--person"),
-                               CLI_ACTOR)
+                               CLI_ACTOR, outbox=get_state().instance_path / "outbox")
     click.echo(f"person {erased.person_id} erased; ATS erasure: {erased.ats_erasure}")
     for record in erased.ats_records:
         click.echo(f"  erase in {record['vendor']} installation {record['installation_id']}: "

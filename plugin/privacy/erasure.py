@@ -1,20 +1,23 @@
 """Anonymisation and erasure (art. 17). Anonymisation removes names, contact details, free text, links
 and ATS ids, and keeps the facts past reports count (referral month, channel, status, prompted;
 application outcomes and dates; follow-up statuses and dates). Erasure does that at once, fingerprints
-the identifiers so the person is not re-imported, and also removes what still points at the person in
-the ATS (application ids, webhook candidate ids)."""
+every identifier we match people on (e-mails, LinkedIn profile, ATS candidate ids) so the person is not
+re-imported, removes what still points at the person in the ATS (application ids, webhook candidate ids),
+and what names them elsewhere: mentions in other records' free text, and stored e-mails (see traces)."""
 
 from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from plugin import mail
 from plugin.core.actors import Actor, audit
 from plugin.core.lookup import get_owned
 from plugin.models import (
@@ -33,9 +36,10 @@ from plugin.models import (
     WriteBack,
     utcnow,
 )
-from plugin.privacy.fingerprints import remember
+from plugin.privacy import fingerprints
 from plugin.privacy.notice import source_category
 from plugin.privacy.tasks import LIVE
+from plugin.privacy.traces import Traces, scrub
 
 log = logging.getLogger(__name__)
 ANONYMISED_NAME = "Anonymised"
@@ -46,7 +50,7 @@ def anonymise(session: Session, tenant_id: uuid.UUID, person_id: uuid.UUID, acto
     """Remove what identifies the person, keep what reports count; in the caller's transaction."""
     person = get_owned(session, Person, tenant_id, person_id, "person")
     now = now or utcnow()
-    remember(session, tenant_id, person, reason)
+    fingerprints.remember(session, tenant_id, person, reason)
     _strip_person(person)
     person.emails = []
     person.ats_links = []
@@ -99,33 +103,78 @@ class Erasure:
 
 
 def erase(session: Session, tenant_id: uuid.UUID, person_id: uuid.UUID, actor: Actor,
-          now: datetime | None = None) -> Erasure:
-    """Erase at once (art. 17): anonymise, then remove the ATS ids anonymisation still keeps. No ATS
-    call is made: each linked installation gets an 'ATS erasure requested' audit event, and the
-    caller gets the ATS records to erase there once, in the answer."""
+          now: datetime | None = None, outbox: Path | None = None) -> Erasure:
+    """Erase at once (art. 17): anonymise, remove the ATS ids anonymisation still keeps, and the person's
+    name and identifiers from other records' free text; then delete the e-mails in `outbox` (the development
+    outbox) that name them. No ATS call is made: each linked installation gets an 'ATS erasure requested'
+    audit event, and the caller gets the ATS records to erase there once, in the answer."""
     person = get_owned(session, Person, tenant_id, person_id, "person")
+    traces = Traces.of(person)
     records = [{"installation_id": str(link.installation_id), "vendor": str(vendor), "ats_id": link.ats_id}
                for link, vendor in session.execute(
                    select(PersonLink, Installation.vendor)
                    .join(Installation, Installation.id == PersonLink.installation_id)
                    .where(PersonLink.tenant_id == tenant_id, PersonLink.person_id == person.id))]
-    if records:
-        session.execute(update(WebhookDelivery).where(
-            WebhookDelivery.tenant_id == tenant_id,
-            WebhookDelivery.candidate_ats_id.in_({r["ats_id"] for r in records}),
-            WebhookDelivery.installation_id.in_({uuid.UUID(r["installation_id"]) for r in records}))
-            .values(candidate_ats_id=None).execution_options(synchronize_session="fetch"))
+    applications = list(session.scalars(select(AtsApplication).where(
+        AtsApplication.tenant_id == tenant_id, AtsApplication.person_id == person.id)))
+    named: dict[uuid.UUID, tuple[set[str], set[str]]] = {}  # installation → (candidate ids, application ids)
+    for link in person.ats_links:
+        named.setdefault(link.installation_id, (set(), set()))[0].add(link.ats_id)
+    for application in applications:
+        named.setdefault(application.installation_id, (set(), set()))[1].add(application.ats_id)
+    for installation_id, (candidate_ids, application_ids) in named.items():
+        _forget_deliveries(session, installation_id, candidate_ids, application_ids)
     anonymise(session, tenant_id, person.id, actor, now=now, reason="erased")
-    for application in session.scalars(select(AtsApplication).where(
-            AtsApplication.tenant_id == tenant_id, AtsApplication.person_id == person.id)):
+    for application in applications:
         application.ats_id = f"erased-{uuid.uuid4().hex[:16]}"
+    mentions = scrub(session, tenant_id, traces)
     audit(session, tenant_id, actor, "erase", "person", person.id)
     for installation_id in sorted({r["installation_id"] for r in records}):
         audit(session, tenant_id, actor, "ats_erasure_requested", "installation", uuid.UUID(installation_id))
     session.commit()
-    log.info("person %s erased in tenant %s (%d ATS records to erase there)", person.id, tenant_id, len(records))
+    mails = _forget_mail(outbox, traces) if outbox else 0
+    log.info("person %s erased in tenant %s (%d ATS records to erase there, %d mentions and %d stored e-mails "
+             "removed)", person.id, tenant_id, len(records), mentions, mails)
     state = "requested: erase the listed records in the ATS" if records else "no ATS records"
     return Erasure(person.id, records, state)
+
+
+def _forget_deliveries(session: Session, installation_id: uuid.UUID, candidates: Collection[str],
+                       applications: Collection[str]) -> None:
+    """An installation's webhook deliveries keep the ATS ids they named (a candidate, an application, a
+    merge's survivor) only while those point at someone we keep."""
+    for column, ids in ((WebhookDelivery.candidate_ats_id, candidates),
+                        (WebhookDelivery.merged_into_ats_id, candidates),
+                        (WebhookDelivery.resource_ats_id, applications)):
+        if ids:
+            session.execute(update(WebhookDelivery).where(WebhookDelivery.installation_id == installation_id,
+                                                          column.in_(set(ids)))
+                            .values({column.key: None}).execution_options(synchronize_session="fetch"))
+
+
+def _forget_mail(outbox: Path, traces: Traces) -> int:
+    """Delete the stored e-mails that name the person: they were sent, and a copy naming them is a trace."""
+    doomed = [path for path, text in mail.outbox_texts(outbox) if traces.found_in(text)]
+    for path in doomed:
+        path.unlink(missing_ok=True)
+    return len(doomed)
+
+
+def forget_refused(session: Session, installation: Installation, candidate_id: str,
+                   application_ids: Collection[str] = ()) -> None:
+    """An erased person's candidate came back from the ATS and was refused: the webhook deliveries that
+    named it forget its ids, so refusing leaves no trace either. In the caller's transaction."""
+    _forget_deliveries(session, installation.id, {candidate_id}, application_ids)
+
+
+def forget_if_erased(session: Session, installation: Installation, candidate_id: str) -> bool:
+    """A webhook about a candidate we hold no link to (the ATS deleted or anonymised it, as erasure asks the
+    recruiter to do there): when it is an erased person's, its deliveries forget the id. Caller's transaction."""
+    if not fingerprints.blocked(session, installation.tenant_id, ats_ids=[candidate_id],
+                                installation_id=installation.id):
+        return False
+    forget_refused(session, installation, candidate_id)
+    return True
 
 
 def anonymise_linked(session: Session, installation: Installation, candidate_ats_id: str) -> int:
@@ -135,4 +184,6 @@ def anonymise_linked(session: Session, installation: Installation, candidate_ats
     actor = Actor("system", f"{installation.vendor.value}-webhook", Origin.SYNC)
     for person_id in person_ids:
         anonymise(session, installation.tenant_id, person_id, actor, details=["ats_anonymised"])
+    if not person_ids:
+        forget_if_erased(session, installation, candidate_ats_id)
     return len(person_ids)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
-from plugin.core.schemas import BaseSchema, PageQuery, page_of, text, when
+from plugin.core.schemas import BaseSchema, Flag, PageQuery, page_of, text, when
 
 
 class ErasureOut(Schema):
@@ -25,7 +25,7 @@ class NoticeSentIn(BaseSchema):
 
 
 class ConsentLinkIn(BaseSchema):
-    send_email = fields.Boolean(load_default=False)
+    send_email = Flag(load_default=False)
 
 
 class ConsentLinkOut(Schema):

@@ -10,7 +10,7 @@ from flask_smorest import abort
 from plugin.core.api import Blueprint, db_session, tenant_id
 from plugin.models import utcnow
 from plugin.reports import figures, scoring
-from plugin.reports.schemas import ReferralReportOut, ReportQuery, ScoreList, ScoreQuery
+from plugin.reports.schemas import MONTH_PATTERN, ReferralReportOut, ReportQuery, ScoreList, ScoreQuery
 
 # --- /reports -------------------------------------------------------------------------------------------------
 
@@ -18,7 +18,9 @@ reports_blp = Blueprint("reports", __name__, url_prefix="/reports",
                 description="The monthly referral report (month in the tenant's time zone).")
 
 
-@reports_blp.route("/referrals/<string:month>")
+@reports_blp.route("/referrals/<string:month>", parameters=[{
+    "in": "path", "name": "month", "required": True, "description": "YYYY-MM, of the years 2000 to 2199.",
+    "schema": {"type": "string", "pattern": MONTH_PATTERN}}])
 class ReferralReport(MethodView):
     @reports_blp.arguments(ReportQuery, location="query")
     @reports_blp.response(200, ReferralReportOut)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from plugin.core.schemas import BaseSchema
+from plugin.core.schemas import BaseSchema, QueryFlag
 
 
 def _triple(value: fields.Field) -> dict[str, fields.Field]:
@@ -98,8 +98,11 @@ class ReferralReportOut(Schema):
     followups = fields.Nested(Followups)
 
 
+MONTH_PATTERN = r"^(20|21)[0-9]{2}-(0[1-9]|1[0-2])$"  # what figures.parse_month takes
+
+
 class ReportQuery(BaseSchema):
-    regenerate = fields.Boolean(load_default=False, metadata={
+    regenerate = QueryFlag(load_default=False, metadata={
         "description": "Recompute a stored past month and replace its snapshot; needs the 'admin' scope."})
 
 

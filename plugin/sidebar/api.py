@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from flask import abort, g
 from flask.views import MethodView
 
 from plugin.ats import partners
-from plugin.core.api import Blueprint, db_session, get_state, tenant_id
+from plugin.core.api import Blueprint, db_session, get_state, requires_scope, tenant_id
 from plugin.core.lookup import get_owned
 from plugin.errors import InvalidError
 from plugin.models import Installation, Vendor
@@ -24,10 +23,13 @@ EXCHANGE_LIFETIME = 120  # seconds: the host loads the URL in its iframe right a
 
 @blp.route("/launch-urls")
 class LaunchUrls(MethodView):
+    @requires_scope("admin")
     @blp.arguments(LaunchUrlIn)
     @blp.response(201, LaunchUrlOut)
     def post(self, data: dict) -> dict:
-        """A signed, single-use sidebar URL for one recruiter and candidate; the host frames it at once."""
+        """A signed, single-use sidebar URL for one recruiter and candidate; the host frames it at once.
+        Admin scope: the URL acts as that recruiter. Its queue link signs nobody in: an API key vouches
+        for no recruiter, so the recruiter signs in to the pages by e-mail."""
         session = db_session()
         state = get_state()
         tenant = tenants.get(session, tenant_id())
@@ -37,7 +39,7 @@ class LaunchUrls(MethodView):
             raise InvalidError(str(exc), {"sub": ["Not an active recruiter of this tenant."]}) from None
         ctx = {k: str(v) for k, v in data["ctx"].items()}
         token = launch.sign(tenants.sidebar_secret(state.vault, tenant), tenant.id, data["sub"], ctx,
-                            lifetime=EXCHANGE_LIFETIME)
+                            lifetime=EXCHANGE_LIFETIME, exchanged=True)
         base = state.setting("BASE_URL").rstrip("/") + state.url_prefix
         return {"url": f"{base}{launch.LAUNCH_PATH}?jwt={token}",
                 "expires_at": datetime.now(UTC) + timedelta(seconds=EXCHANGE_LIFETIME)}
@@ -45,13 +47,13 @@ class LaunchUrls(MethodView):
 
 @blp.route("/teamtailor-codes")
 class TeamtailorCodes(MethodView):
+    @requires_scope("admin")
     @blp.arguments(TeamtailorCodeIn)
     @blp.response(201, TeamtailorCodeOut)
+    @blp.alt_response(404, response="NotFound")  # an installation_id not of this tenant
     def post(self, data: dict) -> dict:
         """The connection code for a Teamtailor installation (admin scope): Teamtailor sends it back with
         every partner call, which is how Brobygger knows the tenant."""
-        if "admin" not in g.get("api_scopes", frozenset()):
-            abort(403, "This API key lacks the 'admin' scope.")
         installation = get_owned(db_session(), Installation, tenant_id(), data["installation_id"], "installation")
         if installation.vendor != Vendor.TEAMTAILOR:
             raise InvalidError("Not a Teamtailor installation.", {"installation_id": ["Not Teamtailor."]})

@@ -20,6 +20,8 @@ from redis import Redis
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from connectors.errors import InvalidId
+from plugin.ats import installations
 from plugin.core.signed import claim_once
 from plugin.i18n import lazy_gettext as _
 from plugin.models import Installation, Person, PersonLink, Recruiter, Tenant, Vendor
@@ -29,6 +31,9 @@ from plugin.sidebar.tokens import SidebarGrant
 LAUNCH_PATH = "/sidebar/launch"
 MAX_LIFETIME = 300
 LEEWAY = 30
+# Marks a launch our token exchange signed for an API key: the key vouches for no recruiter, so such a
+# sidebar may act in its own panel but never hands a page session on (see `tokens.SidebarGrant.handoff`).
+EXCHANGED = "brobygger_exchanged"
 
 
 class LaunchError(Exception):
@@ -43,10 +48,13 @@ def query_hash(method: str, path: str, query: Iterable[tuple[str, str]]) -> str:
     return hashlib.sha256(f"{method.upper()}&{path}&{canonical}".encode()).hexdigest()
 
 
-def sign(secret: str, tenant_id: uuid.UUID, sub: str, ctx: dict[str, Any], lifetime: int = 180) -> str:
+def sign(secret: str, tenant_id: uuid.UUID, sub: str, ctx: dict[str, Any], lifetime: int = 180,
+         *, exchanged: bool = False) -> str:
     now = int(time.time())
     claims = {"iss": str(tenant_id), "sub": sub, "ctx": ctx, "iat": now, "exp": now + lifetime,
               "jti": secrets.token_urlsafe(16), "qsh": query_hash("GET", LAUNCH_PATH, [])}
+    if exchanged:
+        claims[EXCHANGED] = True
     return jwt.encode(claims, secret, algorithm="HS256")
 
 
@@ -70,7 +78,9 @@ def verify(session: Session, vault: Vault, redis: Redis, token: str, method: str
         raise LaunchError(_("The launch link has been used already. Open the sidebar again from the ATS."))
     recruiter = find_recruiter(session, tenant.id, str(claims["sub"]))
     ctx = claims.get("ctx") if isinstance(claims.get("ctx"), dict) else {}
-    return SidebarGrant(tenant.id, recruiter.id, _person_id(session, tenant.id, ctx), ctx)
+    _check_candidate_id(ctx)
+    return SidebarGrant(tenant.id, recruiter.id, _person_id(session, tenant.id, ctx), ctx,
+                        handoff=claims.get(EXCHANGED) is not True)
 
 
 def _tenant(session: Session, token: str) -> Tenant:
@@ -88,13 +98,31 @@ def _tenant(session: Session, token: str) -> Tenant:
 
 
 def find_recruiter(session: Session, tenant_id: uuid.UUID, sub: str) -> Recruiter:
-    """The active recruiter a launch's `sub` names: their e-mail or their user id in one of the ATSs."""
-    recruiters = session.scalars(select(Recruiter).where(Recruiter.tenant_id == tenant_id,
-                                                         Recruiter.active.is_(True)))
-    for recruiter in recruiters:
-        if recruiter.email == sub.lower() or sub in {str(v) for v in recruiter.ats_user_ids.values()}:
-            return recruiter
+    """The active recruiter a launch's `sub` names: their e-mail, else their user id in one of the ATSs.
+    An e-mail is unique in a tenant and wins; an ATS user id counts only when exactly one recruiter has it,
+    so no account can take over another's launches by claiming that user id or e-mail as its own."""
+    recruiters = list(session.scalars(select(Recruiter).where(Recruiter.tenant_id == tenant_id,
+                                                              Recruiter.active.is_(True))))
+    by_email = [r for r in recruiters if r.email == sub.lower()]
+    by_user_id = [r for r in recruiters if sub in {str(v) for v in r.ats_user_ids.values()}]
+    if by_email:
+        return by_email[0]
+    if len(by_user_id) == 1:
+        return by_user_id[0]
     raise LaunchError(_("The launch link names a user who is not a recruiter of this tenant."))
+
+
+def _check_candidate_id(ctx: dict[str, Any]) -> None:
+    """The candidate id goes into the ATS's URLs when the recruiter starts tracking: one that is not the shape
+    the vendor documents is refused with the launch rather than passed on."""
+    connector_class = installations.registry().get(str(ctx.get("vendor")))
+    if connector_class is None or ctx.get("candidate_id") in (None, ""):
+        return  # nothing to track
+    try:
+        connector_class.check_candidate_id(ctx["candidate_id"])
+    except InvalidId:
+        raise LaunchError(_("The launch link names a candidate by an id that %(vendor)s does not use.",
+                            vendor=connector_class.vendor.title())) from None
 
 
 def _person_id(session: Session, tenant_id: uuid.UUID, ctx: dict[str, Any]) -> uuid.UUID | None:

@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from plugin.core.schemas import BaseSchema, day, one_of, text
+from plugin.core.schemas import BaseSchema, Flag, day, exactly_one_of, one_of, text
 from plugin.followups.schemas import SNOOZE_PRESETS
 from plugin.models import ReferenceKind, ReferralChannel, TouchpointKind
 
@@ -20,6 +20,7 @@ class TouchIn(BaseSchema):
 
 
 class FollowUpIn(BaseSchema):
+    json_schema = exactly_one_of("preset", "due_on")
     reason = text(2000, required=True, min_length=1)
     preset = fields.String(validate=validate.OneOf(FOLLOWUP_PRESETS))
     due_on = day()
@@ -45,12 +46,12 @@ class DoneIn(BaseSchema):
 class ReferralIn(BaseSchema):
     """Someone referred this person: a named referrer (found again by name and e-mail), or the recruiter."""
 
-    referrer_is_me = fields.Boolean(load_default=False)
+    referrer_is_me = Flag(load_default=False)
     referrer_name = text(200)
     referrer_email = fields.Email(validate=validate.Length(max=254))
     referrer_kind = one_of(ReferenceKind, load_default=ReferenceKind.OUTSIDER.value)
     channel = one_of(ReferralChannel, load_default=ReferralChannel.WORD_OF_MOUTH.value)
-    prompted = fields.Boolean(load_default=False)
+    prompted = Flag(load_default=False)
     note = text(5000, load_default="")
 
     @validates_schema
@@ -65,14 +66,17 @@ class ShortlistIn(BaseSchema):
 
 
 class LaunchContext(BaseSchema):
+    """Whom the sidebar opens on: a person, or an ATS candidate; nothing of the other kind beside it."""
+
+    json_schema = {"oneOf": [{"required": ["person_id"], "maxProperties": 1},
+                             {"required": ["vendor", "candidate_id"], "maxProperties": 2}]}
     person_id = fields.UUID()
     vendor = fields.String(validate=validate.Length(min=1, max=32))
     candidate_id = fields.String(validate=validate.Length(min=1, max=64))
 
     @validates_schema
     def _one_subject(self, data: dict[str, Any], **_: object) -> None:
-        by_person, by_candidate = "person_id" in data, "vendor" in data and "candidate_id" in data
-        if by_person == by_candidate or (not by_person and ("vendor" in data) != ("candidate_id" in data)):
+        if set(data) not in ({"person_id"}, {"vendor", "candidate_id"}):
             raise ValidationError("Give person_id, or vendor and candidate_id.", "_schema")
 
 

@@ -36,11 +36,14 @@ class SidebarGrant:
     recruiter_id: uuid.UUID
     person_id: uuid.UUID | None
     ctx: dict[str, Any]
+    # Whether the sidebar may sign its recruiter in to the pages (the queue link): only when the launch
+    # came from the recruiter's own ATS session, never from a URL an API key asked for.
+    handoff: bool = False
 
 
 def issue(secret_key: str, grant: SidebarGrant) -> str:
     claims: dict[str, Any] = {"t": str(grant.tenant_id), "r": str(grant.recruiter_id),
-                              "p": str(grant.person_id) if grant.person_id else None}
+                              "p": str(grant.person_id) if grant.person_id else None, "h": grant.handoff}
     if grant.person_id is None and grant.ctx:  # an untracked ATS candidate: "start tracking" needs to know which
         claims["c"] = {k: str(grant.ctx[k]) for k in ("vendor", "candidate_id") if k in grant.ctx}
     return Signer(secret_key, SALT).sign(claims)
@@ -53,7 +56,8 @@ def read(session: Session, secret_key: str, token: str) -> SidebarGrant:
         raise TokenError(exc.reason) from None
     try:
         grant = SidebarGrant(uuid.UUID(claims["t"]), uuid.UUID(claims["r"]),
-                             uuid.UUID(claims["p"]) if claims.get("p") else None, dict(claims.get("c") or {}))
+                             uuid.UUID(claims["p"]) if claims.get("p") else None, dict(claims.get("c") or {}),
+                             handoff=claims.get("h") is True)
     except (KeyError, TypeError, ValueError):
         raise TokenError("invalid") from None
     active = session.scalar(select(Recruiter.id).where(Recruiter.id == grant.recruiter_id,

@@ -25,6 +25,7 @@ from plugin.core.actors import Actor
 from plugin.core.lookup import get_owned
 from plugin.errors import DomainError, envelope, flatten
 from plugin.extension import db_session, get_state
+from plugin.followups.views import queue_url
 from plugin.i18n import LANGUAGES, force_locale, gettext, lazy_gettext, pick_language
 from plugin.login.account import handoff_url
 from plugin.models import Origin, Recruiter, Tenant
@@ -104,7 +105,8 @@ def launch_sidebar() -> Any:
     if granted.person_id is None:
         return _render("brobygger/sidebar_unknown.html", lang, zone, ctx=granted.ctx, token=sidebar_token,
                        trackable=_trackable(granted.ctx))
-    return _render("brobygger/sidebar.html", lang, zone, token=sidebar_token, **_body(granted.person_id, me))
+    return _render("brobygger/sidebar.html", lang, zone, token=sidebar_token,
+                   **_body(granted.person_id, me, granted.handoff))
 
 
 def _trackable(ctx: dict[str, Any]) -> bool:
@@ -125,10 +127,12 @@ def _refused(reason: Any, tenant: Tenant | None) -> Any:
     return _render("brobygger/refused.html", lang, ZoneInfo("UTC"), reason=reason), 401
 
 
-def _body(person_id: uuid.UUID, me: Recruiter) -> dict[str, Any]:
+def _body(person_id: uuid.UUID, me: Recruiter, handoff: bool) -> dict[str, Any]:
+    """The sidebar's body; its queue link signs `me` in only when the launch came from `me`'s own ATS session
+    (otherwise it is the plain queue page, which asks whoever opens it to sign in)."""
     view = panel.view(db_session(), me.tenant_id, person_id, me.id, cache=get_state().redis)
-    return {"view": view, "queue_url": handoff_url(me), "snooze_presets": ("1w", "1m", "2m", "6m"),
-            "followup_presets": schemas.FOLLOWUP_PRESETS}
+    return {"view": view, "queue_url": handoff_url(me) if handoff else queue_url(),
+            "snooze_presets": ("1w", "1m", "2m", "6m"), "followup_presets": schemas.FOLLOWUP_PRESETS}
 
 
 # --- quick actions ------------------------------------------------------------------------------------------
@@ -200,7 +204,8 @@ def quick_action(action: str) -> Any:
         return envelope(exc.status, exc.message, exc.errors)
     person_id = result if action == "track" else grant.person_id
     body: dict[str, Any] = {"message": message,
-                            "html": _render("brobygger/_sidebar_body.html", lang, zone, **_body(person_id, me))}
+                            "html": _render("brobygger/_sidebar_body.html", lang, zone,
+                                            **_body(person_id, me, grant.handoff))}
     if action == "track":
         body["token"] = tokens.issue(state.setting("SECRET_KEY"), replace(grant, person_id=person_id, ctx={}))
     return jsonify(body)

@@ -24,9 +24,11 @@ class Recruiters(MethodView):
     def get(self, args: dict) -> dict:
         return page_body(recruiters.list_(db_session(), tenant_id(), **page_args(args)))
 
+    @requires_scope("admin")
     @blp.arguments(RecruiterIn)
     @blp.response(201, RecruiterOut)
     def post(self, data: dict) -> object:
+        """Add a recruiter. Admin scope: an account may sign in and may itself be an admin."""
         return recruiters.add(db_session(), tenant_id(), data, actor())
 
 
@@ -36,22 +38,27 @@ class RecruiterById(MethodView):
     def get(self, recruiter_id: uuid.UUID) -> object:
         return recruiters.get(db_session(), tenant_id(), recruiter_id)
 
+    @requires_scope("admin")
     @blp.arguments(RecruiterIn(partial=True))
     @blp.response(200, RecruiterOut)
     def patch(self, data: dict, recruiter_id: uuid.UUID) -> object:
+        """Change a recruiter. Admin scope: the e-mail is where sign-in links go, and `is_admin` is the role."""
         return recruiters.update(db_session(), tenant_id(), recruiter_id, data, actor())
 
 
 @blp.route("/<uuid:recruiter_id>/calendar-token")
 class CalendarToken(MethodView):
+    @requires_scope("admin")
     @blp.response(201, CalendarFeedOut)
     def post(self, recruiter_id: uuid.UUID) -> dict:
-        """Make a new calendar feed URL for the recruiter (revoking any older one); shown only this once."""
+        """Make a new calendar feed URL for the recruiter (revoking any older one); shown only this once.
+        Admin scope: the URL is a lasting credential to that recruiter's queue."""
         return {"url": feed_url(calendar.new_token(db_session(), tenant_id(), recruiter_id, actor()))}
 
+    @requires_scope("admin")
     @blp.response(204)
     def delete(self, recruiter_id: uuid.UUID) -> None:
-        """Revoke the recruiter's calendar feed URL."""
+        """Revoke the recruiter's calendar feed URL. Admin scope, like every change to a recruiter."""
         calendar.revoke(db_session(), tenant_id(), recruiter_id, actor())
 
 

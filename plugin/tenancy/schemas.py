@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from plugin.core.schemas import BaseSchema, language, page_of, text, time_zone
+from plugin.core.schemas import BaseSchema, Flag, language, page_of, text, time_zone
 from plugin.tenancy.settings import RuleSettingsSchema
 
 
@@ -16,8 +16,8 @@ class RecruiterIn(BaseSchema):
     ats_user_ids = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=64)),
                                values=fields.String(validate=validate.Length(min=1, max=64)),
                                validate=validate.Length(max=20))
-    is_admin = fields.Boolean()
-    active = fields.Boolean()
+    is_admin = Flag()
+    active = Flag()
 
 
 class RecruiterOut(Schema):

@@ -18,7 +18,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 from sqlalchemy.orm import Session
 
 from plugin.core.actors import Actor, audit
-from plugin.core.schemas import BaseSchema
+from plugin.core.schemas import NO_NUL, BaseSchema, Flag, whole
 from plugin.errors import InvalidError, NotFoundError, flatten
 from plugin.models import Tenant
 
@@ -29,12 +29,17 @@ DEFAULT_TIERS: dict[str, tuple[int, int]] = {"close": (30, 60), "standard": (90,
 
 def _flag(description: str) -> fields.Boolean:
     """JSON true or false only: a switch set by "yes" or 1 is a typo, not a decision."""
-    return fields.Boolean(truthy={True}, falsy={False}, metadata={"description": description})
+    return Flag(metadata={"description": description})
 
 
 def _whole(low: int, high: int, description: str) -> fields.Integer:
-    return fields.Integer(strict=True, validate=validate.Range(min=low, max=high),
-                          metadata={"description": description})
+    return whole(low, high, metadata={"description": description})
+
+
+TIERS_JSON_SCHEMA = {  # what Tiers checks, for the OpenAPI document
+    "minProperties": 1, "propertyNames": {"minLength": 1, "maxLength": TIER_NAME_LENGTH, "pattern": NO_NUL},
+    "additionalProperties": {"type": "array", "minItems": 2, "maxItems": 2,
+                             "items": {"type": "integer", "minimum": 1, "maximum": MAX_DAYS}}}
 
 
 class Tiers(fields.Dict):
@@ -56,7 +61,7 @@ class Tiers(fields.Dict):
                   or not 1 <= days[0] <= days[1] <= MAX_DAYS):
                 errors[name] = [f"Must be [ideal, max] days with 1 <= ideal <= max <= {MAX_DAYS}."]
             else:
-                tiers[name] = (days[0], days[1])
+                tiers[name] = (int(days[0]), int(days[1]))
         if errors:
             raise ValidationError(errors)
         return tiers
@@ -71,7 +76,8 @@ class RuleSettingsSchema(BaseSchema):
     role_lead_weeks = _whole(0, 104, "How many weeks before a role's expected opening its shortlist is followed up.")
     wake_notice_days = _whole(0, 90, "How many days before a snooze ends its owner is told.")
     skip_weekends_and_holidays = _flag("Move due dates off weekends and Norwegian public holidays.")
-    cadence_tiers = Tiers(metadata={"description": "{tier: [ideal_days, max_days]}; replaces all tiers."})
+    cadence_tiers = Tiers(metadata={"description": "{tier: [ideal_days, max_days]}, ideal_days <= max_days; "
+                                                   "replaces all tiers.", "json_schema": TIERS_JSON_SCHEMA})
     default_tier = fields.String(validate=validate.Length(min=1, max=TIER_NAME_LENGTH),
                                  metadata={"description": "The tier a new cadence gets; one of cadence_tiers."})
 
@@ -211,4 +217,5 @@ def _tenant(session: Session, tenant_id: uuid.UUID) -> Tenant:
 
 
 def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+    """A whole JSON number (30.0 is one to JSON Schema, and to the document); never a boolean."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and float(value).is_integer()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
@@ -108,3 +109,135 @@ def test_openapi_document_is_public_and_lists_the_api(client: Any) -> None:
 def test_unknown_query_parameters_are_422(tenant: Any) -> None:
     body = _is_envelope(tenant.get("/people", query_string={"qq": "typo"}), 422)
     assert body["errors"] == {"qq": ["Unknown field."]}
+
+
+# --- the API is as strict as its OpenAPI document, and the document says all it enforces ----------------------
+
+def _document(client: Any) -> dict:
+    return client.get("/api/v1/openapi.json").json
+
+
+def _person(tenant: Any) -> dict:
+    return tenant.create("/people", {"first_name": "Kari"})
+
+
+def test_booleans_are_json_booleans_only(tenant: Any) -> None:
+    person = _person(tenant)
+    reference = tenant.create("/references", {"kind": "outsider", "name": "Olav"})
+    referral = {"person_id": person["id"], "reference_id": reference["id"], "channel": "event"}
+    # 0 and 1 equal False and True, so marshmallow's Boolean(truthy={True}) took them
+    for bad in (0, 1, "true", "yes"):
+        assert _is_envelope(tenant.post("/referrals", json={**referral, "prompted": bad}), 422)["errors"] == {
+            "prompted": ["Not a valid boolean."]}
+        _is_envelope(tenant.patch(f"/people/{person['id']}", json={"do_not_contact": bad}), 422)
+        _is_envelope(tenant.patch("/tenant/settings", json={"rule_role_opening": bad}), 422)
+    for bad in ("1", "0", "yes", "True"):
+        _is_envelope(tenant.get("/referrals", query_string={"prompted": bad}), 422)
+    assert tenant.post("/referrals", json={**referral, "prompted": False}).status_code == 201
+    assert tenant.get("/referrals", query_string={"prompted": "false"}).json["data"]
+
+
+def test_whole_numbers_are_json_numbers(tenant: Any) -> None:
+    person = _person(tenant)
+    cadence = f"/people/{person['id']}/cadence"
+    put = tenant.client.put
+    bad = put(f"/api/v1{cadence}", json={"ideal_days": "30", "max_days": "60"}, headers=tenant.headers)
+    assert set(_is_envelope(bad, 422)["errors"]) == {"ideal_days", "max_days"}
+    # 30.0 is the integer 30 to JSON Schema, and so to the document
+    good = put(f"/api/v1{cadence}", json={"ideal_days": 30.0, "max_days": 60}, headers=tenant.headers)
+    assert good.status_code == 200, good.json
+    assert good.json["ideal_days"] == 30
+    settings = tenant.patch("/privacy/settings", json={"retention_months": 12.0})
+    assert settings.status_code == 200 and settings.json["data"]["retention_months"] == 12
+
+
+def test_patch_with_nothing_to_change_is_422(tenant: Any) -> None:
+    person = _person(tenant)
+    reference = tenant.create("/references", {"kind": "outsider", "name": "Olav"})
+    for path in (f"/people/{person['id']}", f"/references/{reference['id']}", "/tenant/settings",
+                 "/privacy/settings"):
+        assert _is_envelope(tenant.patch(path, json={}), 422)["errors"] == {
+            "_schema": ["Nothing to change: send at least one field."]}, path
+        # no body at all is the same empty change
+        _is_envelope(tenant.client.patch(f"/api/v1{path}", headers=tenant.headers), 422)
+
+
+def test_patch_sends_nested_objects_whole(tenant: Any) -> None:
+    person = _person(tenant)
+    body = _is_envelope(tenant.patch(f"/people/{person['id']}", json={"work_history": [{"title": "CTO"}]}), 422)
+    assert body["errors"] == {"work_history.0.employer": ["Missing data for required field."]}
+
+
+def test_launch_context_names_a_person_or_a_candidate_never_both(tenant: Any) -> None:
+    person = _person(tenant)
+    tenant.create("/recruiters", {"email": "kari@acme.no", "name": "Kari"})
+    for ctx in ({"person_id": person["id"], "vendor": "greenhouse"}, {"vendor": "greenhouse"},
+                {"person_id": person["id"], "vendor": "greenhouse", "candidate_id": "7"}):
+        body = _is_envelope(tenant.post("/sidebar/launch-urls", json={"sub": "kari@acme.no", "ctx": ctx}), 422)
+        assert body["errors"] == {"ctx._schema": ["Give person_id, or vendor and candidate_id."]}, ctx
+    ctx = {"person_id": person["id"]}
+    assert tenant.post("/sidebar/launch-urls", json={"sub": "kari@acme.no", "ctx": ctx}).status_code == 201
+
+
+def test_a_year_in_range_as_written_is_taken_with_any_offset(tenant: Any) -> None:
+    # The document's pattern reads the year as written; 1900-01-01T00:30+01:00 is 1899 in UTC.
+    person = _person(tenant)
+    touch = {"kind": "call", "occurred_at": "1900-01-01T00:30:00+01:00"}
+    assert tenant.post(f"/people/{person['id']}/touchpoints", json=touch).status_code == 201
+    touch["occurred_at"] = "1899-12-31T23:30:00-01:00"
+    _is_envelope(tenant.post(f"/people/{person['id']}/touchpoints", json=touch), 422)
+
+
+def test_document_states_the_rules_the_api_enforces(client: Any, tenant: Any) -> None:
+    document = _document(client)
+    schemas = document["components"]["schemas"]
+    paths = document["paths"]
+    # exactly one of
+    assert schemas["ReferenceIn"]["oneOf"] == [{"required": [name]} for name in ("person_id", "recruiter_id", "name")]
+    assert schemas["ReferralIn"]["oneOf"] == [{"required": ["reference_id"]}, {"required": ["referrer"]}]
+    assert schemas["SnoozeIn"]["oneOf"] == [{"required": ["preset"]}, {"required": ["until"]}]
+    assert len(schemas["LaunchContext"]["oneOf"]) == 2
+    # a PATCH changes something
+    for name in ("PersonInPatch", "ReferencePatch", "ReferralPatch", "RoleInPatch", "RecruiterInPatch",
+                 "RuleSettingsSchemaPatch", "PrivacySettingsSchemaPatch"):
+        assert schemas[name]["minProperties"] == 1, name
+    # the month, and a cursor as handed out
+    month = paths["/api/v1/reports/referrals/{month}"]["parameters"][0]["schema"]["pattern"]
+    assert re.fullmatch(month, "2026-03") and not re.fullmatch(month, "1999-03")
+    assert not re.fullmatch(month, "2026-13")
+    assert tenant.get("/reports/referrals/2199-12").status_code == 200
+    _is_envelope(tenant.get("/reports/referrals/2200-01"), 422)
+    for name in ("Kari", "Per"):
+        tenant.create("/people", {"first_name": name})
+    cursor = {p["name"]: p for p in paths["/api/v1/people"]["get"]["parameters"]}["cursor"]["schema"]["pattern"]
+    handed_out = tenant.get("/people", query_string={"limit": 1}).json["next_cursor"]
+    assert re.fullmatch(cursor, handed_out)
+    assert _is_envelope(tenant.get("/people", query_string={"cursor": "no/such+cursor"}), 422)["errors"] == {
+        "cursor": ["Invalid cursor."]}
+    # a dict's size is its number of keys; its keys have their own rules
+    ats_user_ids = schemas["RecruiterIn"]["properties"]["ats_user_ids"]
+    assert ats_user_ids["maxProperties"] == 20 and "maxLength" not in ats_user_ids
+    assert ats_user_ids["propertyNames"]["maxLength"] == 64
+    # free text never holds NUL; a blank name is no name
+    assert schemas["PersonIn"]["properties"]["first_name"]["pattern"] == "^[^\\u0000]*$"
+    assert not re.fullmatch(schemas["ReferenceIn"]["properties"]["name"]["pattern"], " \t\u3000")
+
+
+def test_document_lists_every_error_an_operation_answers(client: Any) -> None:
+    document = _document(client)
+    responses = document["components"]["responses"]
+    assert responses["Unauthorized"]["headers"]["WWW-Authenticate"]["required"]
+    assert set(responses["TooManyRequests"]["headers"]) == {"Retry-After", "RateLimit-Limit"}
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            if method == "parameters":
+                continue
+            statuses = set(operation["responses"])
+            assert "default" not in statuses, (method, path)
+            assert {"401", "403", "429", "500"} <= statuses, (method, path)
+            assert ("404" in statuses) == ("{" in path) or method == "post", (method, path)
+            if "requestBody" in operation:
+                assert {"400", "413", "422"} <= statuses, (method, path)
+            for status in statuses - {"200", "201", "204"}:
+                assert operation["responses"][status]["$ref"].startswith("#/components/responses/"), status
+    assert document["components"]["schemas"]["Error"]["required"] == ["code", "errors", "message", "status"]

@@ -58,10 +58,10 @@ def test_make_run_boots_serves_and_stops_cleanly(fresh_database: Any, tmp_path: 
         process.wait(timeout=10)
     assert not alive, "a process of `make run` outlived Ctrl-C"
     assert "Brobygger stopped." in log.read_text()
-    assert _processes_using(str(tmp_path / "instance")) == [], "a child of `make run` outlived it"
+    assert processes_using(str(tmp_path / "instance")) == [], "a child of `make run` outlived it"
 
 
-def _processes_using(marker: str) -> list[int]:
+def processes_using(marker: str) -> list[int]:
     """Processes whose environment names this run's instance folder (Linux /proc; elsewhere nothing to scan)."""
     found = []
     for environ in Path("/proc").glob("[0-9]*/environ"):

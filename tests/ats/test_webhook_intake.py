@@ -81,6 +81,20 @@ def test_a_rejection_arrives_once_and_reaches_the_person(app: Flask, client: Any
     assert delivery.processed_at is not None and delivery.error is None
 
 
+@pytest.mark.parametrize("vendor", ["greenhouse"], indirect=True)
+def test_a_captured_greenhouse_body_with_a_new_event_id_is_a_duplicate(app: Flask, client: Any,
+                                                                       vendor: Any) -> None:
+    """Greenhouse signs the body only: the Greenhouse-Event-ID header is anyone's to change, so a replayed body
+    under a fresh header must not be stored, queued or sent to the ATS again."""
+    _, sim, path, _ = vendor
+    body, headers = greenhouse_delivery(SECRET, "update_candidate", sim.data.candidates[0], event_id="evt-1")
+    assert client.post(path, data=body, headers=headers).json == {"status": "accepted"}
+    for n in range(2, 5):
+        replay = client.post(path, data=body, headers={**headers, "Greenhouse-Event-ID": f"evt-{n}"})
+        assert (replay.status_code, replay.json) == (200, {"status": "duplicate"})
+    assert _deliveries(app) == 1 and len(get_state(app).queue) == 1
+
+
 def _ats_ids(name: str, sim: Any, candidate: SimCandidate) -> set[str]:
     """The candidate's id as each vendor spells it (Lever's person is its contact)."""
     return {str(sim.contact_id(candidate.id))} if name == "lever" else {str(candidate.id)}

@@ -4,6 +4,7 @@ worker that fetches each candidate from the simulator."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import random
 import signal
@@ -14,7 +15,7 @@ from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -49,14 +50,17 @@ class Post:
 
 def burst(data: Any, total: int, seed: int = 8) -> list[Post]:
     """`total` posts: 1 % forged (a signature over other bytes), 10 % repeats of an earlier delivery
-    (same event id and body, as a vendor retrying after a lost answer), the rest distinct; shuffled."""
+    (same body and headers, as a vendor retrying after a lost answer), the rest distinct; shuffled. A
+    delivery's id is the digest of its signed body (see connectors/greenhouse.py), so each original carries
+    its candidate's state as of that update."""
     rng = random.Random(seed)
     forged, repeats = total // 100, total // 10
     originals = []
     for i in range(total - forged - repeats):
-        body, headers = webhook_delivery(SECRET, "update_candidate", data.candidates[i % len(data.candidates)],
-                                         event_id=f"burst-{i}")
-        originals.append(Post("original", f"burst-{i}", body, headers))
+        candidate = data.candidates[i % len(data.candidates)]
+        revision = replace(candidate, title=f"{candidate.title} (update {i})")
+        body, headers = webhook_delivery(SECRET, "update_candidate", revision, event_id=f"burst-{i}")
+        originals.append(Post("original", f"sha256:{hashlib.sha256(body).hexdigest()}", body, headers))
     posts = [*originals, *(Post("duplicate", p.event_id, p.body, p.headers) for p in rng.sample(originals, repeats))]
     for i in range(forged):
         body, headers = webhook_delivery("not-the-secret", "update_candidate", data.candidates[i],

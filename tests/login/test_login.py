@@ -195,3 +195,34 @@ def test_link_goes_through_a_real_smtp_server(app_config: dict, app: Flask, tena
         get_state(smtp_app).engine.dispose()
     finally:
         controller.stop()
+
+
+def test_a_copied_session_cookie_is_dead_after_logout(app: Flask, client: FlaskClient, tenant: Any) -> None:
+    from tests.pages import sign_in
+
+    recruiter = make_recruiter(tenant)
+    sign_in(app, client, recruiter["id"])
+    name = app.config["SESSION_COOKIE_NAME"]
+    copied = client.get_cookie(name)
+    assert copied is not None and client.get("/queue").status_code == 200
+    assert post_form(client, "/logout").status_code == 302
+    client.set_cookie(name, copied.value)  # an attacker kept the cookie (or the browser restores it)
+    replayed = client.get("/queue")
+    assert replayed.status_code == 302 and "/login" in replayed.location
+    sign_in(app, client, recruiter["id"])  # signing in again works at once
+    assert client.get("/queue").status_code == 200
+
+
+@pytest.mark.parametrize("target", ["/\t/evil.example", "/\n/evil.example", "/\r\n/evil.example", "\t//evil.example",
+                                    "/\\evil.example", " //evil.example", "/\x00/evil.example"])
+def test_next_never_leaves_the_site(app: Flask, client: FlaskClient, tenant: Any, target: str) -> None:
+    """Browsers drop tabs and newlines from a URL, so `/\\t/evil.example` in a Location header is `//evil.example`."""
+    from tests.pages import sign_in
+
+    recruiter = make_recruiter(tenant)
+    sign_in(app, client, recruiter["id"])
+    person = tenant.create("/people", {"first_name": "Olav", "owner_id": recruiter["id"]})
+    followup = tenant.create("/followups", {"person_id": person["id"], "owner_id": recruiter["id"], "reason": "Hei",
+                                            "due_at": "2020-01-01T09:00:00Z"})
+    response = post_form(client, f"/queue/{followup['id']}/snooze", {"preset": "1w", "next": target})
+    assert response.status_code == 302 and response.location == "/queue"

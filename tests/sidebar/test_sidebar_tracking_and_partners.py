@@ -155,8 +155,10 @@ def test_teamtailor_partner_route(app: Flask, client: Any, tenant: Any, other_te
 
     referral = client.post(urlsplit(card["actions"][1]["endpoint"]).path)
     assert referral.status_code == 200 and referral.json["message"] == "Anbefaling registrert."
-    assert client.post(urlsplit(card["actions"][1]["endpoint"]).path).json["message"] == \
-        "Denne anbefalingen er allerede registrert."
+    again = client.post("/partners/teamtailor/webhook", headers=bearer,
+                        json=_event(url, 54321, [{"id": 1, "name": "John Doe", "email": "john@example.com"}]))
+    assert client.post(urlsplit(again.json["partner-result"]["actions"][1]["endpoint"]).path).json["message"] == \
+        "Denne anbefalingen er allerede registrert."  # a later card's button for the same referral
     logged = tenant.get("/referrals", query_string={"person_id": person["id"]}).json["data"]
     assert [(r["prompted"], r["channel"]) for r in logged] == [(True, "other")]
     tampered = urlsplit(card["actions"][0]["endpoint"]).path[:-4] + "AAAA"
@@ -186,3 +188,69 @@ def test_teamtailor_card_for_an_untracked_candidate(client: Any, tenant: Any, ka
     card = response.json["partner-result"]
     assert card["summary"] == "Følges ikke i Brobygger ennå." and len(card["actions"]) == 1
     assert api.puts and api.puts[-1][2]["data"]["attributes"] == card
+
+
+def _card(client: Any, code: str, event: dict) -> Any:
+    return client.post("/partners/teamtailor/webhook", json=event, headers={"Authorization": f"Bearer {code}"})
+
+
+def test_teamtailor_card_buttons_act_once(app: Flask, client: Any, tenant: Any, kari: dict,
+                                          teamtailor: tuple[str, uuid.UUID, TeamtailorApi]) -> None:
+    url, installation_id, _ = teamtailor
+    code = tenant.post("/sidebar/teamtailor-codes", json={"installation_id": str(installation_id)}).json["code"]
+    person = tenant.create("/people", {"first_name": "Juston", "last_name": "Becker", "owner_id": kari["id"]})
+    _link(app, tenant, installation_id, person["id"], "54321")
+    card = _card(client, code, _event(url, 54321, [{"id": 1, "name": "John Doe"}])).json["partner-result"]
+    keep, referral = (urlsplit(action["endpoint"]).path for action in card["actions"])
+    assert client.post(keep).status_code == 200 and client.post(referral).status_code == 200
+    for path in (keep, referral, keep):  # replayed POSTs: the URLs stay on the card for a year
+        replayed = client.post(path)
+        assert replayed.status_code == 409 and replayed.mimetype == "text/plain", replayed.get_data(as_text=True)
+    planned = tenant.get("/followups", query_string={"person_id": person["id"]}).json["data"]
+    assert len(planned) == 1
+    assert len(tenant.get("/referrals", query_string={"person_id": person["id"]}).json["data"]) == 1
+    opened = client.get(urlsplit(card["url"]).path)
+    assert opened.status_code == 401 and client.get(urlsplit(card["url"]).path).status_code == 401  # the link stays
+
+
+def test_teamtailor_update_url_on_another_port_is_not_called(client: Any, tenant: Any,
+                                                             teamtailor: tuple[str, uuid.UUID, TeamtailorApi]) -> None:
+    url, installation_id, api = teamtailor
+    code = tenant.post("/sidebar/teamtailor-codes", json={"installation_id": str(installation_id)}).json["code"]
+    stranger = TeamtailorApi()
+    with serve(stranger) as other:
+        assert urlsplit(other).hostname == urlsplit(url).hostname and urlsplit(other).port != urlsplit(url).port
+        for update_url in (f"{other}/partner/v1/partner-results/1", f"{url}:{urlsplit(other).port}/x",
+                           "http://[::1/x", f"{url.replace('http:', 'ftp:')}/x",
+                           f"http://{urlsplit(url).hostname}:99999/x"):
+            event = _event(url, 777)
+            event["partner-event"]["partner-result"]["update-url"] = update_url
+            response = _card(client, code, event)
+            assert response.status_code == 200, (update_url, response.get_data(as_text=True))
+            assert stranger.puts == [] and api.puts == [], update_url
+    assert _card(client, code, _event(url, 777)).status_code == 200 and len(api.puts) == 1  # its own port: yes
+
+
+@pytest.mark.parametrize("referrals", [{"id": 1, "name": "John Doe"}, "John Doe", 7, [None, "x"], [{"name": 5}]])
+def test_teamtailor_webhook_with_odd_referrals_answers_without_a_referral_button(
+        client: Any, tenant: Any, teamtailor: tuple[str, uuid.UUID, TeamtailorApi], referrals: Any) -> None:
+    url, installation_id, _ = teamtailor
+    code = tenant.post("/sidebar/teamtailor-codes", json={"installation_id": str(installation_id)}).json["code"]
+    event = _event(url, 777)
+    event["partner-event"]["candidate"]["referrals"] = referrals
+    response = _card(client, code, event)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert len(response.json["partner-result"]["actions"]) == 1
+
+
+@pytest.mark.parametrize("body", [[1], "x", {"partner-event": []}, {"partner-event": {"candidate": {"id": {"a": 1}}}},
+                                  {"partner-event": {"candidate": {"id": True}}},
+                                  {"partner-event": {"candidate": {"id": ""}}},
+                                  {"partner-event": {"candidate": {"id": "9" * 65}}}])
+def test_teamtailor_webhook_without_a_usable_candidate_is_422(client: Any, tenant: Any, body: Any,
+                                                              teamtailor: tuple[str, uuid.UUID, TeamtailorApi]) -> None:
+    _, installation_id, api = teamtailor
+    code = tenant.post("/sidebar/teamtailor-codes", json={"installation_id": str(installation_id)}).json["code"]
+    response = _card(client, code, body)
+    assert response.status_code == 422 and response.mimetype == "text/plain", response.get_data(as_text=True)
+    assert api.puts == []
