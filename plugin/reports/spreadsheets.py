@@ -47,7 +47,7 @@ def _csv_cell(value: Value, convention: Convention) -> str:
     if value is None:
         return ""
     if isinstance(value, float):
-        return format(value, "g").replace(".", convention.decimal)
+        return str(value).replace(".", convention.decimal)  # 60.0 stays "60.0", as the page shows it
     if isinstance(value, int):
         return str(value)
     return defuse(value)

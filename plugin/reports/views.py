@@ -1,5 +1,6 @@
 """The monthly referral report for signed-in recruiters: GET /reports/referrals/<YYYY-MM> (HTML with inline
-SVG charts, print-friendly A4), the same path with `.csv` (UTF-8 with BOM, so Excel shows æøå) or `.json`,
+SVG charts, print-friendly A4), the same path with `.xlsx`, `.csv` (in the reader's convention, see
+spreadsheets.py) or `.json`,
 and POST …/regenerate (admins) to recompute a stored past month. An invalid month is a 404 here (a page
 address that names no month), while the API answers 422.
 
@@ -9,8 +10,6 @@ GET /references: the tenant's references with class, score and the reasons for i
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import uuid
 from typing import Any
@@ -21,10 +20,10 @@ from sqlalchemy import select
 
 from plugin.errors import InvalidError
 from plugin.extension import db_session
-from plugin.i18n import gettext, ngettext
+from plugin.i18n import gettext, ngettext, select_locale
 from plugin.login import account
 from plugin.models import Person, Tenant, utcnow
-from plugin.reports import figures, scoring
+from plugin.reports import figures, scoring, spreadsheets
 from plugin.reports.schemas import ReferralReportOut
 
 # --- the monthly referral report ------------------------------------------------------------------------------
@@ -32,7 +31,7 @@ from plugin.reports.schemas import ReferralReportOut
 reports_bp = Blueprint("brobygger_reports", __name__)
 account.setup(reports_bp)
 
-FORMATS = ("html", "csv", "json")
+FORMATS = ("html", "csv", "xlsx", "json")
 
 
 def _split(spec: str) -> tuple[str, str]:
@@ -64,8 +63,8 @@ def this_month() -> Any:
 def report(spec: str) -> Any:
     month, fmt = _split(spec)
     data = _report(month)
-    if fmt == "csv":
-        return _csv_response(data)
+    if fmt in ("csv", "xlsx"):
+        return _spreadsheet(data, fmt)
     if fmt == "json":
         body = json.dumps(ReferralReportOut().dump(data), ensure_ascii=False, indent=2)
         return Response(body, mimetype="application/json")
@@ -147,18 +146,26 @@ def charts(data: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def _csv_response(data: dict[str, Any]) -> Response:
-    """One header row, then one block of rows per section; UTF-8 with a BOM so Excel reads æøå right."""
-    out = io.StringIO()
-    writer = csv.writer(out)
+def table(data: dict[str, Any]) -> spreadsheets.Table:
+    """One header row, then one block of rows per section."""
     periods = data["periods"]
-    writer.writerow([gettext("Section"), gettext("Item"), periods["current"], periods["previous"],
-                     periods["last_year"]])
-    for section, items in rows(data):
-        for item, values in items:
-            writer.writerow([section, item, *("" if values[p] is None else values[p] for p in figures.PERIODS)])
-    filename = f"referral-report-{data['month']}.csv"
-    return Response("\ufeff" + out.getvalue(), mimetype="text/csv; charset=utf-8",
+    header = [gettext("Section"), gettext("Item"), periods["current"], periods["previous"], periods["last_year"]]
+    body = [[section, item, *(values[p] for p in figures.PERIODS)]
+            for section, items in rows(data) for item, values in items]
+    return spreadsheets.Table(gettext("Referral report"), header, body,
+                              percent_items=frozenset({gettext("Referral share of hires (%)")}))
+
+
+def _spreadsheet(data: dict[str, Any], fmt: str) -> Response:
+    sheet = table(data)
+    if fmt == "xlsx":
+        body = spreadsheets.to_xlsx(sheet)
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        body, content_type = spreadsheets.to_csv(sheet, select_locale()), "text/csv; charset=utf-8"
+    filename = f"referral-report-{data['month']}.{fmt}"
+    # `content_type`, not `mimetype`: Werkzeug would add a charset to a text mimetype that already has one
+    return Response(body, content_type=content_type,
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 

