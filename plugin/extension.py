@@ -26,7 +26,8 @@ from plugin.db import make_engine, make_sessionmaker
 from plugin.errors import ConflictError, DomainError, envelope, http_envelope
 from plugin.manifest import load_manifest
 from plugin.observability import web as observability_web
-from plugin.queueing import connect, install_enqueuer, start_embedded
+from plugin.embedded_redis import start_embedded
+from plugin.queueing import connect, install_enqueuer
 from plugin.security import Vault
 
 log = logging.getLogger(__name__)

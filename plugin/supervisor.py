@@ -23,7 +23,7 @@ import click
 
 from plugin.demo import builder as demo_builder
 from plugin.demo.data import DEMO_KEY_NAME
-from plugin.queueing import die_with_parent, stop_embedded
+from plugin.embedded_redis import die_with_parent, stop_embedded
 
 if TYPE_CHECKING:
     from plugin.extension import State

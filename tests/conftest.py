@@ -79,7 +79,7 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         parts = urlsplit(REDIS_URL)
         yield urlunsplit(parts._replace(path="/15")) if parts.scheme.startswith("redis") else REDIS_URL
         return
-    from plugin.queueing import start_embedded, stop_embedded
+    from plugin.embedded_redis import start_embedded, stop_embedded
 
     yield start_embedded(tmp_path_factory.mktemp("redis"))
     stop_embedded()

@@ -23,7 +23,8 @@ SHOWN = {
     "en": {"titles": {title: title for title in SECTION_TITLES}, "referred_by": "Referred by ",
            "zone": "Times are in {zone}.", "subject": "things to follow up"},
     "nb": {"titles": {"Overdue": "Forfalt", "Due today": "Forfaller i dag", "Losing touch": "Lenge siden sist",
-                      "Waking up": "Kommer tilbake snart", "Referral status changes": "Statusendringer for anbefalinger"},
+                      "Waking up": "Kommer tilbake snart",
+                      "Referral status changes": "Statusendringer for anbefalinger"},
            "referred_by": "Anbefalt av ", "zone": "Tidene er oppgitt i {zone}.", "subject": "ting å følge opp"},
 }
 
