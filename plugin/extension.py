@@ -23,10 +23,10 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from plugin import config as cfg
 from plugin.db import make_engine, make_sessionmaker
+from plugin.embedded_redis import start_embedded
 from plugin.errors import ConflictError, DomainError, envelope, http_envelope
 from plugin.manifest import load_manifest
 from plugin.observability import web as observability_web
-from plugin.embedded_redis import start_embedded
 from plugin.queueing import connect, install_enqueuer
 from plugin.security import Vault
 
