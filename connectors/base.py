@@ -75,6 +75,11 @@ class Connector(ABC):
         job_application events): read from the API. None when the vendor always names the candidate."""
         return None
 
+    def total(self, stream: str) -> int | None:
+        """How many candidates the stream's listing holds by the vendor's own count, once its first page has
+        been read; None when the vendor does not say (a progress display then counts without an end)."""
+        return None
+
     def reaches(self) -> str | None:
         """The ATS behind a unified API (Kombo: "webcruiter", "jobylon", …); None for a direct connector."""
         return None

@@ -125,6 +125,7 @@ class TeamtailorConnector(Connector):
                  cache: LookupCache | None = None, rate: float = RATE_PER_SECOND, burst: int = RATE_BURST) -> None:
         credentials = credentials or {}
         self._pace = TokenBucket(rate, burst)
+        self._totals: dict[str, int | None] = {}  # meta.record-count of each stream's listing
         super().__init__(base_url, credentials, policy=policy, sleep=sleep, cache=cache)
         self.user_id = credentials.get("user_id") or None  # the Teamtailor user notes are written as
         self.company_id = credentials.get("company_id") or None  # only for links to candidate pages
@@ -146,7 +147,10 @@ class TeamtailorConnector(Connector):
             params["filter[updated-at][from]"] = _iso(since)
         seen: set[str] = set()
         referrals = _Referrals(self, bulk=since is None)
-        for document in _pages(self.http, "candidates", params, size=PAGE_SIZE):
+        self._totals[stream] = None
+        for number, document in enumerate(_pages(self.http, "candidates", params, size=PAGE_SIZE)):
+            if number == 0:
+                self._totals[stream] = _record_count(document)
             included = _Included(document.get("included"))
             page: list[Record] = []
             for resource in document["data"]:
@@ -157,6 +161,11 @@ class TeamtailorConnector(Connector):
                 yield page
         if since is not None:
             yield from self._candidates_of_changed_applications(since, seen)
+
+    def total(self, stream: str) -> int | None:
+        """The first page's `meta.record-count` (candidates changed since the bookmark, or all of them). An
+        incremental read may yield a few more: candidates whose applications changed without them."""
+        return self._totals.get(stream)
 
     def _candidates_of_changed_applications(self, since: datetime, seen: set[str]) -> Iterator[list[Record]]:
         """Candidates whose applications changed without their own `updated-at` moving (unconfirmed either
@@ -343,6 +352,13 @@ def _pages(client: HttpClient, path: str, params: Mapping[str, Any], size: int) 
         if not isinstance(document.get("links"), dict):
             raise MalformedResponse(f"GET {path}: a list page without its pagination links")
         yield document
+
+
+def _record_count(document: Mapping[str, Any]) -> int | None:
+    """`meta.record-count` when it is a count; it only feeds a progress display, so anything else is None."""
+    meta = document.get("meta")
+    count = meta.get("record-count") if isinstance(meta, dict) else None
+    return count if isinstance(count, int) and not isinstance(count, bool) and count >= 0 else None
 
 
 class _Included:

@@ -105,10 +105,11 @@ class Brobygger:
 
         fingerprints.bind(state.sessions, state.setting("FINGERPRINT_KEY") or state.setting("SECRET_KEY"))
 
-        from plugin import headers, i18n
+        from plugin import formats, headers, i18n
         from plugin.routes import API_BLUEPRINTS, PAGE_BLUEPRINTS, register_blueprints
 
         i18n.init_app(app)
+        formats.init_app(app)  # numbers, dates and months as Jinja filters, in the reader's locale
         register_blueprints(app, prefix)
         headers.install_body_limits(app, {bp.name for bp in API_BLUEPRINTS}, {bp.name for bp in PAGE_BLUEPRINTS})
         observability_web.init_app(app, prefix)  # the request id, the access log (redacted by route), metrics
@@ -160,20 +161,47 @@ def _wants_json() -> bool:
 def handle_http_error(exc: HTTPException) -> Any:
     if _wants_json():
         return http_envelope(exc)
-    from flask import render_template
-
-    return render_template("brobygger/error.html", code=exc.code, title=exc.name,
-                           message=exc.description), exc.code or 500
+    # Werkzeug's own description is English: the page says its status's sentence instead; one of ours
+    # (`abort(403, gettext(...))`) is in the page's language already.
+    ours = exc.description if exc.description != type(exc).description else None
+    return _error_page(exc.code or 500, ours)
 
 
 def handle_domain_error(exc: DomainError) -> Any:
     _rollback()
     if _wants_json():
         return envelope(exc.status, exc.message, exc.errors)
+    return _error_page(exc.status, exc.message)
+
+
+def _error_page(status: int, message: str | None) -> Any:
+    """The error page in the reader's language: the API's English messages become what to do (error_texts)."""
     from flask import render_template
 
-    return render_template("brobygger/error.html", code=exc.status, title=exc.message,
-                           message=exc.message), exc.status
+    from plugin.error_texts import page_error
+    from plugin.i18n import select_locale, template_globals
+
+    _know_the_reader()
+
+    title, text = page_error(status, message)  # an unmatched URL belongs to no blueprint: `_` comes along here
+    return render_template("brobygger/error.html", code=status, title=title, message=text,
+                           lang=select_locale(), **template_globals()), status
+
+
+def _know_the_reader() -> None:
+    """An unmatched URL belongs to no page, so nobody has looked at the session yet: a signed-in recruiter
+    gets the error in their own language too. Best effort: the error may be the database failing."""
+    if "brobygger_recruiter" in g:
+        return
+    from flask_babel import refresh
+
+    from plugin.login.account import current_recruiter
+
+    try:
+        if current_recruiter() is not None:
+            refresh()  # a locale chosen before the recruiter was known is chosen again
+    except Exception:  # the page still shows, in the browser's language
+        _rollback()
 
 
 def handle_integrity_error(exc: IntegrityError) -> Any:

@@ -2,19 +2,27 @@
 application's own translations and ours never mix.
 
 Which language to write to someone in is decided in one place, `pick_language`: views put the choice on
-`g.brobygger_locale`; jobs (e-mails) and services pick it explicitly and use `force_locale`.
+`g.brobygger_locale`; jobs (e-mails) and services pick it explicitly and use `force_locale`. How numbers and
+dates read also depends on where the reader is: `locale_code` joins the language and the recruiter's region
+(ISO 3166 alpha-2; none means the language's home: nb → NO, en → GB) into the Babel locale (`nb_NO`,
+`en_US`) that Flask-Babel selects, so `plugin.formats` writes «4. des. 2026» or "Dec 4, 2026".
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 from typing import Any
 
+from babel import localedata
 from flask import Flask, g, has_request_context, request
-from flask_babel import Babel, Domain, force_locale
+from flask_babel import Babel, Domain
+from flask_babel import force_locale as _force_locale
 
 LANGUAGES = ("nb", "en")
+HOME_REGIONS = {"nb": "NO", "en": "GB"}  # where a language is written when the reader's region is not known
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 
 domain = Domain(translation_directories=str(TRANSLATIONS), domain="brobygger")
@@ -22,8 +30,8 @@ gettext = domain.gettext
 ngettext = domain.ngettext
 lazy_gettext = domain.lazy_gettext
 
-__all__ = ["LANGUAGES", "force_locale", "gettext", "init_app", "language_code", "lazy_gettext", "ngettext",
-           "pick_language", "template_globals"]
+__all__ = ["LANGUAGES", "force_locale", "gettext", "init_app", "language_code", "lazy_gettext", "locale_code",
+           "ngettext", "pick_language", "template_globals"]
 
 # Languages as people write them on a profile or in a form, to the one of ours that serves them.
 _NAMES = {"nb": "nb", "nob": "nb", "no": "nb", "nor": "nb", "nn": "nb", "nno": "nb", "norwegian": "nb", "norsk": "nb",
@@ -51,16 +59,46 @@ def pick_language(*choices: object, spoken: Iterable[object] = (), default: obje
     return fallback
 
 
+def locale_code(language: object, region: object = None) -> str:
+    """The Babel locale for a language we write (as `language_code` reads it; else English) and a region:
+    ("nb", None) → nb_NO, ("en", "US") → en_US, ("en", None) → en_GB, ("en-US", None) → en_US. A region
+    Babel has no data for in that language (nb in the US) reads as the language's home region."""
+    lang = language_code(language) or "en"
+    written = str(language or "").replace("_", "-").split("-")
+    wanted = str(region or (written[1] if len(written) == 2 else "")).strip().upper()
+    if len(wanted) == 2 and wanted.isalpha() and f"{lang}_{wanted}" in _known_locales():
+        return f"{lang}_{wanted}"
+    return f"{lang}_{HOME_REGIONS[lang]}"
+
+
+@cache
+def _known_locales() -> frozenset[str]:
+    return frozenset(localedata.locale_identifiers())
+
+
+@contextmanager
+def force_locale(language: object, region: object = None) -> Iterator[None]:
+    """Texts in `language` and numbers and dates as read in `region` (see `locale_code`), for a block."""
+    with _force_locale(locale_code(language, region)):
+        yield
+
+
 def select_locale() -> str:
+    """The page's language: the signed-in recruiter's (on `g`), else the browser's."""
     browser = request.accept_languages.best_match(LANGUAGES) if has_request_context() else None
     return pick_language(g.get("brobygger_locale"), browser)
+
+
+def select_babel_locale() -> str:
+    """The page's Babel locale: its language in the signed-in recruiter's region (on `g`)."""
+    return locale_code(select_locale(), g.get("brobygger_region"))
 
 
 def init_app(app: Flask) -> None:
     """Give the app Babel unless the host already has it (then the host's selector decides the locale
     for its own pages, and ours reads `g.brobygger_locale` through `force_locale` where it matters)."""
     if "babel" not in app.extensions:
-        Babel(app, locale_selector=select_locale, timezone_selector=lambda: "UTC")
+        Babel(app, locale_selector=select_babel_locale, timezone_selector=lambda: "UTC")
 
 
 def template_globals() -> dict[str, Any]:

@@ -1,6 +1,10 @@
 """Sending e-mail: SMTP from BROBYGGER_SMTP_URL, or .eml files in the instance folder when none is set
 (so a development machine never needs a mail server, and nothing is lost: the files are the outbox).
-With SMTP nothing is written to disk: a production deployment keeps no copy of what it sent."""
+With SMTP nothing is written to disk: a production deployment keeps no copy of what it sent.
+
+A mail a recruiter can turn off carries its unsubscribe URL in `List-Unsubscribe` with
+`List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 2369, RFC 8058), so mail programs offer a button
+that POSTs to it."""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from email.policy import EmailPolicy
 from email.utils import formatdate
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -26,14 +31,41 @@ class Mail:
     text: str
     html: str | None
     message_id: str  # deterministic per delivery, so a receiver can tell a resend from a new message
+    unsubscribe: str | None = None  # the one-click unsubscribe URL of a mail the recruiter can turn off
+
+
+class _Policy(EmailPolicy):
+    """The default policy, except that `List-Unsubscribe` is written as it is: folded at 78 columns, a long
+    URL would come out as RFC 2047 encoded words, which mail programs do not read as a URL."""
+
+    RAW = frozenset({"list-unsubscribe"})
+
+    def _raw(self, name: str, value: object) -> str | None:
+        line = f"{name}: {value}"
+        if name.lower() not in self.RAW or len(line) > 998 or not line.isascii() or not line.isprintable():
+            return None
+        return line + self.linesep
+
+    def fold(self, name: str, value: object) -> str:
+        return self._raw(name, value) or super().fold(name, value)
+
+    def fold_binary(self, name: str, value: object) -> bytes:
+        raw = self._raw(name, value)
+        return raw.encode("ascii") if raw else super().fold_binary(name, value)
+
+
+POLICY = _Policy()
 
 
 def build(mail: Mail, sender: str) -> EmailMessage:
-    message = EmailMessage()
+    message = EmailMessage(policy=POLICY)
     message["From"], message["To"], message["Subject"] = sender, mail.to, mail.subject
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = mail.message_id
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies to a digest
+    if mail.unsubscribe:
+        message["List-Unsubscribe"] = f"<{mail.unsubscribe}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(mail.text)
     if mail.html:
         message.add_alternative(mail.html, subtype="html")

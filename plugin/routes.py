@@ -21,21 +21,24 @@ from plugin.privacy import views as privacy_views
 from plugin.reports import views as reports_views
 from plugin.resources import STATIC
 from plugin.sidebar import views as sidebar_views
+from plugin.tenancy import views as tenancy_views
 
 static_bp = Blueprint("brobygger_static", __name__, static_folder=str(STATIC), static_url_path="/static")
 
 PAGE_BLUEPRINTS: list[Blueprint] = [
     health_views.bp, home_views.bp, demo_views.bp, sidebar_views.bp, ats_views.webhooks_bp, static_bp, login_views.bp,
     followups_views.queue_bp, followups_views.calendar_bp, people_views.bp, reports_views.reports_bp,
-    reports_views.references_bp, privacy_views.bp,
+    reports_views.references_bp, privacy_views.bp, tenancy_views.settings_bp, tenancy_views.unsubscribe_bp,
     ats_views.partners_bp,  # Teamtailor's partner integration calls and the card's buttons
 ]
 
-# Handlers on each blueprint, so a host app's own error handlers never decide how our routes fail;
-# and our translation domain in our templates, whatever the host uses for its own.
+# Handlers on each blueprint, so a host app's own error handlers never decide how our routes fail (a
+# blueprint's own handler for a class, like the queue's JSON answers to its script, is kept); and our
+# translation domain in our templates, whatever the host uses for its own.
 for _bp in (*PAGE_BLUEPRINTS, *API_BLUEPRINTS):
     for _exc, _handler in ERROR_HANDLERS.items():
-        _bp.register_error_handler(_exc, _handler)
+        if _exc not in _bp.error_handler_spec[None][None]:
+            _bp.register_error_handler(_exc, _handler)
     _bp.after_request(headers.add_headers)
 for _bp in PAGE_BLUEPRINTS:
     _bp.context_processor(template_globals)

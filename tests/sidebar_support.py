@@ -27,8 +27,10 @@ def launch_token(tenant: Any, ctx: dict[str, Any], sub: str = "kari@acme.no", se
 
 def open_sidebar(client: Any, tenant: Any, ctx: dict[str, Any], sub: str = "kari@acme.no",
                  **headers: str) -> tuple[Any, str]:
-    """GET the launch; returns the response and the sidebar token from its meta tag ('' when refused)."""
-    response = client.get(LAUNCH_PATH, query_string={"jwt": launch_token(tenant, ctx, sub)}, headers=headers)
+    """GET the launch and follow its redirect to the sidebar page; returns the page's response and the sidebar
+    token from its meta tag ('' when refused)."""
+    response = client.get(LAUNCH_PATH, query_string={"jwt": launch_token(tenant, ctx, sub)}, headers=headers,
+                          follow_redirects=True)
     found = TOKEN_META.search(response.get_data(as_text=True))
     return response, found.group(1) if found else ""
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
-import sys
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TextIO
 
 import click
 from flask.cli import with_appcontext
@@ -11,6 +13,9 @@ from flask.cli import with_appcontext
 from plugin.core.cli import emit, open_session, parse_uuid
 from plugin.extension import get_state
 from plugin.models.enums import Vendor
+
+if TYPE_CHECKING:  # the sync engine loads the connectors: only when a sync runs, not at every command's start
+    from plugin.ats.sync import Counts, Step
 
 CREDENTIAL_OPTIONS = ("client_id", "client_secret", "token_url", "api_key", "user_id", "integration_id")
 
@@ -102,18 +107,100 @@ def installation_list(tenant_id: str | None, as_json: bool) -> None:
 def sync_command(installation_id: str, full: bool) -> None:
     from plugin.ats import sync
     from plugin.ats.locks import SyncBusy, close_interrupted, holding_sync_lock
+    from plugin.models import Installation
 
     state = get_state()
     target = parse_uuid(installation_id, "--installation")
+    err = click.get_text_stream("stderr")
+    progress = SyncProgress(err, interactive=err.isatty())
+    started = time.monotonic()
     # The worker's lock: never two syncs of one installation at once, and the cron tick can tell this run
     # from one whose process died.
     try:
-        with holding_sync_lock(state.redis, target), open_session() as session, click.progressbar(
-                length=0, label="Syncing", file=sys.stderr, show_pos=True, show_eta=False) as bar:
+        with holding_sync_lock(state.redis, target), open_session() as session:
             close_interrupted(session, target)
-            counts = sync.run(session, state.vault, target, full=full, progress=bar.update, cache=state.redis)
+            try:
+                counts = sync.run(session, state.vault, target, full=full, progress=progress, cache=state.redis)
+            finally:
+                progress.close()
+            installation = session.get(Installation, target)
+            name = (installation.name or installation.vendor.value.title()) if installation else str(target)
     except SyncBusy as exc:
         raise click.ClickException(f"{exc}; try again when it has finished") from None
     except sync.SyncFailed as exc:
         raise click.ClickException(f"sync failed, bookmark kept: {exc}") from None
-    click.echo(", ".join(f"{value} {name.replace('_', ' ')}" for name, value in counts.as_dict().items()))
+    click.echo(summary(counts, name, time.monotonic() - started, full=full))
+
+
+def _many(count: int, one: str, more: str) -> str:
+    return f"{count} {one if count == 1 else more}"
+
+
+class SyncProgress:
+    """One line on stderr after every committed page. When the ATS says how many candidates there are, a bar
+    with "n of total"; otherwise a spinner with the counts so far. On a terminal the line is redrawn in place;
+    in a log, a line at most every `every` seconds and the last one at the end."""
+
+    FRAMES = "|/-\\"
+    WIDTH = 20
+
+    def __init__(self, out: TextIO, *, interactive: bool, every: float = 5.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.out, self.interactive, self.every, self.clock = out, interactive, every, clock
+        self.turn = 0
+        self.printed_at: float | None = None
+        self.pending: str | None = None
+        self.width = 0  # of the line on the terminal, to blank what a shorter one leaves
+
+    def __call__(self, step: Step) -> None:
+        line = self.line(step)
+        self.turn += 1
+        if self.interactive:
+            self.out.write("\r" + line.ljust(self.width))
+            self.out.flush()
+            self.width = max(self.width, len(line))
+            return
+        now = self.clock()
+        if self.printed_at is None or now - self.printed_at >= self.every:
+            self.out.write(line + "\n")
+            self.out.flush()
+            self.printed_at, self.pending = now, None
+        else:
+            self.pending = line
+
+    def close(self) -> None:
+        if self.interactive and self.width:
+            self.out.write("\n")
+        elif self.pending:
+            self.out.write(self.pending + "\n")
+        self.pending = None
+        self.out.flush()
+
+    def line(self, step: Step) -> str:
+        counts = step.counts
+        so_far = (f"{_many(counts.records, 'record', 'records')} read, "
+                  f"{_many(counts.people_created, 'new person', 'new people')}, {counts.people_updated} updated")
+        if step.total is not None and step.candidates <= step.total:
+            filled = self.WIDTH * step.candidates // step.total if step.total else self.WIDTH
+            head = f"[{'#' * filled}{'.' * (self.WIDTH - filled)}] {step.candidates} of {step.total} candidates"
+        else:
+            frame = self.FRAMES[self.turn % len(self.FRAMES)]
+            head = f"{frame} {_many(step.candidates, 'candidate', 'candidates')}" if step.candidates else frame
+        return f"Syncing {step.stream}: {head}; {so_far}"
+
+
+def summary(counts: Counts, name: str, seconds: float, *, full: bool) -> str:
+    """What a sync did, as a sentence."""
+    took = f"Synced {name} in {seconds:.1f} s"
+    if not counts.records:
+        return f"{took}: {'the ATS has no candidates' if full else 'nothing has changed since the last sync'}."
+    parts = [_many(counts.people_created, "person", "people") + " created",
+             _many(counts.people_updated, "person", "people") + " updated",
+             _many(counts.applications, "application", "applications"),
+             _many(counts.touchpoints, "touchpoint", "touchpoints"),
+             _many(counts.referrals, "referral", "referrals")]
+    text = f"{took}: read {_many(counts.records, 'record', 'records')}; {', '.join(parts[:-1])} and {parts[-1]}."
+    if counts.erased_skipped:
+        text += (f" {_many(counts.erased_skipped, 'candidate was', 'candidates were')} skipped: they are erased "
+                 "people here and are never imported again.")
+    return text

@@ -83,8 +83,18 @@ class Counts:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
 
 
+@dataclass(frozen=True)
+class Step:
+    """Where a sync stands after a committed page, for a progress display."""
+
+    stream: str
+    candidates: int  # candidates read so far in this stream
+    total: int | None  # the candidates the vendor says the stream holds; None when it does not say
+    counts: Counts  # the whole sync so far
+
+
 def run(session: Session, vault: Vault, installation_id: uuid.UUID, *, full: bool = False,
-        connector: Connector | None = None, progress: Callable[[int], None] | None = None,
+        connector: Connector | None = None, progress: Callable[[Step], None] | None = None,
         policy: Policy | None = None, cache: Redis | None = None) -> Counts:
     """Sync every stream of one installation: everything with `full`, else what changed since each bookmark.
     `cache` keeps the vendor's reference lists and sync tokens (Ashby) between syncs."""
@@ -103,13 +113,15 @@ def run(session: Session, vault: Vault, installation_id: uuid.UUID, *, full: boo
         _record_reach(session, installation, connector)
         for stream in connector.streams:
             since = None if full else _bookmark(session, installation, stream)
+            candidates = 0
             for page in connector.read(stream, since):
                 page_counts = upserter.apply(page)
                 counts.add(page_counts)
                 sync_run.records, sync_run.counts = counts.records, counts.as_dict()
                 session.commit()
+                candidates += sum(isinstance(record, Candidate) for record in page)
                 if progress:
-                    progress(len(page))
+                    progress(Step(stream, candidates, connector.total(stream), Counts(**counts.as_dict())))
             _set_bookmark(session, installation, stream, started - LOOKBACK)
             session.commit()
     except ConnectorError as exc:

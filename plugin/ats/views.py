@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import uuid
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, g, jsonify, redirect, render_template, request, url_for
 
@@ -24,6 +23,8 @@ from plugin.core import ratelimit
 from plugin.core.api import too_many
 from plugin.errors import DomainError
 from plugin.extension import db_session, get_state
+from plugin.followups import reasons
+from plugin.formats import date_short
 from plugin.headers import client_address
 from plugin.i18n import LANGUAGES, force_locale, gettext, pick_language
 from plugin.login import account
@@ -176,10 +177,8 @@ def _external(kind: str, token: str) -> str:
 
 
 def _day(moment: Any, installation: Installation) -> str:
-    from flask_babel import format_date
-
     tenant = db_session().get(Tenant, installation.tenant_id)
-    return format_date(moment.astimezone(ZoneInfo(tenant.time_zone if tenant else "UTC")).date(), "medium")
+    return date_short(moment, tenant.time_zone if tenant else "UTC")
 
 
 def _summary(facts: partners.CardFacts, installation: Installation) -> str:
@@ -202,7 +201,7 @@ def _details(facts: partners.CardFacts, installation: Installation) -> dict[str,
     details = {gettext("Status"): statuses.get(status, status.replace("_", " "))}
     if facts.next_followup:
         details[gettext("Next follow-up")] = f"{_day(facts.next_followup.due_at, installation)} — " \
-                                             f"{facts.next_followup.reason[:200]}"
+                                             f"{reasons.text(facts.next_followup)[:200]}"
     if facts.referrer:
         details[gettext("Referred by")] = facts.referrer
     return details

@@ -10,6 +10,7 @@ from zoneinfo import available_timezones
 
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate, validates_schema
 
+from plugin.core.guards import squeeze
 from plugin.i18n import LANGUAGES
 
 MAX_PAGE = 500
@@ -96,6 +97,25 @@ def web_url(**kw: Any) -> fields.String:
 
 def text(max_length: int, *, required: bool = False, min_length: int = 0, **kw: Any) -> fields.String:
     return fields.String(required=required, validate=validate.Length(min=min_length, max=max_length), **kw)
+
+
+class Name(fields.String):
+    """A name, checked as written (the document's length and pattern hold for what was sent), then trimmed
+    with each run of white space inside made one space (`guards.squeeze`)."""
+
+    def deserialize(self, value: Any, attr: str | None = None, data: Mapping[str, Any] | None = None,
+                    **kwargs: Any) -> Any:
+        output = super().deserialize(value, attr, data, **kwargs)
+        return squeeze(output) if isinstance(output, str) else output
+
+
+def name(max_length: int, *, blank_ok: bool = False, **kw: Any) -> fields.String:
+    """A person's or referrer's name: never blank unless `blank_ok` (then white space alone reads as no name)."""
+    length = validate.Length(min=0 if blank_ok else 1, max=max_length)
+    if blank_ok:
+        return Name(validate=length, **_with({"pattern": NO_NUL, "description": "Trimmed."}, kw))
+    return Name(validate=[length, matching(NOT_BLANK, "Must not be blank.")],
+                **_with({"pattern": NOT_BLANK, "description": "Trimmed; white space alone is no name."}, kw))
 
 
 class UTCDateTimeField(fields.AwareDateTime):

@@ -53,6 +53,14 @@ class Signer:
         except (BadSignature, UnicodeError, ValueError):
             raise BadToken("invalid") from None
 
+    def peek(self, token: str) -> Any:
+        """The payload without checking its signature or age (None when unreadable): never to grant anything,
+        only to choose how to word or frame a refusal."""
+        try:
+            return self._serializer().loads_unsafe(token)[1]
+        except (UnicodeError, ValueError, TypeError):
+            return None
+
 
 def claim_once(redis: Redis, key: str, lifetime: int) -> bool:
     """Claim `key` for `lifetime` seconds; False when it was claimed already."""

@@ -18,7 +18,9 @@ from sqlalchemy.orm import Session, lazyload
 
 from plugin.core.actors import Actor, audit
 from plugin.core.lookup import get_owned
+from plugin.followups import reasons
 from plugin.followups.followups import LIVE
+from plugin.i18n import gettext
 from plugin.models import FollowUp, Person, Recruiter
 
 EVENT_LENGTH = timedelta(minutes=15)
@@ -57,11 +59,12 @@ def recruiter_for(session: Session, token: str) -> Recruiter | None:
 
 def feed(session: Session, recruiter: Recruiter, queue_url: str, summary: str = "Follow up: {name}") -> bytes:
     """The recruiter's live follow-ups as an iCalendar document, one VEVENT each, times in UTC;
-    `summary` is the (translated) event title with a `{name}` placeholder."""
+    `summary` is the (translated) event title with a `{name}` placeholder. Call it in the recruiter's
+    locale: the calendar's name and the reasons are written in it."""
     calendar = Calendar()
     calendar.add("prodid", "-//Brobygger//Follow-ups//EN")
     calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", "Brobygger follow-ups")
+    calendar.add("x-wr-calname", gettext("Brobygger follow-ups"))
     rows = session.execute(
         select(FollowUp, Person).join(Person, Person.id == FollowUp.person_id)
         .options(lazyload(Person.emails), lazyload(Person.ats_links))
@@ -80,6 +83,6 @@ def _event(followup: FollowUp, summary: str, queue_url: str) -> Event:
     event.add("dtstart", followup.due_at)
     event.add("dtend", followup.due_at + EVENT_LENGTH)
     event.add("summary", summary)
-    event.add("description", followup.reason)
+    event.add("description", reasons.text(followup))
     event.add("url", queue_url)
     return event

@@ -35,6 +35,7 @@ from plugin import mail
 from plugin.followups import digest, notices
 from plugin.models import Delivery, Recruiter, uuid7
 from plugin.reports import monthly_email
+from plugin.tenancy import recruiters
 
 STALE_CLAIM = timedelta(minutes=10)  # far longer than one SMTP conversation (30 s timeout)
 MAX_ATTEMPTS = 5
@@ -45,7 +46,8 @@ JOB = "plugin.followups.jobs.send_delivery"
 
 @dataclass(frozen=True)
 class MailSettings:
-    """What sending needs from the app: where mail goes, who sends it, the links' base, the templates."""
+    """What sending needs from the app: where mail goes, who sends it, the links' base, the templates, and
+    the key that signs each e-mail's unsubscribe link."""
 
     smtp_url: str
     sender: str
@@ -53,6 +55,7 @@ class MailSettings:
     base_url: str
     templates: Environment
     app_url: str  # BASE_URL with the mount point: the root of the links in our e-mails
+    secret_key: str
 
 
 def digest_key(recruiter_id: uuid.UUID, local_date: str) -> str:
@@ -166,9 +169,10 @@ def send(session: Session, settings: MailSettings, delivery_id: uuid.UUID, now: 
     contents = digest.gather(session, recruiter, now)
     if contents.empty:
         return _finish(session, delivery, "skipped", now, contents.stale)
-    rendered = digest.render(settings.templates, contents, recruiter, now, settings.app_url)
+    links = recruiters.mail_links(settings.secret_key, settings.app_url, recruiter, DIGEST)
+    rendered = digest.render(settings.templates, contents, recruiter, now, settings.app_url, links)
     message = mail.Mail(to=recruiter.email, subject=rendered.subject, text=rendered.text, html=rendered.html,
-                        message_id=message_id(delivery.id, settings.base_url))
+                        message_id=message_id(delivery.id, settings.base_url), unsubscribe=links.unsubscribe)
     session.commit()  # no transaction stays open while the SMTP server takes its time
     try:
         mail.send(message, smtp_url=settings.smtp_url, sender=settings.sender, outbox=settings.outbox)
@@ -181,13 +185,11 @@ def send(session: Session, settings: MailSettings, delivery_id: uuid.UUID, now: 
 
 def _send_monthly_report(session: Session, settings: MailSettings, delivery: Delivery, recruiter: Recruiter | None,
                          now: datetime) -> str:
-    """The monthly referral report to an admin (still active and still an admin), once."""
-    if recruiter is None or not recruiter.active or not recruiter.is_admin:
+    """The monthly referral report to an admin (still active, still an admin, still wanting it), once."""
+    if recruiter is None or not recruiter.active or not recruiter.is_admin or not recruiter.monthly_report_enabled:
         return _finish(session, delivery, "skipped", now, [])
-    composed = monthly_email.compose(session, settings.templates, recruiter, delivery.payload["month"],
-                                      settings.app_url, now)
-    message = mail.Mail(to=recruiter.email, subject=composed.subject, text=composed.text, html=composed.html,
-                        message_id=message_id(delivery.id, settings.base_url))
+    message = monthly_report_mail(session, settings, recruiter, delivery.payload["month"], now,
+                                  message_id(delivery.id, settings.base_url))
     session.commit()
     try:
         mail.send(message, smtp_url=settings.smtp_url, sender=settings.sender, outbox=settings.outbox)
@@ -195,6 +197,27 @@ def _send_monthly_report(session: Session, settings: MailSettings, delivery: Del
         return _failed_attempt(session, delivery, str(exc), now)
     delivery.message_id = message.message_id
     return _finish(session, delivery, "sent", now, [])
+
+
+def monthly_report_mail(session: Session, settings: MailSettings, recruiter: Recruiter, month: str, now: datetime,
+                        mail_id: str) -> mail.Mail:
+    """The monthly report e-mail to one admin: what the 1st sends, what the preview shows, what "send it now"
+    sends. An invalid month raises InvalidError."""
+    links = recruiters.mail_links(settings.secret_key, settings.app_url, recruiter, monthly_email.KIND)
+    composed = monthly_email.compose(session, settings.templates, recruiter, month, settings.app_url, now, links)
+    return mail.Mail(to=recruiter.email, subject=composed.subject, text=composed.text, html=composed.html,
+                     message_id=mail_id, unsubscribe=links.unsubscribe)
+
+
+def send_monthly_report_now(session: Session, settings: MailSettings, recruiter: Recruiter, month: str,
+                            now: datetime) -> None:
+    """An admin's "send it to me now": at once, outside the exactly-once rows (it is a copy on request, and
+    the 1st still sends its own). Raises MailError when the server does not take it."""
+    host = urlsplit(settings.base_url).hostname or "brobygger.invalid"
+    message = monthly_report_mail(session, settings, recruiter, month, now,
+                                  f"<monthly-report-{month}-{uuid7()}@{host}>")
+    session.commit()  # no transaction stays open while the SMTP server takes its time
+    mail.send(message, smtp_url=settings.smtp_url, sender=settings.sender, outbox=settings.outbox)
 
 
 def _finish(session: Session, delivery: Delivery, status: str, now: datetime, settled: list[uuid.UUID]) -> str:

@@ -1,5 +1,5 @@
-"""A recruiter's daily digest: the notices no digest has carried yet, in sections, in their language and
-time zone. One e-mail for everything, never one per person.
+"""A recruiter's daily digest: the notices no digest has carried yet, in sections, in their language (dates
+written as in their region) and time zone. One e-mail for everything, never one per person.
 
 Only notices whose subject is still in the state that made them news are listed (the follow-up still
 open at that due time, the cadence still past due since that touch, …); the others are "stale" and are
@@ -16,14 +16,16 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from babel.dates import format_date, format_skeleton, format_time
+from babel.dates import format_date, format_skeleton
 from jinja2 import Environment
 from sqlalchemy import select
 from sqlalchemy.orm import Session, lazyload
 
-from plugin.followups import notices
+from plugin.followups import notices, reasons
+from plugin.formats import cadence, current_locale, date_long, time_short
 from plugin.i18n import force_locale, gettext, ngettext, pick_language
 from plugin.models import Cadence, FollowUp, FollowUpStatus, Notice, Person, Recruiter, Reference, Referral
+from plugin.tenancy.recruiters import MailLinks
 
 SECTIONS = ("overdue", "today", "losing_touch", "waking_up", "referral_status")
 # The queue page's section each digest section opens (referral news has no queue section: the queue's top).
@@ -43,6 +45,8 @@ class Item:
     status: str = ""
     max_days: int = 0
     person_id: uuid.UUID | None = None  # the digest links each line to the person's sidebar
+    reason_key: str | None = None  # a rule's reason, written in the recruiter's language (followups/reasons.py)
+    reason_params: dict[str, Any] | None = None
 
 
 @dataclass
@@ -143,6 +147,11 @@ def _referrer_name(subjects: _Subjects, reference: Reference | None) -> str:
     return recruiter.name if recruiter else reference.name or ""
 
 
+def _followup_item(person: str, moment: datetime, followup: FollowUp) -> Item:
+    return Item(person, moment, followup.reason, person_id=followup.person_id, reason_key=followup.reason_key,
+                reason_params=followup.reason_params)
+
+
 def _place(notice: Notice, recruiter: Recruiter, day: Day, now: datetime,
            subjects: _Subjects) -> tuple[str, Item] | str | None:
     """(section, item) when the notice is still news today; "later" when it is news for a later day;
@@ -158,13 +167,13 @@ def _place(notice: Notice, recruiter: Recruiter, day: Day, now: datetime,
                     or followup.snoozed_until <= now \
                     or notices.wake_key(followup.id, me, followup.snoozed_until) != notice.key:
                 return None
-            return "waking_up", Item(person, followup.snoozed_until, followup.reason, person_id=followup.person_id)
+            return "waking_up", _followup_item(person, followup.snoozed_until, followup)
         if followup.status != FollowUpStatus.OPEN or notices.due_key(followup.id, me, followup.due_at) != notice.key:
             return None
         if followup.due_at >= day.end:
             return "later"
         section = "overdue" if followup.due_at < day.start else "today"
-        return section, Item(person, followup.due_at, followup.reason, person_id=followup.person_id)
+        return section, _followup_item(person, followup.due_at, followup)
     if notice.kind == "losing_touch":
         cadence = subjects.cadences.get(notice.subject_id)
         person = subjects.people.get(notice.subject_id)
@@ -222,47 +231,49 @@ def _status_label(status: str) -> str:
     return labels.get(status, status)
 
 
-def _when(moment: datetime, zone: ZoneInfo, language: str) -> str:
-    return (f"{format_skeleton('MMMEd', moment, tzinfo=zone, locale=language)} "
-            f"{format_time(moment, 'HH:mm', tzinfo=zone, locale=language)}")
+def _when(moment: datetime, zone: ZoneInfo) -> str:
+    """The weekday, day and time, in the recruiter's locale: «fre. 4. des. 09:00», "Fri, Dec 4 9:00 AM"."""
+    return f"{format_skeleton('MMMEd', moment, tzinfo=zone, locale=current_locale())} {time_short(moment, zone)}"
 
 
-def _line(section: str, item: Item, zone: ZoneInfo, language: str, app_url: str) -> dict[str, str]:
+def _line(section: str, item: Item, zone: ZoneInfo, app_url: str) -> dict[str, str]:
     """What one item says: the person (linked to their sidebar), the reason, and the time that matters for it."""
     if section == "losing_touch":
-        reason = gettext("No touch since %(date)s; keep in touch every %(days)d days",
-                         date=format_date(item.moment.astimezone(zone).date(), "medium", locale=language),
-                         days=item.max_days)
-        when = _when(item.moment + timedelta(days=item.max_days), zone, language)
+        reason = gettext("No touch since %(date)s; keep in touch %(cadence)s", date=date_long(item.moment, zone),
+                         cadence=cadence(item.max_days))
+        when = _when(item.moment + timedelta(days=item.max_days), zone)
     elif section == "referral_status":
         reason = gettext("Referred by %(referrer)s: now %(status)s", referrer=item.referrer or "?",
                          status=_status_label(item.status))
-        when = _when(item.moment, zone, language)
+        when = _when(item.moment, zone)
     elif section == "waking_up":
-        reason = gettext("Snooze ends: %(reason)s", reason=item.reason)
-        when = _when(item.moment, zone, language)
+        reason = gettext("Snooze ends: %(reason)s", reason=reasons.text(item))
+        when = _when(item.moment, zone)
     else:
-        reason, when = item.reason, _when(item.moment, zone, language)
+        reason, when = reasons.text(item), _when(item.moment, zone)
     link = f"{app_url}/queue/people/{item.person_id}/sidebar" if item.person_id else ""
     return {"person": item.person, "reason": reason, "when": when, "link": link}
 
 
-def render(templates: Environment, contents: Contents, recruiter: Recruiter, now: datetime, app_url: str) -> Digest:
+def render(templates: Environment, contents: Contents, recruiter: Recruiter, now: datetime, app_url: str,
+           links: MailLinks) -> Digest:
     """The e-mail's subject, plain text and HTML, rendered with the app's templates; `app_url` (the deployment's
-    BASE_URL with its mount point) roots the links: each person to their sidebar, each section to the queue."""
+    BASE_URL with its mount point) roots the links: each person to their sidebar, each section to the queue;
+    `links` are the recruiter's settings and this digest's unsubscribe link."""
     language = pick_language(recruiter.language)
     day = local_day(recruiter, now)
-    with force_locale(language):
+    with force_locale(language, recruiter.region):
         titles = _titles()
         sections = [{"name": name, "title": titles[name], "count": len(contents.sections[name]),
                      "link": f"{app_url}/queue#{QUEUE_SECTIONS.get(name, 'overdue')}",
-                     "items": [_line(name, item, day.zone, language, app_url)
+                     "items": [_line(name, item, day.zone, app_url)
                                for item in contents.sections[name][:SHOWN_PER_SECTION]],
                      "more": max(0, len(contents.sections[name]) - SHOWN_PER_SECTION)}
                     for name in SECTIONS if contents.sections[name]]
-        heading = format_date(day.local_date, "full", locale=language)
+        heading = format_date(day.local_date, "full", locale=current_locale())
         context = {"_": gettext, "recruiter": recruiter, "sections": sections, "heading": heading,
-                   "queue_url": f"{app_url}/queue", "home_url": f"{app_url}/",
+                   "queue_url": f"{app_url}/queue", "home_url": f"{app_url}/", "settings_url": links.settings,
+                   "unsubscribe_url": links.unsubscribe,
                    "language": language, "zone": str(day.zone), "count": len(contents.carried)}
         subject = ngettext("Brobygger: %(num)d thing to follow up, %(date)s",
                            "Brobygger: %(num)d things to follow up, %(date)s", len(contents.carried), date=heading)

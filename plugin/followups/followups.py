@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from plugin.ats import writeback
+from plugin.core import guards
 from plugin.core.actors import Actor, audit
 from plugin.core.dates import add_months
 from plugin.core.lookup import check_owned, get_owned
@@ -52,7 +53,7 @@ def _schedule(session: Session, tenant_id: uuid.UUID, data: dict[str, Any], acto
 
 
 def create(session: Session, tenant_id: uuid.UUID, data: dict[str, Any], actor: Actor) -> FollowUp:
-    """Schedule a touch; without an explicit owner it goes to whoever owns the person."""
+    """Schedule a touch, due today or later; without an explicit owner it goes to whoever owns the person."""
     check_owned(session, Person, tenant_id, data["person_id"], "person_id")
     check_owned(session, Recruiter, tenant_id, data.get("owner_id"), "owner_id")
     check_owned(session, Role, tenant_id, data.get("role_id"), "role_id")
@@ -60,6 +61,7 @@ def create(session: Session, tenant_id: uuid.UUID, data: dict[str, Any], actor: 
         owner_id = session.scalar(select(Person.owner_id).where(Person.tenant_id == tenant_id,
                                                                Person.id == data["person_id"]))
         data = {**data, "owner_id": owner_id}
+    guards.due_from_today(session, tenant_id, data["due_at"], actor, owner_id=data["owner_id"])
     followup = _schedule(session, tenant_id, data, actor)
     session.commit()
     return followup
@@ -103,8 +105,12 @@ def search(session: Session, tenant_id: uuid.UUID, *, owner_id: uuid.UUID | None
 
 def complete(session: Session, tenant_id: uuid.UUID, followup_id: uuid.UUID, data: dict[str, Any],
              actor: Actor) -> Completion:
-    """Done means a touch happened: log it (resetting the cadence clock) and optionally book the next one."""
+    """Done means a touch happened: log it (resetting the cadence clock) and optionally book the next one,
+    due today or later."""
     followup = _live(session, tenant_id, followup_id, "complete")
+    if data.get("next"):
+        guards.due_from_today(session, tenant_id, data["next"]["due_at"], actor, owner_id=followup.owner_id,
+                              field="next.due_at")
     touchpoint = people.add_touchpoint(session, tenant_id, followup.person_id, {
         "kind": data["kind"], "occurred_at": _utc(data.get("occurred_at") or utcnow()), "summary": data["summary"],
         "recruiter_id": followup.owner_id}, actor)
@@ -126,8 +132,10 @@ def complete(session: Session, tenant_id: uuid.UUID, followup_id: uuid.UUID, dat
 
 def snooze(session: Session, tenant_id: uuid.UUID, followup_id: uuid.UUID, data: dict[str, Any],
            actor: Actor) -> FollowUp:
-    """Push the touch to a later time (a preset or an explicit one); it comes due again then."""
+    """Push the touch to a later time (a preset or an explicit one, after now); it comes due again then."""
     followup = _live(session, tenant_id, followup_id, "snooze")
+    if "until" in data:
+        guards.ends_after_now(data["until"])
     until = _utc(data["until"]) if "until" in data else preset_until(data["preset"], utcnow())
     followup.status = FollowUpStatus.SNOOZED
     followup.snoozed_until = until
@@ -141,8 +149,9 @@ def snooze(session: Session, tenant_id: uuid.UUID, followup_id: uuid.UUID, data:
 
 def reschedule(session: Session, tenant_id: uuid.UUID, followup_id: uuid.UUID, due_at: datetime,
                actor: Actor) -> FollowUp:
-    """Set a new due time; a snoozed follow-up becomes plainly open again."""
+    """Set a new due time, today or later; a snoozed follow-up becomes plainly open again."""
     followup = _live(session, tenant_id, followup_id, "reschedule")
+    guards.due_from_today(session, tenant_id, due_at, actor, owner_id=followup.owner_id)
     followup.due_at = _utc(due_at)
     followup.status = FollowUpStatus.OPEN
     followup.snoozed_until = None

@@ -19,7 +19,8 @@ def mail_settings(state: State) -> deliveries.MailSettings:
     return deliveries.MailSettings(smtp_url=state.setting("SMTP_URL"), sender=state.setting("MAIL_FROM"),
                                    outbox=state.instance_path / "outbox", base_url=state.setting("BASE_URL"),
                                    templates=current_app.jinja_env,
-                                   app_url=state.setting("BASE_URL").rstrip("/") + state.url_prefix)
+                                   app_url=state.setting("BASE_URL").rstrip("/") + state.url_prefix,
+                                   secret_key=state.setting("SECRET_KEY"))
 
 
 def collect(minute: str) -> dict[str, int]:

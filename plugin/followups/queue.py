@@ -1,10 +1,12 @@
 """The follow-up queue: what a recruiter should do, in sections, at a given moment in their time zone.
 
 Sections: overdue (due before today, local), today, this week (the rest of the local week, Monday to
-Sunday), losing touch (people whose active cadence is past its maximum interval) and waking up (snoozed
-follow-ups whose snooze ends within the tenant's `wake_notice_days`). A snoozed follow-up whose snooze
-has ended counts as open again. Each section pages on its own keyset; a page loads its people, their
-latest touches and the follow-ups' roles in a fixed number of queries, whatever the page's length.
+Sunday; on a Friday or a weekend it runs to the end of the next working day, so Monday's follow-ups show,
+or Tuesday's after Easter Monday), losing touch (people whose active cadence is past its maximum interval)
+and waking up (snoozed follow-ups whose snooze ends within the tenant's `wake_notice_days`). A snoozed
+follow-up whose snooze has ended counts as open again. Each section pages on its own keyset; a page loads
+its people, their latest touches and the follow-ups' roles in a fixed number of queries, whatever the
+page's length, and the sections' totals in one more.
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Select, and_, exists, func, literal, or_, select, type_coerce
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm import Session, lazyload, load_only
 
+from plugin.core import dates
 from plugin.core.pagination import paginate
 from plugin.models import Cadence, FollowUp, FollowUpStatus, Person, Role, ShortlistEntry, Touchpoint
 from plugin.tenancy import settings as tenant_settings
@@ -44,6 +47,8 @@ class Bounds:
     tomorrow: datetime
     week_end: datetime
     wake_until: datetime
+    # The next working day when "this week" reaches past Sunday to show it (a Friday, a weekend), else None.
+    next_working_day: date | None = None
 
 
 @dataclass
@@ -51,7 +56,7 @@ class Row:
     person: Person
     followup: FollowUp | None = None
     cadence: Cadence | None = None
-    last_touch: Touchpoint | None = None
+    last_touch: Touchpoint | None = None  # for a losing-touch row
     role: Role | None = None
 
     @property
@@ -66,23 +71,59 @@ class Section:
     next_cursor: str | None = None
 
 
-def bounds(now: datetime, time_zone: str, wake_notice_days: int = DEFAULT_WAKE_NOTICE_DAYS) -> Bounds:
+@dataclass
+class Queue:
+    """What the queue page shows: a page of each section, every section's total, and the day's edges."""
+
+    sections: list[Section]
+    counts: dict[str, int]
+    edges: Bounds
+
+
+def bounds(now: datetime, time_zone: str, wake_notice_days: int = DEFAULT_WAKE_NOTICE_DAYS,
+           skip: bool = True) -> Bounds:
+    """The edges of `now`'s local day and week; `skip` is the tenant's skip_weekends_and_holidays."""
     zone = ZoneInfo(time_zone)
     today = now.astimezone(zone).date()
+    monday = today + timedelta(days=7 - today.weekday())
+    following = dates.after(today, skip)
 
     def midnight(day: date) -> datetime:
         return datetime.combine(day, time(), zone).astimezone(UTC)
 
     return Bounds(now=now, today=midnight(today), tomorrow=midnight(today + timedelta(days=1)),
-                  week_end=midnight(today + timedelta(days=7 - today.weekday())),
-                  wake_until=now + timedelta(days=wake_notice_days))
+                  week_end=midnight(max(monday, following + timedelta(days=1))),
+                  wake_until=now + timedelta(days=wake_notice_days),
+                  next_working_day=following if following >= monday else None)
+
+
+def edges_for(session: Session, tenant_id: uuid.UUID, now: datetime, time_zone: str) -> Bounds:
+    rules = tenant_settings.load_rules(session, tenant_id)
+    return bounds(now, time_zone, rules.wake_notice_days, rules.skip_weekends_and_holidays)
+
+
+def load(session: Session, tenant_id: uuid.UUID, filters: Filters, *, now: datetime, time_zone: str, limit: int,
+         cursors: dict[str, str | None] | None = None) -> Queue:
+    """The page's sections and their totals at `now`."""
+    edges = edges_for(session, tenant_id, now, time_zone)
+    return Queue(_pages(session, tenant_id, filters, edges, limit, cursors or {}),
+                 _counts(session, tenant_id, filters, edges), edges)
 
 
 def build(session: Session, tenant_id: uuid.UUID, filters: Filters, *, now: datetime, time_zone: str, limit: int,
           cursors: dict[str, str | None] | None = None) -> list[Section]:
     """Every section's page for the filters; `cursors` names the page of each section (first by default)."""
-    cursors = cursors or {}
-    edges = bounds(now, time_zone, tenant_settings.load_rules(session, tenant_id).wake_notice_days)
+    return _pages(session, tenant_id, filters, edges_for(session, tenant_id, now, time_zone), limit, cursors or {})
+
+
+def counts(session: Session, tenant_id: uuid.UUID, filters: Filters, *, now: datetime,
+           time_zone: str) -> dict[str, int]:
+    """How many rows each section holds in all (the page shows one page of each)."""
+    return _counts(session, tenant_id, filters, edges_for(session, tenant_id, now, time_zone))
+
+
+def _pages(session: Session, tenant_id: uuid.UUID, filters: Filters, edges: Bounds, limit: int,
+           cursors: dict[str, str | None]) -> list[Section]:
     pages = {}
     for name in SECTIONS:
         query, order = _section_query(session, tenant_id, filters, edges, name)
@@ -91,15 +132,13 @@ def build(session: Session, tenant_id: uuid.UUID, filters: Filters, *, now: date
     return [Section(name, [rows[item.id] for item in page.items], page.next_cursor) for name, page in pages.items()]
 
 
-def counts(session: Session, tenant_id: uuid.UUID, filters: Filters, *, now: datetime,
-           time_zone: str) -> dict[str, int]:
-    """How many rows each section holds in all (the page shows one page of each): one COUNT per section."""
-    edges = bounds(now, time_zone, tenant_settings.load_rules(session, tenant_id).wake_notice_days)
-    found = {}
-    for name in SECTIONS:
-        query, _order = _section_query(session, tenant_id, filters, edges, name)
-        found[name] = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-    return found
+def _counts(session: Session, tenant_id: uuid.UUID, filters: Filters, edges: Bounds) -> dict[str, int]:
+    """Every section's COUNT as a scalar subquery of one statement: one round trip, each on its own index."""
+    totals = [select(func.count()).select_from(_section_query(session, tenant_id, filters, edges, name)[0]
+                                               .order_by(None).subquery()).scalar_subquery().label(name)
+              for name in SECTIONS]
+    row = session.execute(select(*totals)).one()
+    return {name: int(row._mapping[name] or 0) for name in SECTIONS}
 
 
 def _section_query(session: Session, tenant_id: uuid.UUID, filters: Filters, edges: Bounds,
@@ -161,14 +200,18 @@ def _has_tag(session: Session, tag: str) -> ColumnElement[bool]:
 
 
 def _rows(session: Session, tenant_id: uuid.UUID, items: list[FollowUp | Cadence]) -> dict[uuid.UUID, Row]:
-    """Rows keyed by follow-up or cadence id, with people, latest touches and roles loaded in three
-    queries for the whole page (no query per row)."""
+    """Rows keyed by follow-up or cadence id, with people, the latest touches of those losing touch and the
+    follow-ups' roles loaded in three queries for the whole page (no query per row). A row's person has only
+    what the page shows loaded (names, owner): anything else raises rather than costing a query per row."""
     person_ids = {item.person_id for item in items}
     role_ids = {item.role_id for item in items if isinstance(item, FollowUp) and item.role_id}
-    people = _by_id(session.scalars(select(Person).options(lazyload(Person.emails), lazyload(Person.ats_links))
+    shown = load_only(Person.id, Person.tenant_id, Person.first_name, Person.last_name, Person.owner_id,
+                      raiseload=True)
+    people = _by_id(session.scalars(select(Person).options(shown, lazyload(Person.emails),
+                                                           lazyload(Person.ats_links))
                                     .where(Person.tenant_id == tenant_id, Person.id.in_(person_ids)))) \
         if person_ids else {}
-    touches = latest_touches(session, tenant_id, person_ids)
+    touches = latest_touches(session, tenant_id, {item.person_id for item in items if isinstance(item, Cadence)})
     roles = _by_id(session.scalars(select(Role).where(Role.tenant_id == tenant_id, Role.id.in_(role_ids)))) \
         if role_ids else {}
     rows = {}
@@ -197,5 +240,5 @@ def latest_touches(session: Session, tenant_id: uuid.UUID, person_ids: Iterable[
               .group_by(Touchpoint.person_id).subquery())
     query = (select(Touchpoint).join(latest, and_(Touchpoint.person_id == latest.c.person_id,
                                                   Touchpoint.occurred_at == latest.c.at))
-             .where(Touchpoint.tenant_id == tenant_id).order_by(Touchpoint.id))
+             .where(Touchpoint.tenant_id == tenant_id, Touchpoint.person_id.in_(ids)).order_by(Touchpoint.id))
     return {touch.person_id: touch for touch in session.scalars(query)}

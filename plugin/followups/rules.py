@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from plugin.core import dates
 from plugin.core.actors import Actor, audit
-from plugin.followups import cadences
+from plugin.followups import cadences, reasons
 from plugin.i18n import force_locale, gettext
 from plugin.models import (
     Cadence,
@@ -61,6 +61,13 @@ def _text(tenant: Tenant, message: str, **values: str) -> str:
     """A stored sentence in the tenant's language (the catalogue extracts `_text`'s second argument)."""
     with force_locale(tenant.default_language):
         return gettext(message, **values)
+
+
+def _reason(tenant: Tenant, key: str, **params: str) -> dict[str, object]:
+    """A follow-up's reason: its template and parameters (each reader sees it in their language), and the
+    text in the tenant's language for search and the API."""
+    return {"reason": reasons.stored(tenant.default_language, key, params), "reason_key": key,
+            "reason_params": params}
 
 
 def _add_followup(session: Session, tenant_id: uuid.UUID, **values: object) -> FollowUp:
@@ -104,9 +111,9 @@ def after_touchpoints(session: Session, tenant_id: uuid.UUID, touchpoints: Seque
     have = set(session.execute(select(FollowUp.person_id, FollowUp.due_at).where(
         FollowUp.tenant_id == tenant_id, FollowUp.kind == CONNECT_AND_THANK, FollowUp.person_id.in_(person_ids),
         FollowUp.due_at.in_({due for _, due in wanted}))).all())
-    reason = _text(tenant, "Connect and thank after the meeting")
+    reason = _reason(tenant, CONNECT_AND_THANK)
     return [_add_followup(session, tenant_id, person_id=person_id, owner_id=owner_id, kind=CONNECT_AND_THANK,
-                          reason=reason, due_at=due)
+                          due_at=due, **reason)
             for (person_id, due), owner_id in wanted.items() if (person_id, due) not in have]
 
 
@@ -157,8 +164,8 @@ def refresh_role(session: Session, tenant_id: uuid.UUID, role: Role, now: dateti
             _cancel(session, tenant_id, followup, tenant)
     if due is None:
         return
-    reason = _text(tenant, "Before the role %(title)s opens (expected %(date)s)", title=role.title,
-                   date=role.expected_opening_on.isoformat() if role.expected_opening_on else "")
+    reason = _reason(tenant, ROLE_OPENING, title=role.title,
+                     date=role.expected_opening_on.isoformat() if role.expected_opening_on else "")
     done = {f.person_id for f in existing if f.status == FollowUpStatus.DONE}
     for person_id, owner_id in listed.items():
         followup = live.get(person_id)
@@ -166,7 +173,7 @@ def refresh_role(session: Session, tenant_id: uuid.UUID, role: Role, now: dateti
             _keep_current(session, tenant_id, followup, reason, due if reschedule else None)
         elif person_id not in done:
             _add_followup(session, tenant_id, person_id=person_id, owner_id=role.owner_id or owner_id,
-                          role_id=role.id, kind=ROLE_OPENING, reason=reason, due_at=due)
+                          role_id=role.id, kind=ROLE_OPENING, due_at=due, **reason)
 
 
 def _shortlisted(session: Session, tenant_id: uuid.UUID, role_id: uuid.UUID) -> dict[uuid.UUID, uuid.UUID | None]:
@@ -177,12 +184,13 @@ def _shortlisted(session: Session, tenant_id: uuid.UUID, role_id: uuid.UUID) -> 
                Person.tenant_id == tenant_id, Person.do_not_contact.is_(False))).all())
 
 
-def _keep_current(session: Session, tenant_id: uuid.UUID, followup: FollowUp, reason: str,
+def _keep_current(session: Session, tenant_id: uuid.UUID, followup: FollowUp, reason: dict[str, object],
                   due: datetime | None) -> None:
     changed = []
-    if followup.reason != reason:
-        followup.reason = reason
-        changed.append("reason")
+    for name, value in reason.items():
+        if getattr(followup, name) != value:
+            setattr(followup, name, value)
+            changed.append(name)
     if due is not None and followup.status == FollowUpStatus.OPEN and followup.due_at != due:
         followup.due_at = due
         changed.append("due_at")

@@ -8,7 +8,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from plugin.core.schemas import BaseSchema, PageQuery, exactly_one_of, one_of, page_of, text, when, whole
-from plugin.models import FollowUpStatus, TouchpointKind, utcnow
+from plugin.models import FollowUpStatus, TouchpointKind
 from plugin.people.schemas import TouchpointOut
 from plugin.tenancy.settings import MAX_DAYS, TIER_NAME_LENGTH
 
@@ -17,14 +17,25 @@ from plugin.tenancy.settings import MAX_DAYS, TIER_NAME_LENGTH
 SNOOZE_PRESETS = ("1w", "1m", "2m", "6m")  # one week, or one, two or six calendar months
 
 
+# Rules that depend on today cannot be JSON Schema bounds: the descriptions state them (see core/guards.py).
+DUE_RULE = ("Today or a later day in the owner's time zone (the tenant's when nobody owns the follow-up); an "
+            "earlier day is a 422.")
+
+
 def _reason() -> fields.String:
     return text(2000, required=True, min_length=1, metadata={"description": "Why this touch."})
+
+
+def _due(**kw: Any) -> fields.AwareDateTime:
+    return when(required=True, metadata={"description": DUE_RULE, **kw.pop("metadata", {})}, **kw)
 
 
 class FollowUpIn(BaseSchema):
     person_id = fields.UUID(required=True)
     reason = _reason()
-    due_at = when(required=True)
+    due_at = _due(metadata={"description": "Today or a later day in the owner's time zone (the person's owner "
+                                           "when owner_id is not given; the tenant's when nobody owns the "
+                                           "follow-up); an earlier day is a 422."})
     owner_id = fields.UUID(allow_none=True, metadata={
         "description": "Defaults to the person's owner; null leaves the follow-up unassigned."})
     role_id = fields.UUID(allow_none=True)
@@ -65,13 +76,15 @@ FollowUpPage = page_of(FollowUpOut, "FollowUpPage")
 
 
 class NextFollowUpIn(BaseSchema):
-    due_at = when(required=True)
+    due_at = _due()
     reason = _reason()
 
 
 class CompleteIn(BaseSchema):
     kind = one_of(TouchpointKind, load_default=TouchpointKind.MESSAGE.value)
-    occurred_at = when(metadata={"description": "When the touch happened; defaults to now."})
+    occurred_at = when(metadata={"description": (
+        "When the touch happened, defaults to now: today or an earlier day in the owner's time zone (the "
+        "tenant's when nobody owns the follow-up); a later day is a 422.")})
     summary = text(5000, load_default="")
     next = fields.Nested(NextFollowUpIn, allow_none=True, metadata={
         "description": "Schedule the next follow-up for the same person, owner and role."})
@@ -87,7 +100,7 @@ class SnoozeIn(BaseSchema):
     json_schema = exactly_one_of("preset", "until")
     preset = fields.String(validate=validate.OneOf(SNOOZE_PRESETS), metadata={
         "description": "1w: a week; 1m, 2m, 6m: calendar months (31 January + 1m = end of February)."})
-    until = when(metadata={"description": "A time in the future."})
+    until = when(metadata={"description": "A time after now (an earlier one is a 422)."})
     note = text(2000)
 
     @validates_schema
@@ -95,12 +108,10 @@ class SnoozeIn(BaseSchema):
         if ("preset" in data) == ("until" in data):
             message = "Give exactly one of preset and until."
             raise ValidationError({"preset": [message], "until": [message]})
-        if "until" in data and data["until"] <= utcnow():
-            raise ValidationError("Must be in the future.", "until")
 
 
 class RescheduleIn(BaseSchema):
-    due_at = when(required=True)
+    due_at = _due()
 
 
 class ReassignIn(BaseSchema):

@@ -1,6 +1,8 @@
-"""GET /queue: the signed-in recruiter's follow-up queue; POST actions on one follow-up, each redirecting
-back to the page the recruiter was on (filters and page kept). Every lookup is scoped to the session's
-tenant, so another tenant's follow-up id is a 404 like any unknown id.
+"""GET /queue: the signed-in recruiter's follow-up queue; POST actions on one follow-up. A plain form POST
+redirects back to the page the recruiter was on (filters and page kept); the page's script sends the same
+forms with fetch() and `Accept: application/json` and gets JSON instead (errors in the one envelope), so the
+row can leave without a reload. Done and snooze can be undone for ten seconds (`undo.py`). Every lookup is
+scoped to the session's tenant, so another tenant's follow-up id is a 404 like any unknown id.
 
 GET /calendar/<token>.ics: a recruiter's follow-ups for their calendar app, by secret URL only. Calendar
 apps poll without cookies or headers, so the URL is the credential: an unknown, replaced or revoked token
@@ -14,14 +16,19 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import session as page_session
 from sqlalchemy import select
+from werkzeug.exceptions import HTTPException
 
+from plugin.core import guards
 from plugin.core.lookup import get_owned
-from plugin.extension import db_session, get_state
-from plugin.followups import calendar, followups
+from plugin.errors import ConflictError, DomainError, NotFoundError, envelope, http_envelope
+from plugin.extension import db_session, get_state, handle_domain_error, handle_http_error
+from plugin.followups import calendar, followups, reasons, undo
 from plugin.followups import queue as queue_service
 from plugin.followups.schemas import SNOOZE_PRESETS
+from plugin.formats import date_time
 from plugin.i18n import force_locale, gettext
 from plugin.login import account
 from plugin.models import Person, Recruiter, Role, TouchpointKind, utcnow
@@ -32,25 +39,39 @@ from plugin.tenancy import tenants
 
 queue_bp = Blueprint("brobygger_queue", __name__)
 account.setup(queue_bp)
+# `{{ followup|reason }}`: a follow-up's reason in the reader's language, on every page and in every e-mail.
+queue_bp.add_app_template_filter(reasons.text, "reason")
 
 DEFAULT_LIMIT, MAX_LIMIT = 25, 100
+UNDO_OFFER_KEY = "brobygger_undo"  # the follow-up a form POST (no script) just completed or snoozed
 
 
 @queue_bp.get("/queue")
 @account.require_recruiter
 def queue() -> Any:
     me = account.recruiter()
-    session = db_session()
+    db = db_session()
+    now = utcnow()
     filters = queue_service.Filters(owner_id=_recruiter_arg("owner", me.id), role_id=_role_arg(), tag=_tag_arg())
-    sections = queue_service.build(session, me.tenant_id, filters, now=utcnow(), time_zone=me.time_zone,
-                                   limit=_limit_arg(), cursors={name: request.args.get(f"{name}_cursor")
-                                                                for name in queue_service.SECTIONS})
-    recruiters = session.scalars(select(Recruiter).where(Recruiter.tenant_id == me.tenant_id,
-                                                         Recruiter.active.is_(True)).order_by(Recruiter.name))
-    roles = session.scalars(select(Role).where(Role.tenant_id == me.tenant_id).order_by(Role.title, Role.id))
-    return render_template("brobygger/queue.html", sections=sections, filters=filters, recruiters=list(recruiters),
-                           roles=list(roles), presets=SNOOZE_PRESETS, now=utcnow(),
-                           page_url=_page_url, here=request.full_path.rstrip("?"))
+    found = queue_service.load(db, me.tenant_id, filters, now=now, time_zone=me.time_zone, limit=_limit_arg(),
+                               cursors={name: request.args.get(f"{name}_cursor") for name in queue_service.SECTIONS})
+    recruiters = list(db.scalars(select(Recruiter).where(Recruiter.tenant_id == me.tenant_id,
+                                                         Recruiter.active.is_(True)).order_by(Recruiter.name)))
+    roles = db.scalars(select(Role).where(Role.tenant_id == me.tenant_id).order_by(Role.title, Role.id))
+    return render_template("brobygger/queue.html", queue=found, filters=filters, recruiters=recruiters,
+                           owners={r.id: r.name for r in recruiters}, roles=list(roles), presets=SNOOZE_PRESETS,
+                           now=now, page_url=_page_url, here=request.full_path.rstrip("?"),
+                           undo_offer=_undo_offer(now))
+
+
+def _undo_offer(now: datetime) -> uuid.UUID | None:
+    """The follow-up whose completion or snooze a page without script can still undo (a button by the flash)."""
+    raw = page_session.pop(UNDO_OFFER_KEY, None)
+    if not raw:
+        return None
+    followup_id = uuid.UUID(raw)
+    me = account.recruiter()
+    return followup_id if undo.pending(get_state().redis, me.tenant_id, followup_id, account.actor(), now) else None
 
 
 def _recruiter_arg(name: str, default: uuid.UUID) -> uuid.UUID:
@@ -96,8 +117,57 @@ def _page_url(section: str, cursor: str | None) -> str:
     return url_for("brobygger_queue.queue", **args)
 
 
-def _back() -> Any:
+def _wants_json() -> bool:
+    """The page's script asks for JSON; a browser submitting the form without it asks for HTML."""
+    return request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json"
+
+
+def _answer(message: str, followup_id: uuid.UUID, undoable: bool) -> Any:
+    """JSON for the script (with the undo URL), else the flash and the way back to the page."""
+    if _wants_json():
+        return jsonify({"message": message, "id": str(followup_id),
+                        "undo_url": url_for("brobygger_queue.undo_action", followup_id=followup_id)
+                        if undoable else None})
+    flash(message)
+    if undoable:
+        page_session[UNDO_OFFER_KEY] = str(followup_id)
     return redirect(account.safe_next(request.form.get("next"), url_for("brobygger_queue.queue")))
+
+
+@queue_bp.errorhandler(DomainError)
+def _refused(exc: DomainError) -> Any:
+    """The queue's refusals in the recruiter's language; in the JSON envelope when the script asked."""
+    db_session().rollback()
+    message = _refusal_text(exc)
+    if _wants_json():
+        return envelope(exc.status, message, exc.errors)
+    shown = DomainError(message, exc.errors)
+    shown.status = exc.status
+    return handle_domain_error(shown)
+
+
+@queue_bp.errorhandler(HTTPException)
+def _http_refused(exc: HTTPException) -> Any:
+    return http_envelope(exc) if _wants_json() else handle_http_error(exc)
+
+
+def _refusal_text(exc: DomainError) -> str:
+    if isinstance(exc, guards.DateRuleError):  # a day before today (in the recruiter's time zone), and the like
+        return guards.said(exc.rule)
+    if isinstance(exc, undo.TooLate):
+        return gettext("Too late to undo: that was more than %(seconds)s seconds ago.",
+                       seconds=undo.WINDOW.seconds)
+    if isinstance(exc, undo.ChangedSince):
+        return gettext("The follow-up has changed since, so nothing was undone.")
+    if isinstance(exc, undo.NothingToUndo):
+        return gettext("There is nothing to undo.")
+    if "followup_id" not in (request.view_args or {}):  # the page's own filters name what they did not find
+        return exc.message
+    if isinstance(exc, NotFoundError):
+        return gettext("This follow-up could not be found.")
+    if isinstance(exc, ConflictError):
+        return gettext("This follow-up has been done or cancelled already. Reload the page to see the queue now.")
+    return exc.message
 
 
 @queue_bp.post("/queue/<uuid:followup_id>/done")
@@ -109,10 +179,9 @@ def done(followup_id: uuid.UUID) -> Any:
     if kind not in {k.value for k in TouchpointKind}:
         abort(422)
     summary = request.form.get("summary", "").strip()[:5000]
-    completion = followups.complete(db_session(), me.tenant_id, followup_id, {"kind": kind, "summary": summary},
-                                    account.actor())
-    flash(gettext("Done: %(reason)s", reason=completion.followup.reason))
-    return _back()
+    completion = undo.complete(db_session(), get_state().redis, me.tenant_id, followup_id,
+                               {"kind": kind, "summary": summary}, account.actor(), utcnow())
+    return _answer(gettext("Done: %(reason)s", reason=reasons.text(completion.followup)), followup_id, True)
 
 
 @queue_bp.post("/queue/<uuid:followup_id>/snooze")
@@ -122,9 +191,21 @@ def snooze(followup_id: uuid.UUID) -> Any:
     if preset not in SNOOZE_PRESETS:
         abort(422)
     me = account.recruiter()
-    followup = followups.snooze(db_session(), me.tenant_id, followup_id, {"preset": preset}, account.actor())
-    flash(gettext("Snoozed until %(day)s.", day=_local_day(followup.due_at, me.time_zone)))
-    return _back()
+    followup = undo.snooze(db_session(), get_state().redis, me.tenant_id, followup_id, {"preset": preset},
+                           account.actor(), utcnow())
+    return _answer(gettext("Snoozed until %(day)s.", day=_local_day(followup.due_at, me.time_zone)), followup_id,
+                   True)
+
+
+@queue_bp.post("/queue/<uuid:followup_id>/undo")
+@account.require_recruiter
+def undo_action(followup_id: uuid.UUID) -> Any:
+    """Take back this recruiter's completion or snooze of the follow-up, made at most ten seconds ago."""
+    me = account.recruiter()
+    _action, followup = undo.undo(db_session(), get_state().redis, me.tenant_id, followup_id, account.actor(),
+                                  utcnow())
+    return _answer(gettext("Undone: %(reason)s is back in the queue.", reason=reasons.text(followup)), followup_id,
+                   False)
 
 
 @queue_bp.post("/queue/<uuid:followup_id>/reschedule")
@@ -134,8 +215,8 @@ def reschedule(followup_id: uuid.UUID) -> Any:
     me = account.recruiter()
     due_at = _local_moment(request.form.get("date", ""), request.form.get("time", "") or "09:00", me.time_zone)
     followup = followups.reschedule(db_session(), me.tenant_id, followup_id, due_at, account.actor())
-    flash(gettext("Rescheduled to %(day)s.", day=_local_day(followup.due_at, me.time_zone)))
-    return _back()
+    return _answer(gettext("Rescheduled to %(day)s.", day=_local_day(followup.due_at, me.time_zone)), followup_id,
+                   False)
 
 
 def _local_moment(day: str, clock: str, time_zone: str) -> datetime:
@@ -149,7 +230,7 @@ def _local_moment(day: str, clock: str, time_zone: str) -> datetime:
 
 
 def _local_day(moment: datetime, time_zone: str) -> str:
-    return moment.astimezone(ZoneInfo(time_zone)).strftime("%Y-%m-%d %H:%M")
+    return date_time(moment, time_zone)
 
 
 @queue_bp.get("/queue/people/<uuid:person_id>/sidebar")
@@ -176,9 +257,9 @@ def feed(token: str) -> Any:
     recruiter = calendar.recruiter_for(session, token)
     if recruiter is None:
         abort(404)
-    with force_locale(recruiter.language):
+    with force_locale(recruiter.language, recruiter.region):
         summary = gettext("Follow up: %(name)s", name="{name}")
-    body = calendar.feed(session, recruiter, queue_url(), summary=summary)
+        body = calendar.feed(session, recruiter, queue_url(), summary=summary)
     response = Response(body, mimetype="text/calendar")
     response.headers["Content-Disposition"] = 'inline; filename="brobygger.ics"'
     response.headers["Cache-Control"] = "private, max-age=300"

@@ -24,6 +24,7 @@ from marshmallow import ValidationError, validate
 from sqlalchemy import select
 from sqlalchemy.orm import Session, lazyload
 
+from plugin.core import guards
 from plugin.core.actors import Actor, audit
 from plugin.core.lookup import check_owned
 from plugin.errors import InvalidError, NotFoundError
@@ -232,7 +233,9 @@ def _clean(row: SourceRow) -> _Clean:
 
 
 def _first(row: SourceRow, name: str) -> str:
-    return " ".join(row.values.get(name, [""])[0].split())  # also folds stray line breaks and runs of spaces
+    """The first cell mapped to `name`, trimmed, stray line breaks and runs of spaces folded (a name of white
+    space alone is no name, as on every path)."""
+    return guards.squeeze(row.values.get(name, [""])[0])
 
 
 def _text(row: SourceRow, name: str) -> str:

@@ -20,9 +20,10 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, abort, g, redirect, request, session, url_for
 from werkzeug.wrappers import Response
 
+from plugin import formats
 from plugin.core.actors import Actor
 from plugin.extension import db_session, get_state
-from plugin.i18n import gettext
+from plugin.i18n import gettext, select_locale
 from plugin.login import links
 from plugin.models import Origin, Recruiter
 
@@ -62,7 +63,9 @@ def current_recruiter() -> Recruiter | None:
     recruiter = links.session_recruiter(db_session(), grant) if grant else None
     g.brobygger_recruiter = recruiter
     if recruiter is not None:
-        g.brobygger_locale = recruiter.language  # our texts come out in the recruiter's language
+        g.brobygger_locale = recruiter.language  # our texts come out in the recruiter's language,
+        g.brobygger_region = recruiter.region  # numbers and dates as written where they are,
+        g.brobygger_time_zone = recruiter.time_zone  # times in their zone (plugin/formats.py)
     return recruiter
 
 
@@ -133,15 +136,12 @@ def harden(response: Response) -> Response:
 
 
 def page_globals() -> dict[str, Any]:
-    """What our page templates share: the CSRF token, the signed-in recruiter, local time formatting."""
+    """What our page templates share: the CSRF token, the signed-in recruiter, `local` (a time in the
+    recruiter's zone and locale; see plugin/formats.py for the filters) and the page's language."""
     signed_in = current_recruiter()
     zone = ZoneInfo(signed_in.time_zone) if signed_in else ZoneInfo("UTC")
-
-    def local(moment: Any, fmt: str = "%Y-%m-%d %H:%M") -> str:
-        return moment.astimezone(zone).strftime(fmt) if moment else ""
-
-    return {"csrf_token": csrf_token, "me": signed_in, "local": local,
-            "lang": g.get("brobygger_locale") or "en", "zone_name": zone.key}
+    return {"csrf_token": csrf_token, "me": signed_in, "local": formats.local,
+            "lang": select_locale(), "zone_name": zone.key}
 
 
 def safe_next(target: str | None, default: str) -> str:

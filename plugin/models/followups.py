@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -19,6 +20,10 @@ class FollowUp(IdMixin, TenantMixin, TimestampMixin, Base):
     owner_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("recruiters.id", ondelete="SET NULL"))
     role_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("roles.id", ondelete="SET NULL"))
     reason: Mapped[str] = mapped_column(Text)  # why this touch: required, the article's "be targeted"
+    # A reason a rule wrote is also kept as its template's key and parameters, so each reader sees it in their
+    # own language (followups/reasons.py); `reason` keeps the tenant's wording for search and the API.
+    reason_key: Mapped[str | None] = mapped_column(String(64))
+    reason_params: Mapped[dict[str, Any] | None]
     kind: Mapped[str] = mapped_column(String(32), default="manual")  # which rule created it
     due_at: Mapped[datetime]
     status: Mapped[FollowUpStatus] = mapped_column(db_enum(FollowUpStatus, "followup_status"),

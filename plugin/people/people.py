@@ -8,10 +8,11 @@ from typing import Any
 from sqlalchemy import select, union
 from sqlalchemy.orm import Session
 
+from plugin.core import guards
 from plugin.core.actors import Actor, audit
 from plugin.core.lookup import check_owned, get_owned
 from plugin.core.pagination import Page, paginate
-from plugin.errors import ConflictError
+from plugin.errors import ConflictError, InvalidError
 from plugin.followups import cadences, rules
 from plugin.models import Person, PersonEmail, Recruiter, Touchpoint, utcnow, uuid7
 from plugin.models.people import fold
@@ -32,6 +33,17 @@ def _set_emails(session: Session, person: Person, emails: list[str]) -> None:
         row.position = position
 
 
+def _names(data: dict[str, Any]) -> dict[str, Any]:
+    """Names trimmed (inner runs of white space made one space); a first name is never blank."""
+    data = dict(data)
+    for key in ("first_name", "last_name"):
+        if isinstance(data.get(key), str):
+            data[key] = guards.squeeze(data[key])
+    if data.get("first_name") == "":
+        raise InvalidError("The first name must not be blank.", {"first_name": ["Must not be blank."]})
+    return data
+
+
 def _apply(session: Session, person: Person, data: dict[str, Any]) -> None:
     check_owned(session, Recruiter, person.tenant_id, data.get("owner_id"), "owner_id")
     # An erased person's address or profile never comes back silently (409 naming the field).
@@ -47,6 +59,7 @@ def _apply(session: Session, person: Person, data: dict[str, Any]) -> None:
 
 
 def create(session: Session, tenant_id: uuid.UUID, data: dict[str, Any], actor: Actor) -> Person:
+    data = _names(data)
     person = Person(id=uuid7(), tenant_id=tenant_id)  # the id is needed before flush by _set_emails
     _apply(session, person, data)
     session.add(person)
@@ -66,6 +79,7 @@ def update(session: Session, tenant_id: uuid.UUID, person_id: uuid.UUID, data: d
     person = get(session, tenant_id, person_id)
     if person.anonymised_at is not None:
         raise ConflictError("This person is anonymised; their details cannot be filled in again.")
+    data = _names(data)
     _apply(session, person, data)
     audit(session, tenant_id, actor, "update", "person", person.id, data)
     session.commit()
@@ -120,9 +134,12 @@ def log_touchpoint(session: Session, tenant_id: uuid.UUID, person_id: uuid.UUID,
 
 def add_touchpoint(session: Session, tenant_id: uuid.UUID, person_id: uuid.UUID, data: dict[str, Any],
                    actor: Actor) -> Touchpoint:
-    """`log_touchpoint` without the commit, so another service can make a touch part of its own change."""
-    get(session, tenant_id, person_id)
+    """`log_touchpoint` without the commit, so another service can make a touch part of its own change.
+    A touch happened today or earlier (today as the recruiter's, else the person's owner's, day)."""
+    person = get(session, tenant_id, person_id)
     check_owned(session, Recruiter, tenant_id, data.get("recruiter_id"), "recruiter_id")
+    guards.happened_by_today(session, tenant_id, data["occurred_at"], actor,
+                             recruiter_id=data.get("recruiter_id") or person.owner_id)
     touchpoint = Touchpoint(tenant_id=tenant_id, person_id=person_id, origin=actor.surface, **data)
     session.add(touchpoint)
     session.flush()

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from plugin.core import guards
 from plugin.core.actors import Actor, audit
 from plugin.core.lookup import check_owned, get_owned
 from plugin.core.pagination import Page, paginate
@@ -37,11 +38,14 @@ def _with_display_names(session: Session, references: list[Reference]) -> list[R
     return references
 
 
-def _normalised(data: dict[str, Any]) -> dict[str, Any]:
-    """Names without stray spaces and lower-case e-mail addresses, so that outsiders can be matched."""
+def _normalised(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Names without stray spaces and lower-case e-mail addresses, so that outsiders can be matched; a blank
+    name is no name."""
     data = dict(data)
     if data.get("name") is not None:
-        data["name"] = data["name"].strip()
+        data["name"] = guards.squeeze(data["name"])
+        if not data["name"]:
+            raise InvalidError("The referrer's name must not be blank.", {prefix + "name": ["Must not be blank."]})
     if data.get("email") is not None:
         data["email"] = data["email"].lower()
     return data
@@ -101,7 +105,7 @@ def find_or_add(session: Session, tenant_id: uuid.UUID, data: dict[str, Any], ac
                 field: str) -> Reference:
     """The referrer's reference, made if there is none yet; not committed, so that it belongs to the
     caller's transaction. Errors name `field` (the request field the referrer came in)."""
-    data = _normalised(data)
+    data = _normalised(data, field + ".")
     _check_links(session, tenant_id, data, field + ".")
     existing = _linked(session, tenant_id, data)
     if existing:

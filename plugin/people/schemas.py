@@ -9,14 +9,13 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from plugin.core.schemas import (
-    NOT_BLANK,
     BaseSchema,
     Flag,
     PageQuery,
     QueryFlag,
     day,
     exactly_one_of,
-    matching,
+    name,
     one_of,
     page_of,
     string_list,
@@ -49,8 +48,8 @@ class WorkHistoryItem(BaseSchema):
 
 
 class PersonIn(BaseSchema):
-    first_name = text(100, required=True, min_length=1)
-    last_name = text(100)
+    first_name = name(100, required=True)
+    last_name = name(100, blank_ok=True)
     emails = fields.List(fields.Email(validate=validate.Length(max=254)), validate=validate.Length(max=10))
     phones = string_list(40, 10)
     linkedin_url = web_url(allow_none=True)
@@ -124,7 +123,9 @@ PersonPage = page_of(PersonOut, "PersonPage")
 
 class TouchpointIn(BaseSchema):
     kind = one_of(TouchpointKind, required=True)
-    occurred_at = when(required=True)
+    occurred_at = when(required=True, metadata={"description": (
+        "Today or an earlier day in the recruiter's time zone (recruiter_id's, else the person's owner's, else "
+        "the tenant's); a later day is a 422: a touch still to come is a follow-up.")})
     summary = text(5000)
     recruiter_id = fields.UUID(allow_none=True)
 
@@ -150,8 +151,7 @@ IDENTITY = ("person_id", "recruiter_id", "name")
 
 def _name(**kw: Any) -> fields.String:
     """An outsider's name: it is what identifies them, so a blank one is no name."""
-    return fields.String(validate=[validate.Length(min=1, max=200), matching(NOT_BLANK, "Must not be blank.")],
-                         metadata={"pattern": NOT_BLANK}, **kw)
+    return name(200, **kw)
 
 
 def _email(**kw: Any) -> fields.Email:

@@ -9,6 +9,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 
+from plugin import error_texts
 from plugin.errors import ConflictError, DomainError
 from plugin.extension import db_session
 from plugin.i18n import gettext
@@ -69,8 +70,8 @@ def _role_data(form: dict[str, str]) -> dict[str, Any]:
 
 
 def _messages(exc: ValidationError) -> dict[str, list[str]]:
-    messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
-    return {str(k): [str(m) for m in (v if isinstance(v, list) else [v])] for k, v in messages.items()}
+    """The schema's English messages as the page says them, under each field (error_texts)."""
+    return error_texts.field_messages(exc.messages)
 
 
 @bp.get("/roles/<uuid:role_id>")
@@ -142,7 +143,7 @@ def add_to_shortlist(role_id: uuid.UUID) -> Any:
                                    "note": request.form.get("note", "").strip()})
         roles.add_to_shortlist(db_session(), me.tenant_id, role_id, data, account.actor())
     except ValidationError as exc:
-        return _role_page(role_id, "; ".join(m for ms in _messages(exc).values() for m in ms), 422)
+        return _role_page(role_id, " ".join(error_texts.sentences(exc.messages)), 422)
     except DomainError as exc:
         if exc.status == 404:
             raise

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from plugin.core.actors import Actor, audit
-from plugin.core.dates import add_months
+from plugin.core.dates import add_months, local_day
 from plugin.core.lookup import get_live_person
 from plugin.core.signed import BadToken, Signer, claim_once, is_claimed, release_claim
 from plugin.models import FollowUp, LawfulBasis, Origin, Person, Tenant, utcnow
@@ -51,8 +51,9 @@ def renewal_prompts(session: Session, tenant_id: uuid.UUID, now: datetime) -> li
         if (person.id, due) in have:
             continue
         lang = language(person, tenant)
-        reason = texts.renewal_task_reason(lang, f"{person.consent_expires_at:%Y-%m-%d}")
-        created.append(add_task(session, tenant_id, person, CONSENT_RENEWAL, due, reason))
+        reason = texts.renewal_task_reason(lang, person.consent_expires_at, tenant.time_zone)
+        day = local_day(person.consent_expires_at, tenant.time_zone).isoformat()
+        created.append(add_task(session, tenant_id, person, CONSENT_RENEWAL, due, reason, reason_params={"date": day}))
     return created
 
 
@@ -151,7 +152,7 @@ def mail_consent_link(session: Session, tenant_id: uuid.UUID, person_id: uuid.UU
         return False
     tenant = tenants.get(session, tenant_id)
     subject, text = texts.renewal_mail(
-        link.language, controller=tenant.name, url=link.url, link_expires=f"{link.expires_at:%Y-%m-%d}",
-        expires=f"{person.consent_expires_at:%Y-%m-%d}" if person.consent_expires_at else "—")
+        link.language, controller=tenant.name, url=link.url, link_expires=link.expires_at,
+        expires=person.consent_expires_at, zone=tenant.time_zone)
     send(person.emails[0].email, subject, text)
     return True

@@ -56,7 +56,7 @@ def anonymise(session: Session, tenant_id: uuid.UUID, person_id: uuid.UUID, acto
     person.ats_links = []
     pid = person.id
     for model, values in ((Touchpoint, {"summary": "", "external_id": None}),
-                          (FollowUp, {"reason": "", "note": ""}),
+                          (FollowUp, {"reason": "", "note": "", "reason_key": None, "reason_params": None}),
                           (Referral, {"note": "", "external_id": None}),
                           (ShortlistEntry, {"note": ""}),
                           (AtsApplication, {"rejection_reason": None})):

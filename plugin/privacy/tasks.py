@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -59,18 +60,31 @@ def schedule_notices(session: Session, tenant: Tenant, people: Sequence[Person],
         if person.id in have:
             continue
         found = compose(tenant, person, owners.get(person.owner_id))
-        source = texts.source_text(found.language, source_category(person.data_source), person.data_source)
-        reason = texts.notice_task_reason(found.language, source)
+        category = source_category(person.data_source)
+        reason = texts.notice_task_reason(found.language, texts.source_text(found.language, category,
+                                                                           person.data_source))
         due = (person.collected_at or utcnow()) + timedelta(days=settings.art14_notice_days)
         created.append(add_task(session, tenant.id, person, ART14, due, reason[:2000],
-                                 f"{found.subject}\n\n{found.text}"))
+                                 f"{found.subject}\n\n{found.text}",
+                                 _source_params(category, person.data_source)))
     return created
 
 
+def _source_params(category: str, detail: str) -> dict[str, Any]:
+    """The notice task's template parameters: the source's category, and its words only where the reason
+    shows them (so that scrubbing the reason's text scrubs everything that names anyone; see traces.py)."""
+    if category in ("referral", "linkedin"):
+        return {"source_category": category}
+    return {"source_category": category, "source_detail": detail}
+
+
 def add_task(session: Session, tenant_id: uuid.UUID, person: Person, kind: str, due: datetime, reason: str,
-              note: str = "") -> FollowUp:
+              note: str = "", reason_params: dict[str, Any] | None = None) -> FollowUp:
+    """A privacy task for the person's owner; `reason` as stored (the person's language), and the template's
+    parameters so that the owner reads it in theirs (followups/reasons.py, keyed by the task's kind)."""
     followup = FollowUp(id=uuid7(), tenant_id=tenant_id, person_id=person.id, owner_id=person.owner_id, kind=kind,
-                        reason=reason, note=note, due_at=due, status=FollowUpStatus.OPEN)
+                        reason=reason, note=note, due_at=due, status=FollowUpStatus.OPEN,
+                        reason_key=kind if reason_params is not None else None, reason_params=reason_params)
     session.add(followup)
     audit(session, tenant_id, PRIVACY_ACTOR, "create", "followup", followup.id, ["kind", "reason", "due_at"])
     return followup

@@ -10,6 +10,9 @@ It names no one: the person's name is not repeated into a second place, and the 
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from plugin.formats import date_long
 from plugin.i18n import force_locale, gettext
 
 
@@ -93,13 +96,14 @@ def notice_task_reason(lang: str, source: str) -> str:
         return gettext("Send the privacy notice (GDPR art. 14): the data came from %(source)s", source=source)
 
 
-def renewal_task_reason(lang: str, date: str) -> str:
+def renewal_task_reason(lang: str, expires: datetime, zone: str) -> str:
     with force_locale(lang):
-        return gettext("Consent expires on %(date)s: send the renewal link", date=date)
+        return gettext("Consent expires on %(date)s: send the renewal link", date=date_long(expires, zone))
 
 
-def renewal_mail(lang: str, *, controller: str, url: str, link_expires: str, expires: str) -> tuple[str, str]:
-    """(subject, text) of the e-mail that carries a consent link."""
+def renewal_mail(lang: str, *, controller: str, url: str, link_expires: datetime, expires: datetime | None,
+                 zone: str) -> tuple[str, str]:
+    """(subject, text) of the e-mail that carries a consent link; its days as written in `lang`, in `zone`."""
     with force_locale(lang):
         subject = gettext("Would you still like to hear from %(controller)s?", controller=controller)
         text = gettext("""Hello,
@@ -115,5 +119,6 @@ the information once your consent has expired.
 
 Kind regards
 %(controller)s
-""", controller=controller, url=url, link_expires=link_expires, expires=expires)
+""", controller=controller, url=url, link_expires=date_long(link_expires, zone),
+                       expires=date_long(expires, zone) if expires else "—")
     return subject, text

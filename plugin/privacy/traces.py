@@ -109,8 +109,10 @@ def scrub(session: Session, tenant_id: uuid.UUID, traces: Traces) -> int:
             value = row[-1]
             cleaned = pattern.sub(REDACTED, value) if value else value
             if cleaned != value:
-                session.execute(update(table).where(*(key == row[i] for i, key in enumerate(keys)))
-                                .values({column.name: cleaned}))
+                values = {column.name: cleaned}
+                if (table.name, column.name) == ("followups", "reason"):  # its template's parameters named them too
+                    values.update(reason_key=None, reason_params=None)
+                session.execute(update(table).where(*(key == row[i] for i, key in enumerate(keys))).values(values))
                 changed += 1
     if traces.emails:  # a referrer known only by name and address is the person, by address
         session.execute(update(Reference).where(Reference.tenant_id == tenant_id, Reference.email.in_(traces.emails))

@@ -1,9 +1,12 @@
-"""The monthly referral report by e-mail: on the 1st at 08:00 tenant time, to each active admin, exactly once.
+"""The monthly referral report by e-mail: on the 1st at 08:00 tenant time, to each active admin who has not
+turned it off (`Recruiter.monthly_report_enabled`), exactly once.
 
 One `Delivery` row per admin and month, keyed f"monthly_report:{recruiter_id}:{YYYY-MM}", is created by the
 minute's `collect` job once the tenant's local clock has passed 08:00 on the 1st; the unique key makes a
 second tick (or one after a scheduler restart that morning) create nothing. The rows then go through the
-same claim → send → sent path as the daily digest (`deliveries.send`), so a row is mailed once. A scheduler
+same claim → send → sent path as the daily digest (`deliveries.send`), so a row is mailed once; an admin who
+has turned the report off still gets a row, which is skipped when its turn comes (the row is also what makes
+the keep-in-touch proposals below happen once a month, whoever reads the mail). A scheduler
 that was down all of the 1st still delivers until the end of the 3rd; later, a month is left unsent rather
 than arriving out of the blue.
 
@@ -26,9 +29,11 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from plugin.formats import month_title, percent
 from plugin.i18n import force_locale, gettext, pick_language
 from plugin.models import Delivery, Recruiter, Tenant, uuid7
 from plugin.reports import figures, scoring
+from plugin.tenancy.recruiters import MailLinks
 
 KIND = "monthly_report"
 SEND_HOUR = 8
@@ -91,14 +96,16 @@ class Composed:
 
 
 def compose(session: Session, templates: Environment, recruiter: Recruiter, month: str, app_url: str,
-            now: datetime) -> Composed:
-    """The e-mail in the recruiter's language: headline numbers and the link to the full report."""
+            now: datetime, links: MailLinks) -> Composed:
+    """The e-mail in the recruiter's language: headline numbers, the link to the full report, and `links` to
+    the recruiter's settings and to unsubscribe."""
     report = figures.with_names(session, recruiter.tenant_id, figures.get(session, recruiter.tenant_id, month,
                                                                            now=now))
     link = f"{app_url.rstrip('/')}/reports/referrals/{month}"
-    with force_locale(pick_language(recruiter.language)):
-        subject = gettext("Brobygger: referral report for %(month)s", month=month)
-        context = {"_": gettext, "r": report, "link": link, "headlines": headlines(report), "recruiter": recruiter}
+    with force_locale(pick_language(recruiter.language), recruiter.region):
+        subject = gettext("Brobygger: referral report for %(month)s", month=month_title(month))
+        context = {"_": gettext, "r": report, "link": link, "headlines": headlines(report), "recruiter": recruiter,
+                   "settings_url": links.settings, "unsubscribe_url": links.unsubscribe}
         return Composed(subject, templates.get_template("brobygger/email/monthly_report.txt").render(context),
                         templates.get_template("brobygger/email/monthly_report.html").render(context))
 
@@ -106,7 +113,7 @@ def compose(session: Session, templates: Environment, recruiter: Recruiter, mont
 def headlines(report: dict[str, Any]) -> list[tuple[str, Any, Any]]:
     """(label, this month, previous month) for the mail's few numbers; call inside the mail's locale."""
     share = report["hires"]["referral_share"]
-    percent = {p: "-" if share[p] is None else f"{share[p] * 100:.0f} %" for p in figures.PERIODS}
+    shares = {p: "—" if share[p] is None else percent(share[p]) for p in figures.PERIODS}
     top = report["top_references"]["counts"]
     return [
         (gettext("Referrals"), report["referrals"]["total"]["current"], report["referrals"]["total"]["previous"]),
@@ -114,7 +121,7 @@ def headlines(report: dict[str, Any]) -> list[tuple[str, Any, Any]]:
          report["referrals"]["unprompted"]["previous"]),
         (gettext("Hires from referrals"), report["hires"]["referral"]["current"],
          report["hires"]["referral"]["previous"]),
-        (gettext("Referral share of hires"), percent["current"], percent["previous"]),
+        (gettext("Referral share of hires"), shares["current"], shares["previous"]),
         (gettext("New active top references"), top["new"]["current"], top["new"]["previous"]),
         (gettext("Gone quiet"), top["gone_quiet"]["current"], top["gone_quiet"]["previous"]),
         (gettext("Follow-ups completed"), report["followups"]["completed"]["current"],

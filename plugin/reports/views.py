@@ -2,7 +2,8 @@
 SVG charts, print-friendly A4), the same path with `.xlsx`, `.csv` (in the reader's convention, see
 spreadsheets.py) or `.json`,
 and POST …/regenerate (admins) to recompute a stored past month. An invalid month is a 404 here (a page
-address that names no month), while the API answers 422.
+address that names no month), while the API answers 422. For admins, GET …/email shows the month's report
+e-mail exactly as it is mailed (their own copy), and POST …/email/send mails it to them now.
 
 GET /references: the tenant's references with class, score and the reasons for it; POST
 /references/keep-in-touch proposes cadences for the ones who have gone quiet.
@@ -11,6 +12,7 @@ GET /references: the tenant's references with class, score and the reasons for i
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,13 +20,19 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from sqlalchemy import select
 
+from plugin import mail
+from plugin.core import ratelimit
 from plugin.errors import InvalidError
-from plugin.extension import db_session
+from plugin.extension import db_session, get_state
+from plugin.followups import deliveries
+from plugin.followups.jobs import mail_settings
 from plugin.i18n import gettext, ngettext, select_locale
 from plugin.login import account
-from plugin.models import Person, Tenant, utcnow
+from plugin.models import Person, Recruiter, Tenant, utcnow
 from plugin.reports import figures, scoring, spreadsheets
 from plugin.reports.schemas import ReferralReportOut
+
+log = logging.getLogger(__name__)
 
 # --- the monthly referral report ------------------------------------------------------------------------------
 
@@ -79,6 +87,55 @@ def regenerate(month: str) -> Any:
         abort(403, gettext("Only an admin can regenerate a stored report."))
     _report(month, regenerate=True)
     flash(gettext("The report was recomputed from today's data."))
+    return redirect(url_for("brobygger_reports.report", spec=month))
+
+
+SEND_NOW_LIMIT, SEND_NOW_WINDOW = 5, 3600  # a copy on request, not a way to fill an inbox
+
+
+def _admin() -> Recruiter:
+    me = account.recruiter()
+    if not me.is_admin:
+        abort(403, gettext("Only an admin receives the monthly report by e-mail."))
+    return me
+
+
+def _report_mail(month: str) -> mail.Mail:
+    try:
+        return deliveries.monthly_report_mail(db_session(), mail_settings(get_state()), _admin(), month, utcnow(),
+                                              "<preview@brobygger.invalid>")
+    except InvalidError as exc:
+        abort(404, exc.message)
+
+
+@reports_bp.get("/reports/referrals/<month>/email")
+@account.require_recruiter
+def email_preview(month: str) -> Any:
+    """The HTML part of the e-mail, byte for byte as the admin would receive it."""
+    return Response(_report_mail(month).html, mimetype="text/html")
+
+
+@reports_bp.post("/reports/referrals/<month>/email/send")
+@account.require_recruiter
+def email_send(month: str) -> Any:
+    me = _admin()
+    try:  # a month that is no month is a 404 before anything is counted or sent
+        figures.parse_month(month)
+    except InvalidError as exc:
+        abort(404, exc.message)
+    state = get_state()
+    if not ratelimit.hit(state.redis, f"report-mail:{me.id}", SEND_NOW_LIMIT, SEND_NOW_WINDOW).allowed:
+        flash(gettext("The report has been sent to you several times this hour. Try again later."))
+        return redirect(url_for("brobygger_reports.report", spec=month))
+    try:
+        deliveries.send_monthly_report_now(db_session(), mail_settings(state), me, month, utcnow())
+    except mail.MailError as exc:
+        log.error("monthly report not sent on request: %s", exc)
+        flash(gettext("The e-mail could not be sent. Try again in a while; if it keeps failing, tell your "
+                      "Brobygger operator."))
+    else:
+        flash(gettext("%(email)s will have the %(month)s report in a moment.", month=month,
+                      email=me.email))
     return redirect(url_for("brobygger_reports.report", spec=month))
 
 

@@ -1,16 +1,28 @@
-"""The sidebar's quick actions, as calls to the ordinary services (which check tenancy, audit and commit).
+"""The sidebar's quick actions, as calls to the ordinary services (which check tenancy, the rules on dates
+and names, audit and commit).
 
 Every action acts on the one person the sidebar token names; a follow-up id from the body must belong
 to that person, so a token for one person can never touch another's rows.
+
+A double click, or a request the browser sends again, must not log a touch twice. The page disables a
+form's buttons while its request is in flight, and the server does not rely on that: each action is
+claimed in Redis under a digest of who sends it, on whom, and its fields (`claim`, one SET NX, so two
+requests racing each other cannot both win) for DUPLICATE_WINDOW seconds; an identical action within the
+window is answered, not done again. A digest rather than a key the page makes: it needs nothing from the
+page (a page loaded before a deploy, a second tab, a retried request are covered too), and two different
+touches in a row — another summary, another kind — are never taken for one.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import uuid
 from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from redis import Redis
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -18,14 +30,30 @@ from plugin.ats import sync
 from plugin.core.actors import Actor, audit
 from plugin.core.dates import add_months
 from plugin.core.lookup import get_owned
+from plugin.core.signed import claim_once, release_claim
 from plugin.errors import InvalidError, NotFoundError
 from plugin.followups import followups
-from plugin.models import FollowUp, Installation, Person, Recruiter, ReferenceKind, utcnow
+from plugin.models import FollowUp, Installation, Person, Recruiter, ReferenceKind, Referral, utcnow
 from plugin.people import people, referrals, roles
 from plugin.security import Vault
 
 DUE_TIME = time(9, 0)  # a scheduled touch is due at 09:00 on its day, in the recruiter's time zone
 PRESET_MONTHS = {"1m": 1, "3m": 3, "6m": 6}
+DUPLICATE_WINDOW = 10  # seconds: a double click, or a retry of a request that seemed to hang
+
+
+def claim(redis: Redis, tenant_id: uuid.UUID, recruiter_id: uuid.UUID, subject: object, action: str,
+          data: dict[str, Any]) -> str | None:
+    """Claim this action for DUPLICATE_WINDOW seconds: the claim's key, or None when the same recruiter sent
+    the same action with the same fields on the same subject within the window."""
+    digest = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+    key = f"sidebar-action:{tenant_id}:{recruiter_id}:{subject}:{action}:{digest}"
+    return key if claim_once(redis, key, DUPLICATE_WINDOW) else None
+
+
+def unclaim(redis: Redis, key: str) -> None:
+    """The action was refused or failed: the same one may be sent again at once."""
+    release_claim(redis, key)
 
 
 def _zone(recruiter: Recruiter) -> ZoneInfo:
@@ -48,10 +76,11 @@ def due_for(recruiter: Recruiter, preset: str | None, due_on: date | None, now: 
 
 def log_touch(session: Session, tenant_id: uuid.UUID, person_id: uuid.UUID, me: Recruiter, data: dict[str, Any],
               actor: Actor) -> None:
+    """Today's touch happened now; an earlier day's at noon; a later day's is refused by the service."""
     day = data.get("occurred_on")
     now = utcnow()
     local_today = now.astimezone(_zone(me)).date()
-    occurred = now if day is None or day >= local_today else _local_moment(me, day, time(12, 0))
+    occurred = now if day is None or day == local_today else _local_moment(me, day, time(12, 0))
     people.log_touchpoint(session, tenant_id, person_id, {"kind": data["kind"], "summary": data["summary"],
                                                           "occurred_at": occurred, "recruiter_id": me.id}, actor)
 
@@ -84,17 +113,17 @@ def complete(session: Session, tenant_id: uuid.UUID, person_id: uuid.UUID, data:
 
 
 def log_referral(session: Session, tenant_id: uuid.UUID, person_id: uuid.UUID, me: Recruiter,
-                 data: dict[str, Any], actor: Actor) -> bool:
-    """True for a new referral; False when this referrer's referral of the person was logged before (merged)."""
+                 data: dict[str, Any], actor: Actor) -> tuple[Referral, bool]:
+    """The referral, and True when it is new; False when this referrer's referral of the person was logged
+    before (merged)."""
     if data["referrer_is_me"]:
         referrer: dict[str, Any] = {"kind": ReferenceKind.EMPLOYEE.value, "recruiter_id": me.id}
     else:
-        referrer = {"kind": data["referrer_kind"], "name": data["referrer_name"].strip(),
+        referrer = {"kind": data["referrer_kind"], "name": data["referrer_name"],
                     **({"email": data["referrer_email"]} if data.get("referrer_email") else {})}
-    _, new = referrals.create(session, tenant_id, {
+    return referrals.create(session, tenant_id, {
         "person_id": person_id, "referrer": referrer, "channel": data["channel"], "prompted": data["prompted"],
         "note": data["note"]}, actor)
-    return new
 
 
 def shortlist(session: Session, tenant_id: uuid.UUID, person_id: uuid.UUID, data: dict[str, Any],

@@ -13,6 +13,10 @@ Common ground is computed from what Brobygger actually holds; nothing is guessed
   people the recruiter owns who have referred someone to the company.
 
 Employer and interest names match case-insensitively and exactly; nothing fuzzy is claimed.
+
+After a quick action the sidebar also says, in one line each, what the action did that the recruiter did
+not ask for (`Notice`): a referral recorded without the credit because someone else referred the person
+first, and a follow-up a rule added (connect and thank after a meeting, a role's opening, a privacy task).
 """
 
 from __future__ import annotations
@@ -56,6 +60,7 @@ STRONG_RELATIONSHIPS_SCANNED = 500
 STRONG_RELATIONSHIPS_TTL = 600
 _LEGAL_SUFFIX = re.compile(r"[\s,.]+(as|asa|ab|aps|oy|gmbh|ltd|inc|llc|plc|sa)\.?$")
 LIVE = (FollowUpStatus.OPEN, FollowUpStatus.SNOOZED)
+MANUAL = "manual"  # the kind of a follow-up a recruiter scheduled; rules and privacy tasks use their own
 
 
 @dataclass(frozen=True)
@@ -104,6 +109,13 @@ class CommonGround:
     @property
     def empty(self) -> bool:
         return not (self.mutual or self.employers or self.interests or self.worked_here)
+
+
+@dataclass(frozen=True)
+class Notice:
+    kind: str  # credit_kept (`name` referred first and keeps the credit) | rule_followup (`followup` was added)
+    name: str = ""
+    followup: FollowUp | None = None
 
 
 @dataclass
@@ -159,6 +171,30 @@ def view(session: Session, tenant_id: uuid.UUID, person_id: uuid.UUID, recruiter
                        cadences.view(cadence, now) if cadence else None, timeline, sources,
                        common_ground(session, tenant, person, me, incoming, outgoing, names, cache), shortlisted,
                        open_roles)
+
+
+def automatic_followups(session: Session, tenant_id: uuid.UUID, person_id: uuid.UUID) -> set[uuid.UUID]:
+    """Ids of the person's live follow-ups that no recruiter scheduled by hand (rules and privacy tasks made
+    them): taken before an action, so that `notices` can tell which ones the action added."""
+    return set(session.scalars(select(FollowUp.id).where(
+        FollowUp.tenant_id == tenant_id, FollowUp.person_id == person_id, FollowUp.kind != MANUAL,
+        FollowUp.status.in_(LIVE))))
+
+
+def notices(session: Session, tenant_id: uuid.UUID, person_id: uuid.UUID, before: set[uuid.UUID],
+            referral: Referral | None = None) -> list[Notice]:
+    """What an action did besides what was asked: a new referral that did not get the credit (who keeps it),
+    and each follow-up a rule added since `before` was taken, soonest first."""
+    found = []
+    if referral is not None and not referral.credited:
+        holder = session.scalars(select(Reference).join(Referral, Referral.reference_id == Reference.id).where(
+            Referral.tenant_id == tenant_id, Referral.person_id == person_id, Referral.credited.is_(True))).first()
+        if holder is not None:
+            found.append(Notice("credit_kept", name=reference_name(session, holder)))
+    added = session.scalars(select(FollowUp).where(
+        FollowUp.tenant_id == tenant_id, FollowUp.person_id == person_id, FollowUp.kind != MANUAL,
+        FollowUp.status.in_(LIVE), FollowUp.id.notin_(before)).order_by(FollowUp.due_at))
+    return found + [Notice("rule_followup", followup=followup) for followup in added]
 
 
 def _timeline(touchpoints: list[Touchpoint], followups: list[FollowUp], sources: list[ReferralSource],

@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from plugin.core.schemas import BaseSchema, Flag, day, exactly_one_of, one_of, text
+from plugin.core.schemas import NOT_BLANK, BaseSchema, Flag, day, exactly_one_of, matching, name, one_of, text
 from plugin.followups.schemas import SNOOZE_PRESETS
 from plugin.models import ReferenceKind, ReferralChannel, TouchpointKind
 
@@ -16,20 +16,21 @@ FOLLOWUP_PRESETS = ("1w", "1m", "3m", "6m")
 class TouchIn(BaseSchema):
     kind = one_of(TouchpointKind, load_default=TouchpointKind.CALL.value)
     summary = text(5000, load_default="")
-    occurred_on = day(load_default=None, metadata={"description": "The recruiter's local day; defaults to now."})
+    occurred_on = day(load_default=None, metadata={
+        "description": "The recruiter's local day, today or earlier; defaults to now."})
 
 
 class FollowUpIn(BaseSchema):
     json_schema = exactly_one_of("preset", "due_on")
-    reason = text(2000, required=True, min_length=1)
+    reason = fields.String(required=True, validate=[validate.Length(min=1, max=2000),
+                                                    matching(NOT_BLANK, "Must not be blank.")])
     preset = fields.String(validate=validate.OneOf(FOLLOWUP_PRESETS))
-    due_on = day()
+    due_on = day(metadata={"description": "The recruiter's local day, today or later."})
 
     @validates_schema
     def _exactly_one(self, data: dict, **_: object) -> None:
         if ("preset" in data) == ("due_on" in data):
-            message = "Give exactly one of preset and due_on."
-            raise ValidationError({"preset": [message], "due_on": [message]})
+            raise ValidationError("Give exactly one of preset and due_on.", "preset")
 
 
 class SnoozeIn(BaseSchema):
@@ -47,7 +48,7 @@ class ReferralIn(BaseSchema):
     """Someone referred this person: a named referrer (found again by name and e-mail), or the recruiter."""
 
     referrer_is_me = Flag(load_default=False)
-    referrer_name = text(200)
+    referrer_name = name(200, blank_ok=True)
     referrer_email = fields.Email(validate=validate.Length(max=254))
     referrer_kind = one_of(ReferenceKind, load_default=ReferenceKind.OUTSIDER.value)
     channel = one_of(ReferralChannel, load_default=ReferralChannel.WORD_OF_MOUTH.value)
@@ -56,7 +57,7 @@ class ReferralIn(BaseSchema):
 
     @validates_schema
     def _someone(self, data: dict[str, Any], **_: object) -> None:
-        if not data.get("referrer_is_me") and not (data.get("referrer_name") or "").strip():
+        if not data.get("referrer_is_me") and not data.get("referrer_name"):
             raise ValidationError("Name the referrer.", "referrer_name")
 
 

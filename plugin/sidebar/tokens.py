@@ -1,10 +1,15 @@
 """The sidebar's session after a verified launch: a short-lived signed token (`core.signed`).
 
-A cross-site iframe cannot count on cookies (browsers block or partition third-party cookies), so the
-launch page carries this token in a meta tag and our script sends it as `Authorization: Bearer …` with
-every action. It is never a cookie, so another site cannot make the browser send it: that is the CSRF
-protection. It binds tenant, recruiter and person (or, before tracking starts, the ATS candidate), and
-lives two hours; the recruiter must still be active at each use.
+A cross-site iframe cannot count on cookies (browsers block or partition third-party cookies, and with them
+the frame's storage), so the token travels in the page itself. The launch spends its single-use link and
+redirects the frame to the sidebar page, whose URL carries this token (`?token=`), so that a reload of the
+frame opens the sidebar again for as long as the token lives; the page puts it in a meta tag, and our
+script sends it as `Authorization: Bearer …` with every action. It is never a cookie, so another site
+cannot make the browser send it: that is the CSRF protection. No Referer carries it away (every sidebar
+response says `Referrer-Policy: no-referrer`), the logs redact `token=`, and no response is cached.
+It binds tenant, recruiter and person (or, before tracking starts, the ATS candidate), and lives two hours
+from the launch — a reload shows the same token, it never renews it; the recruiter must still be active
+at each use.
 """
 
 from __future__ import annotations
@@ -47,6 +52,15 @@ def issue(secret_key: str, grant: SidebarGrant) -> str:
     if grant.person_id is None and grant.ctx:  # an untracked ATS candidate: "start tracking" needs to know which
         claims["c"] = {k: str(grant.ctx[k]) for k in ("vendor", "candidate_id") if k in grant.ctx}
     return Signer(secret_key, SALT).sign(claims)
+
+
+def claimed_tenant(secret_key: str, token: str) -> uuid.UUID | None:
+    """The tenant a token names, unchecked: only to let that tenant's ATS frame the refusal (which shows nothing)."""
+    claims = Signer(secret_key, SALT).peek(token)
+    try:
+        return uuid.UUID(str(claims["t"]))
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def read(session: Session, secret_key: str, token: str) -> SidebarGrant:

@@ -1,10 +1,16 @@
-"""The embedded sidebar: GET /sidebar/launch?jwt=… verifies a signed launch and shows the person; small JSON
-endpoints under /sidebar/api/… carry the quick actions and answer with the re-rendered sidebar body.
+"""The embedded sidebar: GET /sidebar/launch?jwt=… verifies a signed launch and redirects the frame to the
+sidebar page, GET /sidebar/view?token=…, which shows the person; small JSON endpoints under /sidebar/api/…
+carry the quick actions and answer with the re-rendered sidebar body.
 
-Inside a cross-site iframe cookies cannot be relied on, so the launch page carries a short-lived sidebar
-token (`tokens.py`) in a meta tag and sidebar.js sends it as a bearer header. Every
-response sets its own CSP: `frame-ancestors` is 'self' plus exactly the tenant's configured ATS origins,
-and no X-Frame-Options is sent (it would forbid the framing the CSP allows).
+Inside a cross-site iframe cookies cannot be relied on, so the sidebar's session is a short-lived token
+(`tokens.py`). The launch link is single-use, so the launch does not show the sidebar itself: it spends the
+link and answers 303 See Other to the page URL, which carries the token instead. A reload of the frame (the
+browser's, or the ATS's) loads that URL again and shows the sidebar for as long as the token lives, never
+"link already used"; the redirect also keeps the launch link out of the frame's history. The page carries
+the token in a meta tag and sidebar.js sends it as a bearer header. Every response sets its own CSP:
+`frame-ancestors` is 'self' plus exactly the tenant's configured ATS origins, and no X-Frame-Options is
+sent (it would forbid the framing the CSP allows); `Referrer-Policy: no-referrer` keeps the token in the
+page's URL from leaving with a link or a request, and `Cache-Control: no-store` keeps it out of caches.
 """
 
 from __future__ import annotations
@@ -17,18 +23,20 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import jwt
-from flask import Blueprint, Response, g, jsonify, render_template, request
+from flask import Blueprint, Response, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import format_date, format_number
 from marshmallow import Schema, ValidationError
 
+from plugin import error_texts
+from plugin.core import guards
 from plugin.core.actors import Actor
 from plugin.core.lookup import get_owned
-from plugin.errors import DomainError, envelope, flatten
+from plugin.errors import DomainError, envelope
 from plugin.extension import db_session, get_state
 from plugin.followups.views import queue_url
 from plugin.i18n import LANGUAGES, force_locale, gettext, lazy_gettext, pick_language
 from plugin.login.account import handoff_url
-from plugin.models import Origin, Recruiter, Tenant
+from plugin.models import Origin, Recruiter, Tenant, utcnow
 from plugin.sidebar import actions, launch, panel, schemas, tokens
 
 bp = Blueprint("brobygger_sidebar", __name__)
@@ -58,7 +66,10 @@ def _sidebar_headers(response: Response) -> Response:
 
 
 def language(recruiter: Recruiter | None, tenant: Tenant | None) -> str:
-    """The recruiter's setting, then the tenant's default, then the browser's preference."""
+    """The recruiter's setting, then the tenant's default, then the browser's preference. Their region and
+    time zone go on `g` for `_render` (numbers and dates as written where they are)."""
+    g.brobygger_region = recruiter.region if recruiter else None
+    g.brobygger_time_zone = recruiter.time_zone if recruiter else None
     return pick_language(recruiter.language if recruiter else None, tenant.default_language if tenant else None,
                          request.accept_languages.best_match(LANGUAGES))
 
@@ -77,7 +88,7 @@ def _formatters(zone: ZoneInfo) -> dict[str, Any]:
 
 
 def _render(template: str, lang: str, zone: ZoneInfo, **context: Any) -> str:
-    with force_locale(lang):
+    with force_locale(lang, g.get("brobygger_region")):
         return render_template(template, lang=lang, **_formatters(zone), **context)
 
 
@@ -97,16 +108,43 @@ def launch_sidebar() -> Any:
     except launch.LaunchError as exc:
         return _refused(exc.args[0], _claimed_tenant(token))
     tenant = session.get(Tenant, granted.tenant_id)
-    me = session.get(Recruiter, granted.recruiter_id)
-    assert tenant is not None and me is not None  # verify() found both
+    assert tenant is not None  # verify() found it
     g.sidebar_frame_ancestors = frame_ancestors(tenant.ats_origins)
-    sidebar_token = tokens.issue(state.setting("SECRET_KEY"), granted)
+    # The launch link is spent: the frame moves to a URL a reload can load again.
+    return redirect(page_url(tokens.issue(state.setting("SECRET_KEY"), granted)), 303)
+
+
+def page_url(token: str) -> str:
+    return url_for("brobygger_sidebar.sidebar_page", token=token)
+
+
+@bp.get("/sidebar/view")
+def sidebar_page() -> Any:
+    """The sidebar for the token in the URL: the launch's redirect, and every reload of the frame after it."""
+    session = db_session()
+    secret = get_state().setting("SECRET_KEY")
+    token = request.args.get("token", "")
+    try:
+        granted = tokens.read(session, secret, token)
+    except tokens.TokenError as exc:
+        claimed = tokens.claimed_tenant(secret, token)
+        return _refused(_session_refusal(exc), session.get(Tenant, claimed) if claimed else None)
+    tenant = session.get(Tenant, granted.tenant_id)
+    me = session.get(Recruiter, granted.recruiter_id)
+    assert tenant is not None and me is not None  # read() found the recruiter in the tenant
+    g.sidebar_frame_ancestors = frame_ancestors(tenant.ats_origins)
     lang, zone = language(me, tenant), ZoneInfo(me.time_zone or "UTC")
     if granted.person_id is None:
-        return _render("brobygger/sidebar_unknown.html", lang, zone, ctx=granted.ctx, token=sidebar_token,
+        return _render("brobygger/sidebar_unknown.html", lang, zone, ctx=granted.ctx, token=token,
                        trackable=_trackable(granted.ctx))
-    return _render("brobygger/sidebar.html", lang, zone, token=sidebar_token,
+    return _render("brobygger/sidebar.html", lang, zone, token=token,
                    **_body(granted.person_id, me, granted.handoff))
+
+
+def _session_refusal(exc: tokens.TokenError) -> Any:
+    if str(exc) == "expired":
+        return lazy_gettext("This sidebar has been open too long. Open it again from the ATS.")
+    return lazy_gettext("This sidebar's session is not valid. Open it again from the ATS.")
 
 
 def _trackable(ctx: dict[str, Any]) -> bool:
@@ -127,11 +165,15 @@ def _refused(reason: Any, tenant: Tenant | None) -> Any:
     return _render("brobygger/refused.html", lang, ZoneInfo("UTC"), reason=reason), 401
 
 
-def _body(person_id: uuid.UUID, me: Recruiter, handoff: bool) -> dict[str, Any]:
+def _body(person_id: uuid.UUID, me: Recruiter, handoff: bool,
+          notices: list[panel.Notice] | None = None) -> dict[str, Any]:
     """The sidebar's body; its queue link signs `me` in only when the launch came from `me`'s own ATS session
-    (otherwise it is the plain queue page, which asks whoever opens it to sign in)."""
+    (otherwise it is the plain queue page, which asks whoever opens it to sign in). `notices`: what the action
+    just taken did besides what was asked, one line each."""
     view = panel.view(db_session(), me.tenant_id, person_id, me.id, cache=get_state().redis)
-    return {"view": view, "queue_url": handoff_url(me) if handoff else queue_url(),
+    today = utcnow().astimezone(ZoneInfo(me.time_zone or "UTC")).date().isoformat()  # the date pickers' bound
+    return {"view": view, "queue_url": handoff_url(me) if handoff else queue_url(), "notices": notices or [],
+            "today": today,
             "snooze_presets": ("1w", "1m", "2m", "6m"), "followup_presets": schemas.FOLLOWUP_PRESETS}
 
 
@@ -176,38 +218,78 @@ ACTIONS: dict[str, tuple[type[Schema], Handler, Any]] = {
 }
 
 
+def _invalid(exc: ValidationError) -> Response:
+    """A 422 whose message says, in the recruiter's language and without field names, what to do about every
+    refused field (error_texts words the schemas' English)."""
+    return envelope(422, " ".join(error_texts.sentences(exc.messages)), error_texts.field_messages(exc.messages))
+
+
+def _domain_refusal(exc: DomainError) -> Response:
+    """A refused date is said in the recruiter's language; other refusals keep the service's words."""
+    if isinstance(exc, guards.DateRuleError):
+        message = guards.said(exc.rule)
+        return envelope(exc.status, message, {field: [message] for field in exc.errors})
+    # Other refusals: the service's English as what to do, in the recruiter's language (error_texts).
+    return envelope(exc.status, error_texts.sentence(exc.message,
+                                                     fallback=lambda: error_texts.status_sentence(exc.status)))
+
+
 @bp.post("/sidebar/api/<action>")
 def quick_action(action: str) -> Any:
     if action not in ACTIONS:
         return envelope(404, f"No sidebar action {action!r}.")
     session = db_session()
     state = get_state()
+    lang, claimed = language(None, None), ""
     try:
         grant = _grant()
         me = get_owned(session, Recruiter, grant.tenant_id, grant.recruiter_id, "recruiter")
         tenant = session.get(Tenant, grant.tenant_id)
         g.sidebar_frame_ancestors = frame_ancestors(tenant.ats_origins if tenant else [])
         lang, zone = language(me, tenant), ZoneInfo(me.time_zone or "UTC")
-        schema, handler, done = ACTIONS[action]
-        data = schema().load(request.get_json(silent=True) or {})
         with force_locale(lang):
+            schema, handler, done = ACTIONS[action]
+            try:
+                data = schema().load(request.get_json(silent=True) or {})
+            except ValidationError as exc:
+                return _invalid(exc)
+            if action != "track" and grant.person_id is not None:  # tracking twice is harmless
+                claimed = actions.claim(state.redis, grant.tenant_id, me.id, grant.person_id, action, data) or ""
+                if not claimed:
+                    return _answer(grant, me, lang, zone, gettext("This was just done; it counts once."))
+            before = panel.automatic_followups(session, grant.tenant_id, grant.person_id) if grant.person_id else None
             result = handler(grant, me, data, Actor("recruiter", str(me.id), Origin.SIDEBAR))
-            message = str(done) if result is not False else gettext("This referral was logged before; merged.")
-    except _Refusal as exc:
-        return envelope(exc.status, exc.message)
-    except ValidationError as exc:
-        session.rollback()
-        with force_locale(lang):
-            return envelope(422, gettext("Some fields are not valid."), flatten(exc.messages))
-    except DomainError as exc:
-        session.rollback()
-        return envelope(exc.status, exc.message, exc.errors)
-    person_id = result if action == "track" else grant.person_id
-    body: dict[str, Any] = {"message": message,
-                            "html": _render("brobygger/_sidebar_body.html", lang, zone,
-                                            **_body(person_id, me, grant.handoff))}
+            referral, new = result if action == "referral" else (None, True)
+            message = str(done) if new else gettext("This referral was logged before; merged.")
+    except BaseException as exc:
+        if claimed:  # refused or failed: the same action may be sent again at once
+            actions.unclaim(state.redis, claimed)
+        if isinstance(exc, _Refusal):
+            return envelope(exc.status, exc.message)
+        if isinstance(exc, DomainError):
+            session.rollback()
+            with force_locale(lang):
+                return _domain_refusal(exc)
+        raise
+    session.expire_all()  # the body shows what was stored (enums, defaults), not the objects the action built
+    notices = panel.notices(session, grant.tenant_id, grant.person_id, before,
+                            referral if new else None) if before is not None else []
     if action == "track":
-        body["token"] = tokens.issue(state.setting("SECRET_KEY"), replace(grant, person_id=person_id, ctx={}))
+        tracked = replace(grant, person_id=result, ctx={})
+        return _answer(tracked, me, lang, zone, message, tokens.issue(state.setting("SECRET_KEY"), tracked))
+    return _answer(grant, me, lang, zone, message, notices=notices)
+
+
+def _answer(grant: tokens.SidebarGrant, me: Recruiter, lang: str, zone: ZoneInfo, message: str,
+            new_token: str | None = None, notices: list[panel.Notice] | None = None) -> Response:
+    """The re-rendered body; after tracking starts, the new token and the page URL that carries it (the
+    script puts it in the address, so that a reload opens the tracked person)."""
+    body: dict[str, Any] = {"message": message}
+    if grant.person_id is not None:
+        body["html"] = _render("brobygger/_sidebar_body.html", lang, zone,
+                               **_body(grant.person_id, me, grant.handoff, notices))
+    if new_token:
+        body.update(token=new_token, url=page_url(new_token))
     return jsonify(body)
 
 
@@ -218,7 +300,4 @@ def _grant() -> tokens.SidebarGrant:
     try:
         return tokens.read(db_session(), get_state().setting("SECRET_KEY"), token.strip())
     except tokens.TokenError as exc:
-        if str(exc) == "expired":
-            raise _Refusal(401, gettext("This sidebar has been open too long. Open it again from the ATS.")) from None
-        raise _Refusal(401, gettext("This sidebar's session is not valid. Open it again from the ATS.")) from None
-
+        raise _Refusal(401, str(_session_refusal(exc))) from None

@@ -1,6 +1,9 @@
 // The sidebar's quick actions without a page reload. The session token from the page's meta tag goes in an
 // Authorization header (never a cookie, so it works in a cross-site iframe and cannot be forged by CSRF);
-// the answer carries the re-rendered sidebar body, which replaces the old one.
+// the answer carries the re-rendered sidebar body, which replaces the old one. A form's buttons are disabled
+// while its request is in flight, so a double click sends one request (the server also answers a repeat
+// within seconds without doing it twice). When tracking starts, the new token goes into the meta tag and
+// into the address (replaceState), so that a reload of the frame opens the tracked person.
 (function () {
   "use strict";
 
@@ -29,12 +32,16 @@
   }
 
   function describe(body) {
-    var text = body && body.message ? body.message : "The action failed.";
-    var errors = body && body.errors ? body.errors : {};
-    Object.keys(errors).forEach(function (field) {
-      text += " " + [].concat(errors[field]).join(" ");
+    // The server's message says what to do, in the recruiter's language.
+    return body && body.message ? body.message : "The action failed.";
+  }
+
+  function busy(form, on) {
+    Array.prototype.forEach.call(form.querySelectorAll("button"), function (button) {
+      button.disabled = on;
+      if (on) { button.setAttribute("aria-busy", "true"); } else { button.removeAttribute("aria-busy"); }
     });
-    return text;
+    if (on) { form.setAttribute("data-busy", "1"); } else { form.removeAttribute("data-busy"); }
   }
 
   function announce(message) {
@@ -53,23 +60,27 @@
   function send(form, submitter) {
     var action = form.getAttribute("data-sidebar");
     var error = form.querySelector(".form-error");
+    var sent = JSON.stringify(payload(form, submitter));  // read before the buttons are disabled
     if (error) { error.textContent = ""; }
-    if (submitter) { submitter.setAttribute("aria-busy", "true"); }
+    busy(form, true);
     fetch(form.action, {
       method: "POST",
       credentials: "omit",
       headers: {"Authorization": "Bearer " + token(), "Content-Type": "application/json", "Accept": "application/json"},
-      body: JSON.stringify(payload(form, submitter))
+      body: sent
     }).then(function (response) {
       return response.json().then(function (body) { return {ok: response.ok, body: body}; });
     }).then(function (result) {
       if (!result.ok) { throw result.body; }
       if (result.body.token) { setToken(result.body.token); }
-      document.getElementById("sidebar-root").innerHTML = result.body.html;
+      if (result.body.url) { window.history.replaceState(null, "", result.body.url); }
+      if (result.body.html) { document.getElementById("sidebar-root").innerHTML = result.body.html; }
+      busy(form, false);
       announce(result.body.message);
       refocus(action);
     }).catch(function (body) {
-      if (submitter) { submitter.removeAttribute("aria-busy"); }
+      busy(form, false);
+      if (submitter) { submitter.focus(); }  // disabling it took the focus away
       if (error) { error.textContent = describe(body); } else { announce(describe(body)); }
     });
   }
@@ -78,6 +89,7 @@
     var form = event.target;
     if (!form.hasAttribute("data-sidebar")) { return; }
     event.preventDefault();
+    if (form.hasAttribute("data-busy")) { return; }  // Enter pressed again while the request is in flight
     send(form, event.submitter);
   });
 }());

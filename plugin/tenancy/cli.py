@@ -1,4 +1,4 @@
-"""`brobygger tenant|apikey|recruiter …`: setting a tenant up."""
+"""`brobygger tenant|apikey|recruiter …`: setting a tenant up and keeping its recruiters current."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 import click
 from flask.cli import with_appcontext
 
-from plugin.core.cli import CLI_ACTOR, check_time_zone, emit, open_session, parse_uuid
+from plugin.core.cli import CLI_ACTOR, check_time_zone, emit, open_session, parse_uuid, table
 from plugin.extension import get_state
 
 
@@ -105,3 +105,62 @@ def recruiter_add(tenant_id: str, email: str, name: str, time_zone: str, languag
         tenant = tenants.get(session, parse_uuid(tenant_id, "--tenant"))
         recruiter = recruiters.add(session, tenant.id, data, CLI_ACTOR)
     emit({"recruiter_id": str(recruiter.id), "email": recruiter.email}, as_json, None)
+
+
+@recruiter_group.command("list", help="List recruiters (of one tenant with --tenant).")
+@click.option("--tenant", "tenant_id", help="Only this tenant's recruiters.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON array.")
+@with_appcontext
+def recruiter_list(tenant_id: str | None, as_json: bool) -> None:
+    from plugin.tenancy import recruiters, tenants
+
+    with open_session() as session:
+        tenant = tenants.get(session, parse_uuid(tenant_id, "--tenant")) if tenant_id else None
+        found = recruiters.everyone(session, tenant.id if tenant else None)
+        rows = [{"recruiter_id": str(r.id), "tenant_id": str(r.tenant_id), "tenant": name, "email": r.email,
+                 "name": r.name, "language": r.language, "time_zone": r.time_zone, "admin": r.is_admin,
+                 "active": r.active} for r, name in found]
+    if as_json:
+        click.echo(json.dumps(rows))
+        return
+    if not rows:
+        click.echo("No recruiters yet." + ("" if tenant else " Add one with `brobygger recruiter add`."))
+        return
+    columns = ["email", "name", "language", "time_zone", "admin", "active"]
+    if tenant is None:  # all tenants: say whose each recruiter is
+        columns.insert(0, "tenant")
+    table([c.replace("_", " ") for c in columns], [[row[c] for c in columns] for row in rows])
+
+
+@recruiter_group.command("update", help="Change a recruiter's language, time zone, admin right, or whether they "
+                                        "may sign in.")
+@click.argument("email")
+@click.option("--tenant", "tenant_id", required=True)
+@click.option("--language", type=click.Choice(["nb", "en"]))
+@click.option("--time-zone", help="An IANA time zone such as Europe/Oslo.")
+@click.option("--admin/--no-admin", default=None, help="May (or may no longer) administer the tenant.")
+@click.option("--active/--inactive", default=None, help="An inactive recruiter cannot sign in and gets no e-mail.")
+@click.option("--json", "as_json", is_flag=True)
+@with_appcontext
+def recruiter_update(email: str, tenant_id: str, language: str | None, time_zone: str | None, admin: bool | None,
+                     active: bool | None, as_json: bool) -> None:
+    from plugin.tenancy import recruiters, tenants
+
+    changes = {key: value for key, value in {"language": language, "time_zone": time_zone, "is_admin": admin,
+                                             "active": active}.items() if value is not None}
+    if not changes:
+        raise click.UsageError("nothing to change: give --language, --time-zone, --admin/--no-admin or "
+                               "--active/--inactive")
+    if time_zone is not None:
+        check_time_zone(time_zone)
+    with open_session() as session:
+        tenant = tenants.get(session, parse_uuid(tenant_id, "--tenant"))
+        found = recruiters.by_email(session, tenant.id, email)
+        updated = recruiters.update(session, tenant.id, found.id, changes, CLI_ACTOR)
+        out = {"email": updated.email, "name": updated.name, "language": updated.language,
+               "time_zone": updated.time_zone, "admin": updated.is_admin, "active": updated.active}
+    if as_json:
+        click.echo(json.dumps(out))
+    else:
+        emit({key: ("yes" if value is True else "no" if value is False else value) for key, value in out.items()},
+             False)

@@ -219,8 +219,9 @@ def test_document_states_the_rules_the_api_enforces(client: Any, tenant: Any) ->
     assert ats_user_ids["maxProperties"] == 20 and "maxLength" not in ats_user_ids
     assert ats_user_ids["propertyNames"]["maxLength"] == 64
     # free text never holds NUL; a blank name is no name
-    assert schemas["PersonIn"]["properties"]["first_name"]["pattern"] == "^[^\\u0000]*$"
-    assert not re.fullmatch(schemas["ReferenceIn"]["properties"]["name"]["pattern"], " \t\u3000")
+    assert schemas["PersonIn"]["properties"]["last_name"]["pattern"] == "^[^\\u0000]*$"
+    for name in (schemas["PersonIn"]["properties"]["first_name"], schemas["ReferenceIn"]["properties"]["name"]):
+        assert not re.fullmatch(name["pattern"], " \t\u3000") and re.fullmatch(name["pattern"], " Kari ")
 
 
 def test_document_lists_every_error_an_operation_answers(client: Any) -> None:

@@ -8,7 +8,8 @@ status, body, content type and headers as the document says; invalid input refus
 
 Valid input is what the document allows and what it states in words but JSON Schema cannot: ids in bodies
 name the tenant's rows (an unknown one is a 422), a cursor is one the API handed out, dates and day counts
-come in order, a snooze ends in the future, a tier is one of the tenant's. Positive cases are drawn within
+come in order, a follow-up is due today or later, a touch happened today or earlier, a snooze ends in the future,
+a tier is one of the tenant's. Positive cases are drawn within
 those rules (ids and cursors swapped for seeded ones, ranges put in order); negative cases are left as drawn.
 
 `make test` runs a fast, derandomized profile; `make fuzz` a long, random one (BROBYGGER_FUZZ_EXAMPLES).
@@ -117,8 +118,9 @@ def _seed(app: Flask, tenant_id: uuid.UUID, api_key: str) -> dict[str, list[str]
     for person in people:
         send("POST", f"/roles/{roles[0]['id']}/shortlist", {"person_id": person["id"]})
         send("PUT", f"/people/{person['id']}/cadence", {"tier": "standard"})
+    met = (datetime.now(UTC) - timedelta(days=3)).isoformat()  # a touch is something that has happened
     for kind in ("call", "meeting"):
-        send("POST", f"/people/{people[0]['id']}/touchpoints", {"kind": kind, "occurred_at": due})
+        send("POST", f"/people/{people[0]['id']}/touchpoints", {"kind": kind, "occurred_at": met})
     state = get_state(app)
     with state.sessions() as session:
         installation_ids = [str(installations.add(
@@ -229,7 +231,14 @@ def _within_the_rules(label: str, body: dict[str, Any], served: Served) -> dict[
         tiers = list(body.get("cadence_tiers") or TIERS)
         body = {**body, "default_tier": tiers[len(body.get("default_tier", "")) % len(tiers)]}
     if label.endswith("/snooze") and body.get("until"):
-        body = {**body, "until": (datetime.now(UTC) + timedelta(days=1 + len(body["until"]))).isoformat()}
+        body = {**body, "until": _days_from_now(1 + len(body["until"]))}
+    # "today" is a day in someone's time zone: a whole day or more from now is later (or earlier) in every zone
+    if isinstance(body.get("due_at"), str):
+        body = {**body, "due_at": _days_from_now(1 + len(body["due_at"]))}
+    if isinstance(body.get("next"), dict) and isinstance(body["next"].get("due_at"), str):
+        body = {**body, "next": {**body["next"], "due_at": _days_from_now(1 + len(body["next"]["due_at"]))}}
+    if isinstance(body.get("occurred_at"), str):
+        body = {**body, "occurred_at": _days_from_now(-1 - len(body["occurred_at"]))}
     referrer = body.get("referrer")
     if isinstance(referrer, dict) and referrer.get("person_id") == body.get("person_id"):  # nobody refers themselves
         others = [p for p in served.ids["person_id"] if p != body["person_id"]]
@@ -239,6 +248,10 @@ def _within_the_rules(label: str, body: dict[str, Any], served: Served) -> dict[
     if label.endswith("/teamtailor-codes"):
         body = {**body, "installation_id": served.ids["installation_id"][1]}
     return body
+
+
+def _days_from_now(days: int) -> str:
+    return (datetime.now(UTC) + timedelta(days=days)).isoformat()
 
 
 def _fuzz(operation: schemathesis.APIOperation, mode: GenerationMode, served: Served) -> None:

@@ -14,6 +14,7 @@ from babel.messages.pofile import read_po
 from flask import Flask
 
 from plugin.models import utcnow
+from tests import past
 from tests.helpers import ROOT
 from tests.pages import make_recruiter, sign_in
 
@@ -120,8 +121,8 @@ def _queue_page(app: Flask, tenant: Any, email: str, language: str) -> str:
                                time_zone="Europe/Oslo")
     person = tenant.create("/people", {"first_name": "Ola", "last_name": email.split("@")[0],
                                        "owner_id": recruiter["id"]})
-    tenant.create("/followups", {"person_id": person["id"], "owner_id": recruiter["id"], "reason": "Reason for Ola",
-                                 "due_at": (utcnow() - timedelta(days=2)).isoformat()})
+    past.followup(tenant, {"person_id": person["id"], "owner_id": recruiter["id"], "reason": "Reason for Ola",
+                           "due_at": (utcnow() - timedelta(days=2)).isoformat()})
     client = app.test_client()
     sign_in(app, client, recruiter["id"])
     response = client.get("/queue", query_string={"owner": recruiter["id"]})

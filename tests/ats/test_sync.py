@@ -217,7 +217,7 @@ def test_completing_a_follow_up_writes_a_note_back(app: Flask, tenant: Any, gree
     candidate = greenhouse.data.candidate(int(person["ats_links"][0]["ats_id"]))
     assert candidate is not None
     followup = tenant.create("/followups", {"person_id": person["id"], "reason": "Kaffe etter JavaZone",
-                                            "due_at": "2026-12-01T09:00:00Z"})
+                                            "due_at": "2030-12-02T09:00:00Z"})
     done = tenant.post(f"/followups/{followup['id']}/complete", json={"summary": "Tok en kaffe"})
     assert done.status_code == 200, done.json
     assert _count(app, WriteBack, WriteBack.status == "pending") == 1

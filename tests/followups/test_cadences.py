@@ -166,7 +166,7 @@ def test_completing_a_follow_up_resets_the_clock(tenant: Any) -> None:
     _touch(tenant, person["id"], T0)
     _put(tenant, f"/people/{person['id']}/cadence", {"tier": "close"})
     followup = tenant.create("/followups", {"person_id": person["id"], "reason": "Lunch",
-                                            "due_at": "2026-03-01T09:00:00Z"})
+                                            "due_at": "2030-03-01T09:00:00Z"})
     done_at = T0 + timedelta(days=45)
     done = tenant.post(f"/followups/{followup['id']}/complete",
                        json={"kind": "message", "summary": "Sent a note", "occurred_at": done_at.isoformat()})

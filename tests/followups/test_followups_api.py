@@ -144,12 +144,12 @@ def test_complete_logs_a_touchpoint_resets_the_cadence_and_books_the_next(tenant
     person = _person(tenant, owner_id=owner["id"])
     role = _role(tenant)
     session.add(Cadence(tenant_id=tenant.id, person_id=uuid.UUID(person["id"]),
-                        last_touch_at=datetime(2029, 1, 1, tzinfo=UTC)))
+                        last_touch_at=datetime(2025, 1, 1, tzinfo=UTC)))
     session.commit()
     followup = _followup(tenant, person["id"], role_id=role["id"])
 
     response = tenant.post(f"/followups/{followup['id']}/complete", json={
-        "kind": "call", "occurred_at": "2030-04-30T14:00:00+02:00", "summary": "Open to a chat in autumn",
+        "kind": "call", "occurred_at": "2026-04-30T14:00:00+02:00", "summary": "Open to a chat in autumn",
         "next": {"due_at": "2030-09-01T08:00:00Z", "reason": "Autumn chat"}})
     assert response.status_code == 200, response.json
     done, touchpoint, following = response.json["followup"], response.json["touchpoint"], response.json["next"]
@@ -158,7 +158,7 @@ def test_complete_logs_a_touchpoint_resets_the_cadence_and_books_the_next(tenant
     assert done["touchpoint_id"] == touchpoint["id"]
     assert (touchpoint["kind"], touchpoint["summary"]) == ("call", "Open to a chat in autumn")
     assert touchpoint["recruiter_id"] == owner["id"]
-    assert _when(touchpoint["occurred_at"]) == datetime(2030, 4, 30, 12, tzinfo=UTC)
+    assert _when(touchpoint["occurred_at"]) == datetime(2026, 4, 30, 12, tzinfo=UTC)
     assert [t["id"] for t in tenant.get(f"/people/{person['id']}/touchpoints").json["data"]] == [touchpoint["id"]]
     assert following["status"] == "open"
     assert (following["person_id"], following["owner_id"], following["role_id"]) == (
@@ -168,7 +168,7 @@ def test_complete_logs_a_touchpoint_resets_the_cadence_and_books_the_next(tenant
 
     session.expire_all()
     cadence = session.scalars(select(Cadence).where(Cadence.person_id == uuid.UUID(person["id"]))).one()
-    assert cadence.last_touch_at == datetime(2030, 4, 30, 12, tzinfo=UTC)
+    assert cadence.last_touch_at == datetime(2026, 4, 30, 12, tzinfo=UTC)
 
 
 def test_complete_without_a_body_logs_a_message_now(tenant: Any) -> None:

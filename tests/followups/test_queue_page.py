@@ -32,6 +32,7 @@ from plugin.models import (
     TouchpointKind,
     utcnow,
 )
+from tests import past
 from tests.pages import make_recruiter, post_form, section, sign_in
 
 NOW = datetime(2030, 1, 9, 10, 0, tzinfo=UTC)  # a Wednesday; 11:00 in Oslo
@@ -221,8 +222,8 @@ def _person(tenant: Any, name: str, owner: dict, **fields: Any) -> dict:
 
 def _followup(tenant: Any, name: str, owner: dict, due_at: datetime, **fields: Any) -> dict:
     person = _person(tenant, name, owner)
-    return tenant.create("/followups", {"person_id": person["id"], "owner_id": owner["id"],
-                                        "reason": f"Reason for {name}", "due_at": due_at.isoformat(), **fields})
+    return past.followup(tenant, {"person_id": person["id"], "owner_id": owner["id"],  # overdue ones too
+                                  "reason": f"Reason for {name}", "due_at": due_at.isoformat(), **fields})
 
 
 def _today_start(zone: str) -> datetime:
@@ -343,8 +344,11 @@ def test_times_are_shown_in_the_recruiters_zone(app: Flask, client: FlaskClient,
     due = (utcnow() - timedelta(days=5)).replace(second=0, microsecond=0)
     _followup(tenant, "Olav", recruiter, due)
     html = client.get("/queue").get_data(as_text=True)
-    local = due.astimezone(ZoneInfo("Pacific/Auckland")).strftime("%Y-%m-%d %H:%M")
-    assert local in section(html, "overdue") and due.strftime("%Y-%m-%d %H:%M") not in html
+    local = due.astimezone(ZoneInfo("Pacific/Auckland"))
+    overdue = section(html, "overdue")
+    # The sidebar's date (British English: "30 Nov 2026"), the local time on hover; UTC only for machines.
+    assert f">{local.day} {local:%b %Y}</time>" in overdue and f", {local:%H:%M}" in overdue
+    assert f"{due:%H:%M}" not in re.sub(r'datetime="[^"]*"', "", overdue)
     assert "Times in Pacific/Auckland" in html
 
 
@@ -362,7 +366,7 @@ def test_open_sidebar_signs_a_launch_for_the_recruiter(client: FlaskClient, tena
     followup = _followup(tenant, "Olav", me, utcnow() - timedelta(days=1))
     response = client.get(f"/queue/people/{followup['person_id']}/sidebar")
     assert response.status_code == 302 and "/sidebar/launch?jwt=" in response.location
-    sidebar = client.get(response.location)
+    sidebar = client.get(response.location, follow_redirects=True)  # the launch, then the sidebar page
     assert sidebar.status_code == 200 and "Olav Test" in sidebar.get_data(as_text=True)
 
 

@@ -112,7 +112,7 @@ def test_full_lifecycle_on_a_frozen_clock(app: Flask, tenant: Any) -> None:
     assert daily(expires - timedelta(days=20)).renewal_prompts == 1
     assert daily(expires - timedelta(days=19)).renewal_prompts == 0  # once per expiry
     [prompt] = _followups(app, pid, tasks.CONSENT_RENEWAL)
-    assert prompt.due_at == expires - timedelta(days=30) and "2025-01-15" in prompt.reason
+    assert prompt.due_at == expires - timedelta(days=30) and "15 January 2025" in prompt.reason
 
     after_expiry = expires + timedelta(days=1)
     assert daily(after_expiry).anonymised == 0  # in the grace period: shown, not yet anonymised

@@ -295,8 +295,8 @@ def test_page_with_charts_and_tables(client: FlaskClient, session: Session, tena
 def test_invalid_month_page_is_404(client: FlaskClient, session: Session, tenant: Any, month: str) -> None:
     sign_in(client, session, tenant.id)
     response = client.get(f"/reports/referrals/{month}")
-    assert response.status_code == 404
-    assert "YYYY-MM" in response.get_data(as_text=True)
+    assert response.status_code == 404  # said as what to do, not as the API's pattern
+    assert "There is no report for that address; choose a month in the report." in response.get_data(as_text=True)
 
 
 def test_csv_opens_cleanly(client: FlaskClient, session: Session, tenant: Any, refs: dict) -> None:
@@ -436,8 +436,8 @@ def test_monthly_email_exactly_once(mail_app_config: dict[str, Any], smtp: Inbox
         assert sorted(m["To"] for m in sent) == ["ada.admin@acme.test", "rolf.rival@acme.test"]
         ours = smtp.to("ada.admin@acme.test")[0]
         text = text_of(ours)
-        assert ours["Subject"] == "Brobygger: referral report for 2026-03"
-        assert "- Referrals: 3 (1)" in text and "- Referral share of hires: 60 % (0 %)" in text
+        assert ours["Subject"] == "Brobygger: referral report for March 2026"  # a month by its name, in en-GB
+        assert "- Referrals: 3 (1)" in text and "- Referral share of hires: 60% (0%)" in text
         assert "New active top references: Anna" in text and "Gone quiet: Dag" in text
         assert "http://brobygger.test/reports/referrals/2026-03" in text and "Bjørn" not in text
         assert "- Referrals: 0 (0)" in text_of(smtp.to("rolf.rival@acme.test")[0])  # their tenant, their figures

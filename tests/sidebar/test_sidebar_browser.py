@@ -2,8 +2,9 @@
 
 The app is served over real HTTP on 127.0.0.1 and embedded by a host page on another site (localhost, another
 port) in an iframe, with third-party cookies blocked. The launch succeeds, quick actions work by mouse and
-keyboard, their result shows in the recruiter's queue, a tampered token shows the refusal page, and
-screenshots in both languages land in test-artifacts/.
+keyboard, their result shows in the recruiter's queue, a tampered token shows the refusal page, a reload of the
+frame keeps the sidebar, a double click logs one touch, a date before today is refused in the recruiter's
+language, and screenshots in both languages land in test-artifacts/.
 
 Without Chromium or Playwright these tests are skipped with the reason; with BROBYGGER_REQUIRE_BROWSER=1
 (CI) they fail instead, so CI cannot pass without running them.
@@ -15,7 +16,7 @@ import base64
 import json
 import os
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -199,3 +200,80 @@ def test_tampered_token_shows_the_refusal_page(browser: BrowserContext, served: 
     assert frame.inner_text("h1") == "This sidebar could not be opened"
     assert "signature" in frame.inner_text("#refusal-reason")
     assert frame.query_selector("form") is None
+
+
+# --- reloads, double clicks and refusals (issue 14) ------------------------------------------------------------------
+
+def test_a_reload_of_the_frame_after_launch_still_shows_the_sidebar(browser: BrowserContext, served: Any,
+                                                                    tenant: Any, person: dict) -> None:
+    app_url, host_url, host = served
+    _, frame = _embed(browser, host, host_url, app_url, launch_token(tenant, {"person_id": person["id"]}))
+    assert "jwt=" not in frame.url and frame.url.startswith(f"{app_url}/sidebar/view?token=")
+    frame.click("form[data-sidebar=touch] summary")
+    frame.fill("#touch-summary", "Before the reload")
+    frame.click("form[data-sidebar=touch] button[type=submit]")
+    expect(frame.locator("#announce")).to_contain_text("Touch logged.")
+    for _ in range(2):  # as the browser's "Reload frame" does, or an ATS that reloads its frame
+        with frame.expect_navigation():
+            frame.evaluate("window.setTimeout(function () { window.location.reload(); }, 0)")
+        frame.wait_for_selector("h1")
+        assert "Øystein Bråten" in frame.inner_text("#person-name")
+        assert "used already" not in frame.inner_text("body") and "Before the reload" in frame.inner_text("#timeline")
+    frame.click("form[data-sidebar=touch] summary")  # and it still acts
+    frame.fill("#touch-summary", "After the reload")
+    frame.click("form[data-sidebar=touch] button[type=submit]")
+    expect(frame.locator("#announce")).to_contain_text("Touch logged.")
+    assert browser.cookies(app_url) == []
+
+
+def test_a_double_click_sends_one_request_with_the_buttons_disabled_meanwhile(
+        browser: BrowserContext, served: Any, tenant: Any, person: dict) -> None:
+    app_url, host_url, host = served
+    page, frame = _embed(browser, host, host_url, app_url, launch_token(tenant, {"person_id": person["id"]}))
+    held: list[Any] = []
+    browser.route("**/sidebar/api/touch", lambda route: held.append(route))  # it waits until we let it go
+    frame.click("form[data-sidebar=touch] summary")
+    frame.fill("#touch-summary", "Double click")
+    submit = frame.locator("form[data-sidebar=touch] button[type=submit]")
+    submit.dblclick()
+    expect(submit).to_be_disabled()
+    frame.press("#touch-summary", "Enter")  # Enter while the request is in flight: ignored too
+    page.wait_for_timeout(500)
+    assert len(held) == 1
+    held[0].continue_()
+    browser.unroute("**/sidebar/api/touch")
+    expect(frame.locator("#announce")).to_contain_text("Touch logged.")
+    touches = tenant.get(f"/people/{person['id']}/touchpoints").json["data"]
+    assert [t["summary"] for t in touches].count("Double click") == 1
+
+    # Without the page's guard (two requests at once from the frame), the server still logs it once.
+    answers = frame.evaluate("""() => {
+        const token = document.querySelector('meta[name="brobygger-token"]').content;
+        const send = () => fetch('/sidebar/api/touch', {method: 'POST', credentials: 'omit',
+            headers: {'Authorization': 'Bearer ' + token, 'Content-Type': 'application/json'},
+            body: JSON.stringify({summary: 'Racing'})}).then(r => r.json()).then(b => b.message);
+        return Promise.all([send(), send()]);
+    }""")
+    assert sorted(answers) == ["This was just done; it counts once.", "Touch logged."]
+    touches = tenant.get(f"/people/{person['id']}/touchpoints").json["data"]
+    assert [t["summary"] for t in touches].count("Racing") == 1
+
+
+def test_a_follow_up_before_today_is_refused_in_the_form(app: Flask, browser: BrowserContext, served: Any,
+                                                         tenant: Any, person: dict) -> None:
+    from tests.sidebar_support import set_languages
+
+    set_languages(app, tenant.id, "nb", None)
+    app_url, host_url, host = served
+    _, frame = _embed(browser, host, host_url, app_url, launch_token(tenant, {"person_id": person["id"]}))
+    today = datetime.now(ZoneInfo("Europe/Oslo")).date()
+    assert frame.get_attribute("#fu-day", "min") == today.isoformat()  # the picker offers today and later
+    before = tenant.get("/followups").json["data"]  # the fixture's meeting earned a thank-you
+    frame.click("form[data-sidebar=followup] summary")
+    frame.fill("#fu-reason", "Kaffe")
+    frame.fill("#fu-day", (today - timedelta(days=1)).isoformat())  # typed in past the picker
+    frame.click("#fu-schedule")
+    error = frame.locator("form[data-sidebar=followup] .form-error")
+    expect(error).to_have_text("Velg en dato fra i dag og fremover.")
+    expect(frame.locator("#fu-schedule")).to_be_enabled()
+    assert tenant.get("/followups").json["data"] == before

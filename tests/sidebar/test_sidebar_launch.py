@@ -32,12 +32,15 @@ def _token(tenant: Any, person_id: str, **overrides: Any) -> str:
 
 
 def _launch(client: Any, token: str, **query: str) -> Any:
-    return client.get(LAUNCH_PATH, query_string={"jwt": token, **query})
+    """The launch, and the sidebar page its redirect leads to."""
+    return client.get(LAUNCH_PATH, query_string={"jwt": token, **query}, follow_redirects=True)
 
 
 def test_valid_launch_shows_the_person_once(client: Any, tenant: Any, person: dict) -> None:
     token = _token(tenant, person["id"])
-    response = _launch(client, token)
+    launched = client.get(LAUNCH_PATH, query_string={"jwt": token})
+    assert launched.status_code == 303 and "jwt" not in launched.headers["Location"]
+    response = client.get(launched.headers["Location"])
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert "Øystein Bråten" in page and "Kaffe på Grünerløkka" in page

@@ -39,7 +39,7 @@ def _seed(t: Any, app: Flask) -> dict[str, str]:
     shortlisted = t.post(f"/roles/{role['id']}/shortlist", json={"person_id": person["id"], "note": "strong"})
     assert shortlisted.status_code == 201, shortlisted.json
     followup = t.post("/followups", json={"person_id": person["id"], "owner_id": recruiter["id"],
-                                          "reason": "Coffee after the meetup", "due_at": "2026-12-01T09:00:00Z"}).json
+                                          "reason": "Coffee after the meetup", "due_at": "2030-12-02T09:00:00Z"}).json
     reference = t.post("/references", json={"kind": "candidate", "person_id": referrer["id"]}).json
     referral = t.post("/referrals", json={"person_id": person["id"], "reference_id": reference["id"],
                                           "channel": "word_of_mouth", "prompted": False}).json
