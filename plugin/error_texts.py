@@ -70,6 +70,18 @@ def _fixed(message: Callable[[], str]) -> Sentence:
     return lambda _values, _subject: message()
 
 
+def date_rule(rule: str) -> str:
+    """What to do about a date the rules refuse (plugin/core/guards.py names the rules), wherever it is said."""
+    if rule == "due_past":
+        return gettext("Choose a date from today onwards.")
+    if rule == "touch_future":
+        return gettext("Choose today or an earlier day: a touch is something that has happened. "
+                       "To plan one, schedule a follow-up.")
+    if rule == "snooze_past":
+        return gettext("Snooze until a time after now.")
+    raise ValueError(rule)
+
+
 def _reload() -> str:
     return gettext("Something in the form was not recognised. Reload the page and try again.")
 
@@ -109,9 +121,9 @@ _TEMPLATES: list[tuple[str, Sentence]] = [
     ("Must be between the years 1900 and 2200.", _fixed(lambda: gettext("Choose a date between 1900 and 2200."))),
     ("Must be in the future.", _fixed(lambda: gettext("Choose a time later than now."))),
     ("Must be today or a later day; today is {today} in {zone}.",
-     _fixed(lambda: gettext("Choose today or a later day."))),
+     _fixed(lambda: date_rule("due_past"))),
     ("Must be today or an earlier day; today is {today} in {zone}. A touch that is still to come is a follow-up.",
-     _fixed(lambda: gettext("Choose today or an earlier day; a touch still to come is a follow-up."))),
+     _fixed(lambda: date_rule("touch_future"))),
     ("Must not be blank.", _missing),
     # marshmallow's own messages.
     ("Missing data for required field.", _missing),

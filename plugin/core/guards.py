@@ -21,10 +21,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from plugin import error_texts
 from plugin.core.actors import Actor
 from plugin.core.dates import local_day
 from plugin.errors import InvalidError
-from plugin.i18n import gettext
 from plugin.models import Recruiter, Tenant, utcnow
 
 DUE_PAST = "due_past"  # a follow-up due on a day before today
@@ -46,14 +46,7 @@ def _refuse(rule: str, field: str, message: str) -> DateRuleError:
 
 def said(rule: str) -> str:
     """What a page or the sidebar tells the recruiter about a refused date: what to do, in the active locale."""
-    if rule == DUE_PAST:
-        return gettext("Choose a date from today onwards.")
-    if rule == TOUCH_FUTURE:
-        return gettext("Choose today or an earlier day: a touch is something that has happened. "
-                       "To plan one, schedule a follow-up.")
-    if rule == SNOOZE_PAST:
-        return gettext("Snooze until a time after now.")
-    raise ValueError(rule)
+    return error_texts.date_rule(rule)
 
 
 def squeeze(text: str) -> str:

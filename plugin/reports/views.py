@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from sqlalchemy import select
 
-from plugin import mail
+from plugin import formats, mail
 from plugin.core import ratelimit
 from plugin.errors import InvalidError
 from plugin.extension import db_session, get_state
@@ -134,7 +134,7 @@ def email_send(month: str) -> Any:
         flash(gettext("The e-mail could not be sent. Try again in a while; if it keeps failing, tell your "
                       "Brobygger operator."))
     else:
-        flash(gettext("%(email)s will have the %(month)s report in a moment.", month=month,
+        flash(gettext("%(email)s will have the %(month)s report in a moment.", month=formats.month_title(month),
                       email=me.email))
     return redirect(url_for("brobygger_reports.report", spec=month))
 

@@ -70,7 +70,7 @@ def test_an_admin_previews_the_email_and_sends_it_to_themself(app: Flask, tenant
 
     sent = post_form(client, f"/reports/referrals/{MONTH}/email/send")
     assert sent.status_code == 302 and sent.headers["Location"] == f"/reports/referrals/{MONTH}"
-    assert f"ada@acme.no will have the {MONTH} report in a moment." in client.get(
+    assert "ada@acme.no will have the March 2026 report in a moment." in client.get(
         sent.headers["Location"]).get_data(as_text=True)
     [message] = _reports(smtp)
     assert message["To"] == "ada@acme.no" and message["Subject"].startswith("Brobygger: referral report for ")
