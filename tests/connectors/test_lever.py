@@ -176,8 +176,10 @@ def test_a_429_storm_finishes_waiting_as_long_as_retry_after_says() -> None:
     refused = [r for r in sim.requests if r.status == 429]
     accepted = [r for r in sim.requests if r.status != 429]
     assert sim.over_quota == len(refused) == connector.http.stats["rate_limited"] >= 1
-    # Every wait is a whole Retry-After of at least a second, never a jittered backoff (capped at 0.2 s).
-    assert len(waits) == len(refused) and all(w >= 1 and w == int(w) for w in waits)
+    # Each 429 is followed by a whole Retry-After of at least a second, never a jittered backoff (capped at
+    # 0.2 s); any other wait is the client's own pacing (its token bucket), which a slow machine can need.
+    assert len(waits) == len(refused) + connector.http.stats["throttled"]
+    assert sum(1 for w in waits if w >= 1 and w == int(w)) == len(refused)
     # Bound: Retry-After runs to the end of the window, so a window refuses at most the one request that
     # found it spent, and only after accepting its full quota. Hence refusals ≤ accepted // quota.
     assert sim.over_quota <= len(accepted) // limit
