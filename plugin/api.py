@@ -21,6 +21,7 @@ from plugin.core.api import SCOPE_ATTRIBUTE, DocumentPlugin, too_many
 from plugin.errors import envelope
 from plugin.extension import db_session, get_state
 from plugin.followups import api as followups_api
+from plugin.messages import api as messages_api
 from plugin.models import Origin
 from plugin.people import api as people_api
 from plugin.privacy import api as privacy_api
@@ -99,6 +100,10 @@ BLUEPRINTS: list[Blueprint] = [
     reports_api.reports_blp,
     privacy_api.blp,
     sidebar_api.blp,
+    messages_api.tone_blp,
+    messages_api.blp,
+    messages_api.templates_blp,
+    messages_api.mail_blp,
 ]
 
 for _bp in BLUEPRINTS:

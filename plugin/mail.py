@@ -31,7 +31,9 @@ class Mail:
     text: str
     html: str | None
     message_id: str  # deterministic per delivery, so a receiver can tell a resend from a new message
-    unsubscribe: str | None = None  # the one-click unsubscribe URL of a mail the recruiter can turn off
+    unsubscribe: str | None = None  # the one-click unsubscribe URL of a mail its reader can turn off
+    reply_to: str | None = None  # a recruiter's message: answers go to the recruiter, not to us
+    automatic: bool = True  # written by Brobygger (a digest): no auto-replies; False for a person's message
 
 
 class _Policy(EmailPolicy):
@@ -62,7 +64,10 @@ def build(mail: Mail, sender: str) -> EmailMessage:
     message["From"], message["To"], message["Subject"] = sender, mail.to, mail.subject
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = mail.message_id
-    message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies to a digest
+    if mail.automatic:
+        message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies to a digest
+    if mail.reply_to:
+        message["Reply-To"] = mail.reply_to
     if mail.unsubscribe:
         message["List-Unsubscribe"] = f"<{mail.unsubscribe}>"
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"

@@ -21,6 +21,7 @@ CURSOR = r"^[A-Za-z0-9_-]*$"  # base64url, unpadded: the `next_cursor` of an ear
 NOTHING_TO_CHANGE = "Nothing to change: send at least one field."
 # What Python's str.isspace() calls white space, spelled out: `\s` differs between regex engines.
 _SPACE = r"\t\n\v\f\r\u001c-\u001f \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+SPACE = _SPACE  # for the patterns of other modules
 NOT_BLANK = f"^[^\\u0000]*[^\\u0000{_SPACE}][^\\u0000]*$"
 WEB_URL = r"^https?://([A-Za-z0-9-]+\.)+[A-Za-z]{2,63}(:[0-9]{1,5})?([/?#][^\u0000-\u0020\u007f]*)?$"
 

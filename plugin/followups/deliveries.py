@@ -33,8 +33,10 @@ from sqlalchemy.orm import Session
 
 from plugin import mail
 from plugin.followups import digest, notices
+from plugin.messages import mailing, messages
 from plugin.models import Delivery, Recruiter, uuid7
 from plugin.reports import monthly_email
+from plugin.security import Vault
 from plugin.tenancy import recruiters
 
 STALE_CLAIM = timedelta(minutes=10)  # far longer than one SMTP conversation (30 s timeout)
@@ -56,6 +58,7 @@ class MailSettings:
     templates: Environment
     app_url: str  # BASE_URL with the mount point: the root of the links in our e-mails
     secret_key: str
+    vault: Vault | None = None  # decrypts a tenant's own mail server for its recruiters' messages
 
 
 def digest_key(recruiter_id: uuid.UUID, local_date: str) -> str:
@@ -135,7 +138,7 @@ def enqueueable(session: Session, now: datetime, limit: int = 500) -> list[tuple
     and ones whose claim is stale (the worker died). Uses ix_deliveries_status_due."""
     due = and_(Delivery.status == "pending", Delivery.due_at <= now)
     stale = and_(Delivery.status == "sending", Delivery.claimed_at < now - STALE_CLAIM)
-    kinds = (DIGEST, monthly_email.KIND)
+    kinds = (DIGEST, monthly_email.KIND, messages.KIND)
     rows = session.execute(select(Delivery.id, Delivery.attempts).where(or_(due, stale), Delivery.kind.in_(kinds))
                            .order_by(Delivery.due_at).limit(limit))
     return [(row.id, row.attempts) for row in rows]
@@ -163,6 +166,8 @@ def send(session: Session, settings: MailSettings, delivery_id: uuid.UUID, now: 
     recruiter = session.get(Recruiter, delivery.recruiter_id) if delivery.recruiter_id else None
     if delivery.kind == monthly_email.KIND:
         return _send_monthly_report(session, settings, delivery, recruiter, now)
+    if delivery.kind == messages.KIND:
+        return _send_message(session, settings, delivery, now)
     if recruiter is None or not recruiter.active or not recruiter.digest_enabled:
         return _finish(session, delivery, "skipped", now, [])
     notices.sweep(session, recruiter, now, until=digest.local_day(recruiter, now).end)
@@ -196,6 +201,30 @@ def _send_monthly_report(session: Session, settings: MailSettings, delivery: Del
     except mail.MailError as exc:
         return _failed_attempt(session, delivery, str(exc), now)
     delivery.message_id = message.message_id
+    return _finish(session, delivery, "sent", now, [])
+
+
+def _send_message(session: Session, settings: MailSettings, delivery: Delivery, now: datetime) -> str:
+    """A recruiter's message (or a note to a referrer), once; sent, it becomes a touch in the same commit."""
+    out = mailing.outgoing(session, delivery, mailing.Server(settings.smtp_url, settings.sender), settings.vault,
+                           mail_id=message_id(delivery.id, settings.base_url), app_url=settings.app_url,
+                           secret_key=settings.secret_key, now=now)
+    if isinstance(out, str):
+        message = messages.of_delivery(session, delivery)
+        if message is not None and message.status == "queued":
+            messages.blocked_in_worker(session, message, out)
+        return _finish(session, delivery, "skipped", now, [])
+    session.commit()
+    try:
+        mail.send(out.mail, smtp_url=out.server.smtp_url, sender=out.server.sender, outbox=settings.outbox)
+    except mail.MailError as exc:
+        result = _failed_attempt(session, delivery, str(exc), now)
+        if delivery.status == "failed":
+            messages.failed_in_worker(session, out.message, str(exc))
+            session.commit()
+        return result
+    delivery.message_id = out.mail.message_id
+    messages.sent(session, out.message, now)
     return _finish(session, delivery, "sent", now, [])
 
 

@@ -10,6 +10,7 @@ from flask import current_app
 
 from plugin.extension import State, get_state
 from plugin.followups import deliveries, notices
+from plugin.messages import referrer_notes
 from plugin.models import utcnow
 from plugin.queueing import enqueue_unique
 from plugin.reports import monthly_email
@@ -20,7 +21,7 @@ def mail_settings(state: State) -> deliveries.MailSettings:
                                    outbox=state.instance_path / "outbox", base_url=state.setting("BASE_URL"),
                                    templates=current_app.jinja_env,
                                    app_url=state.setting("BASE_URL").rstrip("/") + state.url_prefix,
-                                   secret_key=state.setting("SECRET_KEY"))
+                                   secret_key=state.setting("SECRET_KEY"), vault=state.vault)
 
 
 def collect(minute: str) -> dict[str, int]:
@@ -37,10 +38,13 @@ def collect(minute: str) -> dict[str, int]:
 
 
 def collect_people(minute: str) -> dict[str, int]:
-    """Losing touch and referral news (hourly: see `notices.collect_people`)."""
+    """Losing touch and referral news (hourly: see `notices.collect_people`), and the notes that tell
+    referrers what became of their referrals."""
     state = get_state()
+    now = datetime.fromisoformat(minute)
     with state.sessions() as session:
-        return notices.collect_people(session, datetime.fromisoformat(minute)).as_dict()
+        counts = notices.collect_people(session, now).as_dict()
+        return {**counts, "referrer_notes": referrer_notes.collect(session, now)}
 
 
 def send_delivery(delivery_id: str) -> str:

@@ -16,6 +16,7 @@ from plugin.models.enums import (
     Vendor,
 )
 from plugin.models.followups import FollowUp
+from plugin.models.messages import Message, MessageEvent, MessageTemplate
 from plugin.models.notifications import Delivery, Notice
 from plugin.models.people import Cadence, Person, PersonEmail, PersonLink, Touchpoint
 from plugin.models.privacy import Fingerprint
@@ -36,6 +37,9 @@ __all__ = [
     "FollowUpStatus",
     "Installation",
     "LawfulBasis",
+    "Message",
+    "MessageEvent",
+    "MessageTemplate",
     "Notice",
     "Origin",
     "Person",

@@ -23,6 +23,8 @@ class Reference(IdMixin, TenantMixin, TimestampMixin, Base):
     name: Mapped[str | None] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(254))
     note: Mapped[str] = mapped_column(Text, default="")
+    # The referrer's one-click "no more notes about my referrals" (messages/referrer_notes.py).
+    notes_opted_out_at: Mapped[datetime | None]
 
     __table_args__ = (
         UniqueConstraint("tenant_id", "person_id"),
@@ -57,4 +59,5 @@ class Referral(IdMixin, TenantMixin, TimestampMixin, Base):
         UniqueConstraint("tenant_id", "external_id"),
         Index("ix_referrals_tenant_referred_at", "tenant_id", "referred_at"),
         Index("ix_referrals_tenant_person", "tenant_id", "person_id"),
+        Index("ix_referrals_status_changed", "status_changed_at"),  # the referrer notes' sweep
     )

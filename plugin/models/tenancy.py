@@ -24,6 +24,10 @@ class Tenant(IdMixin, TimestampMixin, Base):
     # Origins allowed to frame the sidebar (CSP frame-ancestors).
     ats_origins: Mapped[list[Any]] = mapped_column(default=list)
     settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # The tenant's own mail server for recruiters' messages (an smtp:// or smtps:// URL with its password,
+    # Fernet-encrypted) and the From address to use with it; without them the deployment's are used.
+    smtp_url_encrypted: Mapped[str | None] = mapped_column(Text)
+    mail_sender: Mapped[str | None] = mapped_column(String(254))
 
 
 class ApiKey(IdMixin, TenantMixin, Base):

@@ -13,8 +13,9 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Select, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from plugin import mail
@@ -25,6 +26,8 @@ from plugin.models import (
     FollowUp,
     FollowUpStatus,
     Installation,
+    Message,
+    MessageEvent,
     Origin,
     Person,
     PersonLink,
@@ -74,11 +77,25 @@ def anonymise(session: Session, tenant_id: uuid.UUID, person_id: uuid.UUID, acto
                     .values(name=None, email=None, note="").execution_options(synchronize_session="fetch"))
     session.execute(delete(WriteBack).where(WriteBack.tenant_id == tenant_id, WriteBack.person_id == pid)
                     .execution_options(synchronize_session="fetch"))
+    _forget_messages(session, tenant_id, pid, given)
     if person.anonymised_at is None:
         person.anonymised_at = now
     audit(session, tenant_id, actor, "anonymise", "person", pid, details)
     session.flush()
     return person
+
+
+def _forget_messages(session: Session, tenant_id: uuid.UUID, pid: uuid.UUID, given: Select[Any]) -> None:
+    """Messages to the person, and notes about referrals of or by them: their text is about the person."""
+    about = select(Referral.id).where(Referral.tenant_id == tenant_id,
+                                      or_(Referral.person_id == pid, Referral.reference_id.in_(given)))
+    doomed = select(Message.id).where(Message.tenant_id == tenant_id,
+                                      or_(Message.person_id == pid, Message.referral_id.in_(about)))
+    session.execute(delete(MessageEvent).where(MessageEvent.tenant_id == tenant_id,
+                                               MessageEvent.message_id.in_(doomed))
+                    .execution_options(synchronize_session="fetch"))
+    session.execute(delete(Message).where(Message.tenant_id == tenant_id, Message.id.in_(doomed))
+                    .execution_options(synchronize_session="fetch"))
 
 
 def _strip_person(person: Person) -> None:

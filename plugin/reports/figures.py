@@ -14,7 +14,9 @@ people counts once (for the referrer with the credit).
 - days to hire: the median of closed - applied over the month's ATS hires, referrals vs other sources;
 - active top references (see `scoring`): new this month (top at the month's end, not at the previous
   month's end), steady (top at both), gone quiet (went quiet during the month);
-- follow-ups: completed in the month, and overdue (due in the month, not done by its end or by now).
+- follow-ups: completed in the month, and overdue (due in the month, not done by its end or by now);
+- referrers who heard back: of the month's referrals, how many referrers got a note about it (sent, not
+  drafted) within 7 days of referring, and that as a share (null for a month without referrals).
 
 Aggregation happens in SQL (GROUP BY, window functions for medians), in a fixed number of queries for all
 three periods at once, so the report costs the same whether a month has ten referrals or a hundred
@@ -42,6 +44,7 @@ from plugin.models import (
     AtsApplication,
     FollowUp,
     FollowUpStatus,
+    Message,
     Person,
     Recruiter,
     Reference,
@@ -247,6 +250,24 @@ def _followups(session: Session, tenant_id: uuid.UUID, ranges: _Ranges) -> dict[
             "overdue": {p: int(row[2 * i + 1] or 0) for i, p in enumerate(PERIODS)}}
 
 
+HEARD_BACK_DAYS = 7
+
+
+def _heard_back(session: Session, tenant_id: uuid.UUID, ranges: _Ranges, totals: dict[str, int]) -> dict[str, Any]:
+    """Per period: the credited referrals whose referrer was sent a note within HEARD_BACK_DAYS, and the share."""
+    noted = exists().where(Message.tenant_id == tenant_id, Message.referral_id == Referral.id,
+                           Message.kind == "referrer_note", Message.status == "sent",
+                           epoch_days(Message.sent_at) - epoch_days(Referral.referred_at) <= HEARD_BACK_DAYS)
+    period = ranges.label(Referral.referred_at)
+    counts = _triple()
+    for name, count in session.execute(
+            select(period, func.count()).where(Referral.tenant_id == tenant_id, Referral.credited.is_(True),
+                                                ranges.any(Referral.referred_at), noted).group_by(period)):
+        counts[name] = count
+    return {"within_7_days": counts,
+            "share": {p: (round(counts[p] / totals[p], 4) if totals[p] else None) for p in PERIODS}}
+
+
 def _top_references(session: Session, tenant_id: uuid.UUID, ranges: _Ranges) -> dict[str, Any]:
     """Who became, stayed or stopped being an active top reference in each period: the scores at the end
     of each period and of the month before it, from one pair of aggregate queries."""
@@ -301,6 +322,7 @@ def build(session: Session, tenant_id: uuid.UUID, month: Month, now: datetime | 
         "by_channel": referrals["by_channel"], "by_referrer": top, "ladder": referrals["ladder"],
         "hires": hires, "days_to_hire": _days_to_hire(session, tenant_id, ranges),
         "top_references": _top_references(session, tenant_id, ranges), "followups": followups,
+        "heard_back": _heard_back(session, tenant_id, ranges, referrals["totals"]["total"]),
     }
     data["empty"] = not (referrals["totals"]["total"]["current"] or hires["total"]["current"]
                          or followups["completed"]["current"] or followups["overdue"]["current"]

@@ -128,4 +128,6 @@ def headlines(report: dict[str, Any]) -> list[tuple[str, Any, Any]]:
          report["followups"]["completed"]["previous"]),
         (gettext("Follow-ups overdue"), report["followups"]["overdue"]["current"],
          report["followups"]["overdue"]["previous"]),
+        *([(gettext("Referrers who heard back within 7 days"), report["heard_back"]["within_7_days"]["current"],
+            report["heard_back"]["within_7_days"]["previous"])] if "heard_back" in report else []),
     ]

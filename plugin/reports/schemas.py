@@ -78,6 +78,12 @@ class Followups(Schema):
     overdue = fields.Nested(Triple)
 
 
+class HeardBack(Schema):
+    within_7_days = fields.Nested(Triple, metadata={"description": "The period's referrals whose referrer was sent "
+                                                                  "a note within 7 days of referring."})
+    share = fields.Nested(FloatTriple, metadata={"description": "0..1; null without referrals."})
+
+
 class ReferralReportOut(Schema):
     kind = fields.String()
     month = fields.String()
@@ -96,6 +102,7 @@ class ReferralReportOut(Schema):
     days_to_hire = fields.Nested(DaysToHire)
     top_references = fields.Nested(TopReferences)
     followups = fields.Nested(Followups)
+    heard_back = fields.Nested(HeardBack, metadata={"description": "Absent from reports stored before it existed."})
 
 
 MONTH_PATTERN = r"^(20|21)[0-9]{2}-(0[1-9]|1[0-2])$"  # what figures.parse_month takes

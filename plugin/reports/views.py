@@ -182,6 +182,11 @@ def rows(data: dict[str, Any]) -> list[tuple[str, list[tuple[str, dict[str, Any]
             (gettext("All active top references"), top["counts"]["active_top"])]),
         (gettext("Follow-ups"), [
             (gettext("Completed"), followups["completed"]), (gettext("Overdue"), followups["overdue"])]),
+        *([(gettext("Referrers who heard back"), [
+            (gettext("Within 7 days"), data["heard_back"]["within_7_days"]),
+            (gettext("Share of referrals (%)"), {k: (None if v is None else round(v * 100, 1))
+                                                 for k, v in data["heard_back"]["share"].items()})])]
+          if "heard_back" in data else []),  # a month stored before the figure existed has none
     ]
 
 

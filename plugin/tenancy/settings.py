@@ -95,6 +95,46 @@ class PrivacySettingsSchema(BaseSchema):
         "description": "The controller's privacy address in notices; else the owner's e-mail."})
 
 
+REVIEW_CASES = ("first_contact", "confidential_role", "important")
+REFERRER_NOTES = ("draft", "auto", "off")
+TONE_KINDS = ("intensifier", "superlative", "exclamations", "unbacked_claim", "cliche")  # messages.tone.KINDS
+
+
+class ToneAdditions(fields.Dict):
+    """{kind: [word or phrase, …]}: the tenant's own words for the tone check, per kind of flag."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(keys=fields.String(validate=validate.OneOf(TONE_KINDS)),
+                         values=fields.List(fields.String(validate=[validate.Length(min=2, max=60)]),
+                                            validate=validate.Length(max=100)), **kwargs)
+
+
+class MessageSettingsSchema(BaseSchema):
+    """Who reads a message before it goes out, notes to referrers, and the tenant's words for the tone check."""
+
+    review = fields.List(fields.String(validate=validate.OneOf(REVIEW_CASES)), validate=validate.Length(max=3),
+                         metadata={"description": "Which messages need a second reader before they are sent: a "
+                                                  "first contact (no touch logged with the person yet), anything "
+                                                  "about a confidential role, anything its author marks important. "
+                                                  "Empty: none.", "uniqueItems": True})
+    referrer_notes = fields.String(validate=validate.OneOf(REFERRER_NOTES), metadata={
+        "description": "When a referral's status changes, its referrer's note is drafted for the person's owner "
+                       "to approve (draft), sent at once (auto), or not written (off)."})
+    tone_additions = ToneAdditions(metadata={"description": "Words or phrases the tone check flags besides its "
+                                                            "own, by kind of flag."})
+
+
+@dataclass(frozen=True)
+class MessageSettings:
+    review: tuple[str, ...] = ("confidential_role", "important")
+    referrer_notes: str = "draft"
+    tone_additions: dict[str, list[str]] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"review": list(self.review), "referrer_notes": self.referrer_notes,
+                "tone_additions": {k: list(v) for k, v in self.tone_additions.items()}}
+
+
 @dataclass(frozen=True)
 class RuleSettings:
     rule_connect_and_thank: bool = True
@@ -131,7 +171,8 @@ class PrivacySettings:
         return asdict(self)
 
 
-_RULES, _PRIVACY = RuleSettingsSchema(), PrivacySettingsSchema()  # reused: a schema holds no state between calls
+# Reused: a schema holds no state between calls.
+_RULES, _PRIVACY, _MESSAGES = RuleSettingsSchema(), PrivacySettingsSchema(), MessageSettingsSchema()
 RULE_DEFAULTS = RuleSettings()
 
 
@@ -158,6 +199,28 @@ def rules_of(stored: dict[str, Any] | None) -> RuleSettings:
 
 def privacy_of(stored: dict[str, Any] | None) -> PrivacySettings:
     return PrivacySettings(**_lenient(_PRIVACY, stored))
+
+
+def messages_of(stored: dict[str, Any] | None) -> MessageSettings:
+    values = _lenient(_MESSAGES, stored)
+    if "review" in values:
+        values["review"] = tuple(dict.fromkeys(values["review"]))
+    return MessageSettings(**values)
+
+
+def load_messages(session: Session, tenant_id: uuid.UUID) -> MessageSettings:
+    return messages_of(_tenant(session, tenant_id).settings)
+
+
+def update_messages(session: Session, tenant_id: uuid.UUID, changes: dict[str, Any], actor: Actor) -> MessageSettings:
+    tenant = _tenant(session, tenant_id)
+    merged = _validated(_MESSAGES, changes, messages_of(tenant.settings).as_dict())
+    if len(set(merged["review"])) != len(merged["review"]):
+        raise InvalidError("The settings have invalid values: review.", {"review": ["Name each case once."]})
+    settings = MessageSettings(review=tuple(merged["review"]), referrer_notes=merged["referrer_notes"],
+                               tone_additions=merged["tone_additions"])
+    _store(session, tenant, settings.as_dict(), changes, actor)
+    return settings
 
 
 def load_rules(session: Session, tenant_id: uuid.UUID) -> RuleSettings:

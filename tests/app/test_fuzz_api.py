@@ -121,6 +121,9 @@ def _seed(app: Flask, tenant_id: uuid.UUID, api_key: str) -> dict[str, list[str]
     met = (datetime.now(UTC) - timedelta(days=3)).isoformat()  # a touch is something that has happened
     for kind in ("call", "meeting"):
         send("POST", f"/people/{people[0]['id']}/touchpoints", {"kind": kind, "occurred_at": met})
+    sidebar = send("POST", "/recruiters", {"email": "sidebar@fuzz.no", "name": "Sidebar"})
+    messages = [send("POST", "/messages", {"author_id": sidebar["id"], "person_id": person["id"]})
+                for person in people[:2]]
     state = get_state(app)
     with state.sessions() as session:
         installation_ids = [str(installations.add(
@@ -132,7 +135,7 @@ def _seed(app: Flask, tenant_id: uuid.UUID, api_key: str) -> dict[str, list[str]
             "role_id": [r["id"] for r in roles], "followup_id": [f["id"] for f in followups],
             "reference_id": [r["id"] for r in references], "referral_id": [r["id"] for r in referrals],
             "installation_id": installation_ids, "month": [datetime.now(UTC).strftime("%Y-%m")],
-            "sub": [send("POST", "/recruiters", {"email": "sidebar@fuzz.no", "name": "Sidebar"})["email"]]}
+            "sub": [sidebar["email"]], "author_id": [sidebar["id"]], "message_id": [m["id"] for m in messages]}
 
 
 def _cursors(app: Flask, api_key: str, ids: dict[str, list[str]]) -> dict[str, list[str]]:
@@ -140,7 +143,7 @@ def _cursors(app: Flask, api_key: str, ids: dict[str, list[str]]) -> dict[str, l
     client = app.test_client()
     found: dict[str, list[str]] = {}
     for path in ("/people", "/people/{person_id}/touchpoints", "/recruiters", "/references", "/referrals",
-                 "/roles", "/roles/{role_id}/shortlist", "/followups", "/audit"):
+                 "/roles", "/roles/{role_id}/shortlist", "/followups", "/audit", "/messages"):
         url = path.replace("{person_id}", ids["person_id"][0]).replace("{role_id}", ids["role_id"][0])
         page = client.get(f"/api/v1{url}?limit=1", headers={"Authorization": f"Bearer {api_key}"}).json
         assert page["next_cursor"], path
@@ -245,6 +248,10 @@ def _within_the_rules(label: str, body: dict[str, Any], served: Served) -> dict[
         body = {**body, "referrer": {**referrer, "person_id": others[0]}}
     if label.endswith("/launch-urls"):  # an active recruiter, whom no other operation changes
         body = {**body, "sub": served.ids["sub"][0]}
+    if label == "POST /api/v1/messages":  # written by that recruiter; a follow-up's message is to its person
+        body = {**body, "author_id": served.ids["author_id"][0]}
+        if body.get("followup_id"):
+            body = {**body, "person_id": served.ids["person_id"][0]}
     if label.endswith("/teamtailor-codes"):
         body = {**body, "installation_id": served.ids["installation_id"][1]}
     return body

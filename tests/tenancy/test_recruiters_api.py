@@ -39,3 +39,18 @@ def test_validation_names_every_bad_field(tenant: Any) -> None:
     assert response.status_code == 422
     assert set(response.json["errors"]) == {"email", "name", "time_zone", "language", "ats_user_ids.greenhouse.value",
                                             "is_admin", "colour"}
+
+
+def test_region_and_e_mail_preferences_are_set_over_the_api_and_checked(tenant: Any) -> None:
+    made = tenant.post("/recruiters", json={"email": "jo@acme.no", "name": "Jo", "language": "en"}).json
+    assert (made["region"], made["digest_time"], made["digest_enabled"]) == (None, "07:30", True)
+    changed = tenant.patch(f"/recruiters/{made['id']}", json={
+        "region": "US", "digest_time": "06:45", "digest_enabled": False, "monthly_report_enabled": False})
+    assert changed.status_code == 200, changed.json
+    assert (changed.json["region"], changed.json["digest_time"], changed.json["digest_enabled"],
+            changed.json["monthly_report_enabled"]) == ("US", "06:45", False, False)
+    assert tenant.patch(f"/recruiters/{made['id']}", json={"region": None}).json["region"] is None
+    refused = tenant.patch(f"/recruiters/{made['id']}", json={"region": "us", "digest_time": "24:00"})
+    assert refused.status_code == 422
+    assert set(refused.json["errors"]) == {"region", "digest_time"}
+    assert tenant.get(f"/recruiters/{made['id']}").json["digest_time"] == "06:45"
