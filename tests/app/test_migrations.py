@@ -13,7 +13,7 @@ from plugin import migrate
 from plugin.db import make_engine
 from plugin.models import Base
 from plugin.models.people import Person
-from plugin.models.tenancy import Tenant
+from tests.migration_support import old_tenant
 
 
 def test_up_down_up_and_models_match(fresh_database: Any) -> None:
@@ -49,10 +49,8 @@ def test_folding_the_search_keys_rekeys_the_people_already_stored(fresh_database
     try:
         migrate.upgrade(engine, "0007")
         with Session(engine) as session, session.begin():
-            tenant = Tenant(name="Fjord", sidebar_secret_encrypted="x")
-            session.add(tenant)
-            session.flush()
-            session.add(Person(tenant_id=tenant.id, first_name="Åse", last_name="Ødegård", employer="Bjørnstad AS"))
+            tenant_id = old_tenant(session)
+            session.add(Person(tenant_id=tenant_id, first_name="Åse", last_name="Ødegård", employer="Bjørnstad AS"))
         with engine.begin() as conn:  # the keys as the revisions before 0008 wrote them
             conn.execute(text("UPDATE people SET name_key = 'åse ødegård', last_name_key = 'ødegård', "
                               "employer_key = 'bjørnstad as'"))

@@ -22,7 +22,8 @@ from plugin.db import make_engine
 from plugin.extension import get_state
 from plugin.followups import reasons
 from plugin.i18n import force_locale
-from plugin.models import FollowUp, FollowUpStatus, Person, Recruiter, Role, Tenant
+from plugin.models import FollowUp, FollowUpStatus, Person, Recruiter, Role
+from tests.migration_support import old_tenant
 from tests.notify_helpers import Inbox, World, local_noon, run_tick, smtp_server, text_of, work
 from tests.pages import make_recruiter
 from tests.sidebar_support import open_sidebar
@@ -132,16 +133,14 @@ def test_migration_0010_gives_the_rules_follow_ups_their_templates(fresh_databas
     try:
         migrate.upgrade(engine, "0009")
         with Session(engine) as session, session.begin():
-            tenant = Tenant(name="Fjord", sidebar_secret_encrypted="x")
-            session.add(tenant)
-            session.flush()
-            person = Person(tenant_id=tenant.id, first_name="Åse")
-            role = Role(tenant_id=tenant.id, title="Head of Data", expected_opening_on=datetime(2030, 5, 27).date())
+            tenant_id = old_tenant(session)
+            person = Person(tenant_id=tenant_id, first_name="Åse")
+            role = Role(tenant_id=tenant_id, title="Head of Data", expected_opening_on=datetime(2030, 5, 27).date())
             session.add_all([person, role])
             session.flush()
             due = datetime(2030, 4, 15, 7, tzinfo=UTC)
             session.execute(FollowUp.__table__.insert(), [
-                {"id": uuid.uuid4(), "tenant_id": tenant.id, "person_id": person.id, "kind": kind, "due_at": due,
+                {"id": uuid.uuid4(), "tenant_id": tenant_id, "person_id": person.id, "kind": kind, "due_at": due,
                  "role_id": role.id if kind == "role_opening" else None, "reason": reason,
                  "status": FollowUpStatus.OPEN, "note": "", "created_at": due, "updated_at": due}
                 for kind, reason in (("connect_and_thank", "Ta kontakt og takk for møtet"),

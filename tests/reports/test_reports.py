@@ -315,7 +315,8 @@ def test_csv_opens_cleanly(client: FlaskClient, session: Session, tenant: Any, r
     assert ["Days to hire (median)", "Other sources", "29.5", "9.0", ""] in table
     sections = list(dict.fromkeys(row[0] for row in table[1:]))
     assert sections == ["Referrals", "By channel", "By referrer", "Conversion ladder", "Hires by source",
-                        "Days to hire (median)", "Active top references", "Follow-ups"]
+                        "Days to hire (median)", "Active top references", "Follow-ups",
+                        "Referrers who heard back"]
 
 
 def test_csv_in_norwegian_opens_in_norwegian_excel(client: FlaskClient, session: Session, tenant: Any,

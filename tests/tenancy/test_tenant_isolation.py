@@ -43,9 +43,10 @@ def _seed(t: Any, app: Flask) -> dict[str, str]:
     reference = t.post("/references", json={"kind": "candidate", "person_id": referrer["id"]}).json
     referral = t.post("/referrals", json={"person_id": person["id"], "reference_id": reference["id"],
                                           "channel": "word_of_mouth", "prompted": False}).json
+    message = t.post("/messages", json={"author_id": recruiter["id"], "person_id": person["id"]}).json
     ids = {"recruiter_id": recruiter["id"], "person_id": person["id"], "role_id": role["id"],
            "followup_id": followup["id"], "reference_id": reference["id"], "referral_id": referral["id"],
-           "installation_id": str(installation.id)}
+           "installation_id": str(installation.id), "message_id": message["id"]}
     assert all(ids.values()), ids
     return ids
 
@@ -101,6 +102,7 @@ def test_lists_never_include_another_tenants_rows(app: Flask, tenant: Any, other
             continue
         response = _call(other_tenant, "GET", rule.rule)
         assert response.status_code == 200, rule.rule
-        assert response.json["data"], rule.rule  # the other tenant sees its own rows…
+        if isinstance(response.json.get("data"), list):  # a list, not a settings object
+            assert response.json["data"], rule.rule  # the other tenant sees its own rows…
         text = response.get_data(as_text=True)
         assert not any(value in text for value in ids.values()), rule.rule  # …and none of ours
