@@ -294,11 +294,12 @@ def section(facts: dict[str, Any], quick: bool, pages: list[float], trips: list[
     ranked = sorted(plans, key=lambda p: p.ms, reverse=True)
     scans = [f"{s} in `{short(p.statement, 90)}`" for p in plans for s in p.large_scans]
     found = [
-        f"One page sends {sql.count} statements ({ms(sql.seconds)} on the engine): the tenant's rules, a keyset "
-        "page per section, the page's people, latest touches and roles, and every section's total in one "
-        "statement; the count does not grow with the rows shown (no N+1).",
+        f"One page sends {sql.count} statements ({ms(sql.seconds)} on the engine); their number does not grow "
+        "with the rows shown (no N+1: tests/followups/test_queue_page.py counts them).",
         f"Slowest under EXPLAIN ANALYZE: {ranked[0].ms:.1f} ms `{short(ranked[0].statement, 100)}` "
         f"({ranked[0].top}).",
+        "Every statement under EXPLAIN ANALYZE, slowest first: "
+        + "; ".join(f"{p.ms:.1f} ms `{short(p.statement, 60)}`" for p in ranked) + ".",
         ("Sequential scans of large tables: " + "; ".join(scans)) if scans else
         "No statement reads a large table sequentially.",
     ]

@@ -13,6 +13,7 @@ import logging
 import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, tzinfo
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -81,29 +82,46 @@ def percent(fraction: float | None, digits: int = 1, locale: LocaleArg = None) -
 
 def date_long(value: date | datetime | None, zone: tzinfo | str | None = None, locale: LocaleArg = None) -> str:
     """«4. desember 2026» / "4 December 2026" / "December 4, 2026"."""
-    return format_date(_day(value, zone), "long", locale=current_locale(locale)) if value else ""
+    return _day_text(_day(value, zone), "long", current_locale(locale)) if value else ""
 
 
 def date_short(value: date | datetime | None, zone: tzinfo | str | None = None, locale: LocaleArg = None) -> str:
     """«4. des. 2026» / "4 Dec 2026" / "Dec 4, 2026"."""
-    return format_date(_day(value, zone), "medium", locale=current_locale(locale)) if value else ""
+    return _day_text(_day(value, zone), "medium", current_locale(locale)) if value else ""
 
 
 def time_short(value: datetime | None, zone: tzinfo | str | None = None, locale: LocaleArg = None) -> str:
     """«09:05» / "09:05" / "9:05 AM", in the reader's zone."""
-    if not value:
-        return ""
-    moment = value if value.tzinfo else value.replace(tzinfo=UTC)
-    return format_time(moment.astimezone(current_zone(zone)), "short", locale=current_locale(locale))
+    return _time_text(_aware(value), current_zone(zone), current_locale(locale)) if value else ""
 
 
 def date_time(value: datetime | None, zone: tzinfo | str | None = None, locale: LocaleArg = None) -> str:
     """«4. des. 2026, 09:05» / "Dec 4, 2026, 9:05 AM", in the reader's zone."""
-    if not value:
-        return ""
-    found = current_locale(locale)
-    pattern = str(found.datetime_formats["medium"])
-    return pattern.replace("{1}", date_short(value, zone, found)).replace("{0}", time_short(value, zone, found))
+    return _moment_text(_aware(value), current_zone(zone), current_locale(locale)) if value else ""
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+# Babel's texts, kept per value, zone and locale (all a text depends on; equal instants are equal keys): Babel's
+# formatting costs many times the lookup, a page writes the same days over and over (a queue of 125 rows falls
+# on a few dozen days), and a page reloaded writes the same times again.
+@lru_cache(maxsize=4096)
+def _day_text(day: date, width: str, locale: Locale) -> str:
+    return format_date(day, width, locale=locale)
+
+
+@lru_cache(maxsize=4096)
+def _time_text(moment: datetime, zone: tzinfo, locale: Locale) -> str:
+    return format_time(moment.astimezone(zone), "short", locale=locale)
+
+
+@lru_cache(maxsize=4096)
+def _moment_text(moment: datetime, zone: tzinfo, locale: Locale) -> str:
+    pattern = str(locale.datetime_formats["medium"])
+    day = _day_text(moment.astimezone(zone).date(), "medium", locale)
+    return pattern.replace("{1}", day).replace("{0}", _time_text(moment, zone, locale))
 
 
 def month_title(value: str | date | Any, locale: LocaleArg = None) -> str:
@@ -124,8 +142,9 @@ def ago(value: date | datetime | None, now: datetime | None = None, zone: tzinfo
     siden», «for 1 år siden»; ahead: «i morgen», «om 3 dager». Counted in calendar days where the reader is."""
     if not value:
         return ""
-    today = _day(now or datetime.now(UTC), zone)
-    days = (today - _day(value, zone)).days
+    where = current_zone(zone)
+    today = _day(now or datetime.now(UTC), where)
+    days = (today - _day(value, where)).days
     if days == 0:
         return gettext("today")
     if days == 1:

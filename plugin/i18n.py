@@ -85,8 +85,11 @@ def force_locale(language: object, region: object = None) -> Iterator[None]:
 
 def select_locale() -> str:
     """The page's language: the signed-in recruiter's (on `g`), else the browser's."""
+    chosen = g.get("brobygger_locale")
+    if language_code(chosen) is not None:  # the browser's would not be used: spare parsing its header
+        return pick_language(chosen)
     browser = request.accept_languages.best_match(LANGUAGES) if has_request_context() else None
-    return pick_language(g.get("brobygger_locale"), browser)
+    return pick_language(chosen, browser)
 
 
 def select_babel_locale() -> str:

@@ -16,6 +16,7 @@ from plugin.health import views as health_views
 from plugin.home import views as home_views
 from plugin.i18n import template_globals
 from plugin.login import views as login_views
+from plugin.messages import views as messages_views
 from plugin.people import views as people_views
 from plugin.privacy import views as privacy_views
 from plugin.reports import views as reports_views
@@ -30,6 +31,7 @@ PAGE_BLUEPRINTS: list[Blueprint] = [
     followups_views.queue_bp, followups_views.calendar_bp, people_views.bp, reports_views.reports_bp,
     reports_views.references_bp, privacy_views.bp, tenancy_views.settings_bp, tenancy_views.unsubscribe_bp,
     ats_views.partners_bp,  # Teamtailor's partner integration calls and the card's buttons
+    messages_views.bp, messages_views.opt_out_bp,  # the message pages; a referrer's opt-out (no sign-in)
 ]
 
 # Handlers on each blueprint, so a host app's own error handlers never decide how our routes fail (a

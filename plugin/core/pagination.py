@@ -22,12 +22,12 @@ class Page:
     next_cursor: str | None
 
 
-def _encode(values: list[Any]) -> str:
+def encode_cursor(values: list[Any]) -> str:
     raw = json.dumps([v.isoformat() if isinstance(v, datetime) else str(v) for v in values])
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def _decode(cursor: str, columns: list[InstrumentedAttribute[Any]]) -> list[Any]:
+def decode_cursor(cursor: str, columns: list[InstrumentedAttribute[Any]]) -> list[Any]:
     try:
         raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         if not isinstance(raw, list) or len(raw) != len(columns):
@@ -57,7 +57,7 @@ def paginate(session: Session, query: Select[Any], order: list[InstrumentedAttri
              limit: int, cursor: str | None, descending: bool = False) -> Page:
     """Order by `order` (its last column unique) and return one page after `cursor`."""
     if cursor:
-        values = _decode(cursor, order)
+        values = decode_cursor(cursor, order)
         # (a, b, c) > (x, y, z) spelled out, since SQLite and PostgreSQL differ on row-value support
         clauses = []
         for i, column in enumerate(order):
@@ -69,4 +69,4 @@ def paginate(session: Session, query: Select[Any], order: list[InstrumentedAttri
     if len(rows) <= limit:
         return Page(rows, None)
     last = rows[limit - 1]
-    return Page(rows[:limit], _encode([getattr(last, c.key) for c in order]))
+    return Page(rows[:limit], encode_cursor([getattr(last, c.key) for c in order]))

@@ -62,6 +62,8 @@ from plugin.models import (
     FollowUpStatus,
     Installation,
     LawfulBasis,
+    Message,
+    MessageEvent,
     Origin,
     Person,
     PersonEmail,
@@ -314,8 +316,39 @@ class _Builder:
         self.add_followups()
         touches = [t for s in self.people for t in s.touches]
         cadences = [s.cadence for s in self.people if s.cadence]
+        messages, events = self.add_messages()
         return [self.recruiters, [s.row for s in self.people], self.roles,
-                [*touches, *cadences, *self.shortlist, *self.references], [*self.referrals, *self.followups]]
+                [*touches, *cadences, *self.shortlist, *self.references], [*self.referrals, *self.followups],
+                messages, events]
+
+    def add_messages(self) -> tuple[list[Message], list[MessageEvent]]:
+        """Two messages for the demo recruiter's day: a colleague's important one waiting for her to read it,
+        and her own draft to the showcase person, so /messages and the four-eyes review show something."""
+        ane, jonas = self.recruiters[0], self.recruiters[2]
+        solveig = self.people[0].row
+        other = next(s.row for s in self.people[1:] if s.origin == "no" and not s.row.do_not_contact)
+        at = self.now - timedelta(hours=3)
+        waiting = Message(id=uuid7(), tenant_id=self.tenant_id, template="keep_in_touch", language="nb",
+                          person_id=other.id, author_id=jonas.id, reviewer_id=ane.id, important=True,
+                          needs_review=True, status="in_review", subject="Lenge siden sist",
+                          reason="Vi skal styrke dataplattformteamet neste år, og du nevnte at du vil jobbe "
+                                 "tettere med produkt.",
+                          body=f"Hei {other.first_name},\n\nDet er en stund siden vi snakket sammen. Vi har et "
+                               "veldig spennende miljø og konkurransedyktig lønn, og jeg tror du vil trives!!\n\n"
+                               "Har du tid til en kort prat de nærmeste ukene?\n\nHilsen Jonas Bråthen",
+                          created_at=at, updated_at=at + timedelta(minutes=20))
+        draft = Message(id=uuid7(), tenant_id=self.tenant_id, template="keep_in_touch", language="nb",
+                        person_id=solveig.id, author_id=ane.id, status="draft", subject="Lenge siden sist",
+                        body=f"Hei {solveig.first_name},\n\nDet er en stund siden vi snakket sammen på "
+                             "fagkvelden, og jeg ville høre hvordan det går med deg.\n\nHar du tid til en kort "
+                             "prat de nærmeste ukene?\n\nHilsen Ane Løvås", created_at=at, updated_at=at)
+        events = [MessageEvent(tenant_id=self.tenant_id, message_id=waiting.id, actor_id=jonas.id, kind="drafted",
+                               created_at=at),
+                  MessageEvent(tenant_id=self.tenant_id, message_id=waiting.id, actor_id=jonas.id,
+                               kind="submitted", created_at=at + timedelta(minutes=20)),
+                  MessageEvent(tenant_id=self.tenant_id, message_id=draft.id, actor_id=ane.id, kind="drafted",
+                               created_at=at)]
+        return [waiting, draft], events
 
     def add_recruiters(self) -> None:
         for email, name, zone, language, admin in RECRUITERS:

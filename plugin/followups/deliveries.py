@@ -206,9 +206,17 @@ def _send_monthly_report(session: Session, settings: MailSettings, delivery: Del
 
 def _send_message(session: Session, settings: MailSettings, delivery: Delivery, now: datetime) -> str:
     """A recruiter's message (or a note to a referrer), once; sent, it becomes a touch in the same commit."""
-    out = mailing.outgoing(session, delivery, mailing.Server(settings.smtp_url, settings.sender), settings.vault,
-                           mail_id=message_id(delivery.id, settings.base_url), app_url=settings.app_url,
-                           secret_key=settings.secret_key, now=now)
+    try:
+        out = mailing.outgoing(session, delivery, mailing.Server(settings.smtp_url, settings.sender), settings.vault,
+                               mail_id=message_id(delivery.id, settings.base_url), app_url=settings.app_url,
+                               secret_key=settings.secret_key, now=now)
+    except mailing.UnreadableServer as exc:  # no attempt can succeed: fail now, with the reason, not retry
+        delivery.status, delivery.last_error = "failed", str(exc)
+        message = messages.of_delivery(session, delivery)
+        if message is not None:
+            messages.failed_in_worker(session, message, str(exc))
+        session.commit()
+        return f"failed: {exc}"
     if isinstance(out, str):
         message = messages.of_delivery(session, delivery)
         if message is not None and message.status == "queued":

@@ -4,31 +4,66 @@ Sections: overdue (due before today, local), today, this week (the rest of the l
 Sunday; on a Friday or a weekend it runs to the end of the next working day, so Monday's follow-ups show,
 or Tuesday's after Easter Monday), losing touch (people whose active cadence is past its maximum interval)
 and waking up (snoozed follow-ups whose snooze ends within the tenant's `wake_notice_days`). A snoozed
-follow-up whose snooze has ended counts as open again. Each section pages on its own keyset; a page loads
-its people, their latest touches and the follow-ups' roles in a fixed number of queries, whatever the
-page's length, and the sections' totals in one more.
+follow-up whose snooze has ended counts as open again. Each section pages on its own keyset. A page of
+every section comes in one statement (a UNION ALL of the sections, each with its people, roles and, for
+those losing touch, their latest touch), whatever the page's length, and the sections' totals in one more.
+The rows are plain read-only values with only what the page shows: nothing to lazy-load, no ORM identity map.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, literal, or_, select, type_coerce
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    CompoundSelect,
+    Integer,
+    Select,
+    String,
+    and_,
+    bindparam,
+    cast,
+    exists,
+    func,
+    literal_column,
+    null,
+    or_,
+    select,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import Session, lazyload, load_only
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from plugin.core import dates
-from plugin.core.pagination import paginate
-from plugin.models import Cadence, FollowUp, FollowUpStatus, Person, Role, ShortlistEntry, Touchpoint
+from plugin.core.pagination import decode_cursor, encode_cursor  # the cursors `paginate` hands out elsewhere
+from plugin.models import (
+    Cadence,
+    FollowUp,
+    FollowUpStatus,
+    Person,
+    Role,
+    ShortlistEntry,
+    Touchpoint,
+    TouchpointKind,
+)
+from plugin.models.base import UTCDateTime
 from plugin.tenancy import settings as tenant_settings
 
 SECTIONS = ("overdue", "today", "week", "losing_touch", "waking_up")
 DEFAULT_WAKE_NOTICE_DAYS = tenant_settings.RULE_DEFAULTS.wake_notice_days
+# Each section's keyset: its sort key, then the row's id (unique).
+_ORDER: dict[str, tuple[InstrumentedAttribute[Any], InstrumentedAttribute[Any]]] = {
+    "overdue": (FollowUp.due_at, FollowUp.id), "today": (FollowUp.due_at, FollowUp.id),
+    "week": (FollowUp.due_at, FollowUp.id), "losing_touch": (Cadence.last_touch_at, Cadence.id),
+    "waking_up": (FollowUp.snoozed_until, FollowUp.id),
+}
 
 
 @dataclass(frozen=True)
@@ -51,13 +86,53 @@ class Bounds:
     next_working_day: date | None = None
 
 
-@dataclass
+@dataclass(slots=True)
+class QueuePerson:
+    """The person on a row, as the page shows them."""
+
+    id: uuid.UUID
+    first_name: str
+    last_name: str
+    owner_id: uuid.UUID | None
+
+    @property
+    def full_name(self) -> str:  # as Person.full_name
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+@dataclass(slots=True)
+class QueueFollowUp:
+    """A follow-up on a row: what the page shows and what the `reason` filter reads."""
+
+    id: uuid.UUID
+    owner_id: uuid.UUID | None
+    due_at: datetime
+    snoozed_until: datetime | None
+    reason: str
+    reason_key: str | None
+    reason_params: dict[str, Any] | None
+
+
+@dataclass(slots=True)
+class QueueCadence:
+    id: uuid.UUID
+    last_touch_at: datetime
+    max_days: int
+
+
+@dataclass(slots=True)
+class QueueTouch:
+    kind: TouchpointKind
+    occurred_at: datetime
+
+
+@dataclass(slots=True)
 class Row:
-    person: Person
-    followup: FollowUp | None = None
-    cadence: Cadence | None = None
-    last_touch: Touchpoint | None = None  # for a losing-touch row
-    role: Role | None = None
+    person: QueuePerson
+    followup: QueueFollowUp | None = None
+    cadence: QueueCadence | None = None
+    last_touch: QueueTouch | None = None  # for a losing-touch row
+    role_title: str | None = None  # the follow-up's role
 
     @property
     def key(self) -> uuid.UUID:
@@ -122,123 +197,224 @@ def counts(session: Session, tenant_id: uuid.UUID, filters: Filters, *, now: dat
     return _counts(session, tenant_id, filters, edges_for(session, tenant_id, now, time_zone))
 
 
-def _pages(session: Session, tenant_id: uuid.UUID, filters: Filters, edges: Bounds, limit: int,
-           cursors: dict[str, str | None]) -> list[Section]:
-    pages = {}
-    for name in SECTIONS:
-        query, order = _section_query(session, tenant_id, filters, edges, name)
-        pages[name] = paginate(session, query, order, limit, cursors.get(name))
-    rows = _rows(session, tenant_id, [item for page in pages.values() for item in page.items])
-    return [Section(name, [rows[item.id] for item in page.items], page.next_cursor) for name, page in pages.items()]
+# --- what each section holds ------------------------------------------------------------------------------------
+# The statements are built once per shape (database, which filters, which sections have a cursor) from named
+# bind parameters and kept: building a SQLAlchemy statement this size costs more than running it. A request
+# only supplies the values (`_values`).
 
+@dataclass(frozen=True)
+class _Shape:
+    dialect: str
+    role: bool = False
+    tag: bool = False
+    after: tuple[str, ...] = ()  # the sections given a cursor
+
+
+def _shape(session: Session, filters: Filters, cursors: dict[str, str | None] | None = None) -> _Shape:
+    return _Shape(session.get_bind().dialect.name, bool(filters.role_id), bool(filters.tag),
+                  tuple(name for name in SECTIONS if (cursors or {}).get(name)))
+
+
+def _values(tenant_id: uuid.UUID, filters: Filters, edges: Bounds, limit: int | None = None,
+            cursors: dict[str, str | None] | None = None) -> dict[str, Any]:
+    values: dict[str, Any] = {"tenant_id": tenant_id, "owner_id": filters.owner_id, "now": edges.now,
+                              "today": edges.today, "tomorrow": edges.tomorrow, "week_end": edges.week_end,
+                              "wake_until": edges.wake_until, "role_id": filters.role_id, "tag": filters.tag}
+    if limit is not None:
+        values["limit"] = limit + 1  # one more than shown tells whether there is a next page
+    for name in SECTIONS:
+        if cursor := (cursors or {}).get(name):  # one that is not ours is refused here, as `paginate` refuses it
+            values[f"{name}_key"], values[f"{name}_id"] = decode_cursor(cursor, list(_ORDER[name]))
+    return values
+
+
+def _at(name: str) -> BindParameter[datetime]:
+    return bindparam(name, type_=UTCDateTime())
+
+
+def _parts(shape: _Shape, name: str) -> list[list[ColumnElement[bool]]]:
+    """A section as the WHERE clauses of parts that never overlap, each read in the section's order from an
+    index: follow-ups through ix_followups_queue (tenant, owner, status, due), cadences through
+    ix_cadences_tenant_last_touch. The section is their union."""
+    if name == "losing_touch":
+        return [_losing_touch(shape)]
+    mine = [FollowUp.tenant_id == bindparam("tenant_id"), FollowUp.owner_id == bindparam("owner_id")]
+    if shape.role:
+        mine.append(FollowUp.role_id == bindparam("role_id"))
+    if shape.tag:
+        mine.append(FollowUp.person_id.in_(
+            select(Person.id).where(Person.tenant_id == bindparam("tenant_id"), _has_tag(shape))))
+    if name == "waking_up":
+        return [[*mine, FollowUp.status == FollowUpStatus.SNOOZED, FollowUp.snoozed_until > _at("now"),
+                 FollowUp.snoozed_until <= _at("wake_until")]]
+    if name == "week":
+        return [[*mine, FollowUp.status == FollowUpStatus.OPEN, FollowUp.due_at >= _at("tomorrow"),
+                 FollowUp.due_at < _at("week_end")]]
+    window = [FollowUp.due_at < _at("today")] if name == "overdue" else [FollowUp.due_at >= _at("today"),
+                                                                         FollowUp.due_at < _at("tomorrow")]
+    # Open, or snoozed with the snooze over, as two parts rather than one OR: each part reads the index in due
+    # order and stops at the page's end, where the OR made PostgreSQL fetch and sort the whole backlog.
+    return [[*mine, FollowUp.status == FollowUpStatus.OPEN, *window],
+            [*mine, FollowUp.status == FollowUpStatus.SNOOZED, FollowUp.snoozed_until <= _at("now"), *window]]
+
+
+def _losing_touch(shape: _Shape) -> list[ColumnElement[bool]]:
+    """The same people as `cadences.losing_touch` (the owner's, active cadence, last touch + max_days at or
+    before now, not do-not-contact), here with the queue's role and tag filters, which that query lacks.
+    The person is checked by a correlated subquery on the primary key rather than a join: for the count,
+    PostgreSQL chose a hash join that read every person of the tenant; this probes one person per cadence."""
+    person = [Person.id == Cadence.person_id, Person.tenant_id == bindparam("tenant_id"),
+              Person.do_not_contact.is_(False)]
+    if shape.tag:
+        person.append(_has_tag(shape))
+    owner = select(Person.owner_id).where(*person).correlate(Cadence).scalar_subquery()
+    where = [Cadence.tenant_id == bindparam("tenant_id"), Cadence.status == "active",
+             Cadence.last_touch_at < _at("now"), _past_max_days(shape), owner == bindparam("owner_id")]
+    if shape.role:  # losing-touch rows have no role of their own: the role's shortlist stands in
+        where.append(Cadence.person_id.in_(select(ShortlistEntry.person_id).where(
+            ShortlistEntry.tenant_id == bindparam("tenant_id"), ShortlistEntry.role_id == bindparam("role_id"))))
+    return where
+
+
+def _past_max_days(shape: _Shape) -> ColumnElement[bool]:
+    """last_touch_at + max_days <= now, spelled per database (interval arithmetic is not portable)."""
+    if shape.dialect == "postgresql":
+        return Cadence.last_touch_at + func.make_interval(0, 0, 0, Cadence.max_days) <= _at("now")
+    return func.julianday(_at("now")) - func.julianday(Cadence.last_touch_at) >= Cadence.max_days
+
+
+def _has_tag(shape: _Shape) -> ColumnElement[bool]:
+    """The person's JSON list of tags holds `tag` (JSONB containment on PostgreSQL, json_each on SQLite)."""
+    if shape.dialect == "postgresql":
+        return type_coerce(Person.tags, JSONB).contains(func.jsonb_build_array(bindparam("tag", type_=String)))
+    values = func.json_each(Person.tags).table_valued("value")
+    return exists(select(1).select_from(values).where(values.c.value == bindparam("tag", type_=String)))
+
+
+# --- the totals -------------------------------------------------------------------------------------------------
 
 def _counts(session: Session, tenant_id: uuid.UUID, filters: Filters, edges: Bounds) -> dict[str, int]:
-    """Every section's COUNT as a scalar subquery of one statement: one round trip, each on its own index."""
-    totals = [select(func.count()).select_from(_section_query(session, tenant_id, filters, edges, name)[0]
-                                               .order_by(None).subquery()).scalar_subquery().label(name)
-              for name in SECTIONS]
-    row = session.execute(select(*totals)).one()
+    row = session.execute(_count_statement(_shape(session, filters)), _values(tenant_id, filters, edges)).one()
     return {name: int(row._mapping[name] or 0) for name in SECTIONS}
 
 
-def _section_query(session: Session, tenant_id: uuid.UUID, filters: Filters, edges: Bounds,
-                   name: str) -> tuple[Select[Any], list[Any]]:
+@lru_cache(maxsize=16)
+def _count_statement(shape: _Shape) -> Select[Any]:
+    """Every section's COUNT as a scalar subquery of one statement: one round trip, each part on its index."""
+    totals = []
+    for name in SECTIONS:
+        table = Cadence if name == "losing_touch" else FollowUp
+        parts = [select(func.count()).select_from(table).where(*where).scalar_subquery()
+                 for where in _parts(shape, name)]
+        total = parts[0]
+        for part in parts[1:]:
+            total = total + part
+        totals.append(total.label(name))
+    return select(*totals)
+
+
+# --- the pages --------------------------------------------------------------------------------------------------
+
+def _pages(session: Session, tenant_id: uuid.UUID, filters: Filters, edges: Bounds, limit: int,
+           cursors: dict[str, str | None]) -> list[Section]:
+    """One page of every section in one statement, ordered by section and key: a section is the first rows of
+    its own (its parts merged)."""
+    values = _values(tenant_id, filters, edges, limit, cursors)
+    found: dict[str, list[Any]] = {name: [] for name in SECTIONS}
+    for item in session.execute(_page_statement(_shape(session, filters, cursors)), values):
+        found[SECTIONS[item.section]].append(item)
+    return [_section(name, items, limit) for name, items in found.items()]
+
+
+@lru_cache(maxsize=128)
+def _page_statement(shape: _Shape) -> CompoundSelect:
+    """Each part fetches up to `limit` rows after its section's cursor, in the section's order."""
+    branches: list[Select[Any]] = []
+    for number, name in enumerate(SECTIONS):
+        order = _ORDER[name]
+        after = _after(name, order) if name in shape.after else []
+        for where in _parts(shape, name):
+            part = [*where, *after]
+            branches.append(_cadence_branch(number, part, order) if name == "losing_touch"
+                            else _followup_branch(number, part, order))
+    union = union_all(*branches)
+    columns = union.selected_columns
+    return union.order_by(columns.section, columns.sort_key, columns.row_id)
+
+
+def _after(name: str, order: tuple[InstrumentedAttribute[Any], InstrumentedAttribute[Any]]) -> list[
+        ColumnElement[bool]]:
+    """Rows after the section's cursor in (key, id) order, as `paginate` pages; the key's own bound lets the
+    index start there, on page 100 as on page 1."""
+    key, row_id = order
+    at, last = bindparam(f"{name}_key", type_=key.type), bindparam(f"{name}_id", type_=row_id.type)
+    return [key >= at, or_(key > at, and_(key == at, row_id > last))]
+
+
+# Every branch of the union has the same columns in the same order: a NULL of the column's type for what a
+# branch lacks (the first branch's types decide how the union's values are read), and the section's number.
+def _nothing(column: InstrumentedAttribute[Any], label: str) -> ColumnElement[Any]:
+    return cast(null(), column.type).label(label)
+
+
+def _number(section: int) -> ColumnElement[int]:
+    return literal_column(str(section), Integer).label("section")
+
+
+def _limit() -> BindParameter[int]:
+    return bindparam("limit", type_=Integer)
+
+
+def _followup_branch(number: int, where: list[ColumnElement[bool]],
+                     order: tuple[InstrumentedAttribute[Any], InstrumentedAttribute[Any]]) -> Select[Any]:
+    page = (select(FollowUp.id, FollowUp.person_id, FollowUp.owner_id, FollowUp.role_id, FollowUp.due_at,
+                   FollowUp.snoozed_until, FollowUp.reason, FollowUp.reason_key, FollowUp.reason_params,
+                   order[0].label("sort_at"))
+            .where(*where).order_by(*order).limit(_limit()).subquery())
+    return (select(_number(number), page.c.id.label("row_id"), page.c.sort_at.label("sort_key"),
+                   Person.id.label("person_id"), Person.first_name, Person.last_name,
+                   Person.owner_id.label("person_owner_id"), page.c.owner_id, page.c.due_at, page.c.snoozed_until,
+                   page.c.reason, page.c.reason_key, page.c.reason_params, Role.title.label("role_title"),
+                   _nothing(Cadence.max_days, "max_days"), _nothing(Touchpoint.kind, "touch_kind"),
+                   _nothing(Touchpoint.occurred_at, "touch_at"))
+            .select_from(page)
+            .join(Person, and_(Person.id == page.c.person_id, Person.tenant_id == bindparam("tenant_id")))
+            .outerjoin(Role, and_(Role.id == page.c.role_id, Role.tenant_id == bindparam("tenant_id"))))
+
+
+def _cadence_branch(number: int, where: list[ColumnElement[bool]],
+                    order: tuple[InstrumentedAttribute[Any], InstrumentedAttribute[Any]]) -> Select[Any]:
+    page = (select(Cadence.id, Cadence.person_id, Cadence.max_days, order[0].label("sort_at"))
+            .where(*where).order_by(*order).limit(_limit()).subquery())
+    touch = aliased(Touchpoint)
+
+    def latest(column: InstrumentedAttribute[Any]) -> ColumnElement[Any]:
+        """The person's most recent touch (the greatest id among equally recent ones), one index probe each."""
+        return (select(column).where(touch.tenant_id == bindparam("tenant_id"), touch.person_id == page.c.person_id)
+                .order_by(touch.occurred_at.desc(), touch.id.desc()).limit(1).correlate(page).scalar_subquery())
+
+    return (select(_number(number), page.c.id.label("row_id"), page.c.sort_at.label("sort_key"),
+                   Person.id.label("person_id"), Person.first_name, Person.last_name,
+                   Person.owner_id.label("person_owner_id"), _nothing(FollowUp.owner_id, "owner_id"),
+                   _nothing(FollowUp.due_at, "due_at"), _nothing(FollowUp.snoozed_until, "snoozed_until"),
+                   _nothing(FollowUp.reason, "reason"), _nothing(FollowUp.reason_key, "reason_key"),
+                   _nothing(FollowUp.reason_params, "reason_params"), _nothing(Role.title, "role_title"),
+                   page.c.max_days, latest(touch.kind).label("touch_kind"),
+                   latest(touch.occurred_at).label("touch_at"))
+            .select_from(page)
+            .join(Person, and_(Person.id == page.c.person_id, Person.tenant_id == bindparam("tenant_id"))))
+
+
+def _section(name: str, items: list[Any], limit: int) -> Section:
+    shown = items[:limit]
+    cursor = encode_cursor([shown[-1].sort_key, shown[-1].row_id]) if len(items) > limit else None
+    return Section(name, [_row(name, item) for item in shown], cursor)
+
+
+def _row(name: str, item: Any) -> Row:
+    person = QueuePerson(item.person_id, item.first_name, item.last_name, item.person_owner_id)
     if name == "losing_touch":
-        return _losing_touch(session, tenant_id, filters, edges.now), [Cadence.last_touch_at, Cadence.id]
-    query = select(FollowUp).where(FollowUp.tenant_id == tenant_id, FollowUp.owner_id == filters.owner_id)
-    if filters.role_id:
-        query = query.where(FollowUp.role_id == filters.role_id)
-    if filters.tag:
-        query = query.where(FollowUp.person_id.in_(
-            select(Person.id).where(Person.tenant_id == tenant_id, _has_tag(session, filters.tag))))
-    if name == "waking_up":
-        return query.where(FollowUp.status == FollowUpStatus.SNOOZED, FollowUp.snoozed_until > edges.now,
-                           FollowUp.snoozed_until <= edges.wake_until), [FollowUp.snoozed_until, FollowUp.id]
-    if name == "week":
-        return query.where(FollowUp.status == FollowUpStatus.OPEN, FollowUp.due_at >= edges.tomorrow,
-                           FollowUp.due_at < edges.week_end), [FollowUp.due_at, FollowUp.id]
-    actionable = or_(FollowUp.status == FollowUpStatus.OPEN,
-                     and_(FollowUp.status == FollowUpStatus.SNOOZED, FollowUp.snoozed_until <= edges.now))
-    window = FollowUp.due_at < edges.today if name == "overdue" else and_(FollowUp.due_at >= edges.today,
-                                                                          FollowUp.due_at < edges.tomorrow)
-    return query.where(actionable, window), [FollowUp.due_at, FollowUp.id]
-
-
-def _losing_touch(session: Session, tenant_id: uuid.UUID, filters: Filters, now: datetime) -> Select[Any]:
-    """The same people as `cadences.losing_touch` (the owner's, active cadence, last touch + max_days at or
-    before now, not do-not-contact), here with the queue's role and tag filters, which that query lacks."""
-    query = (select(Cadence).join(Person, Person.id == Cadence.person_id)
-             .where(Cadence.tenant_id == tenant_id, Person.tenant_id == tenant_id, Cadence.status == "active",
-                    Person.owner_id == filters.owner_id, Person.do_not_contact.is_(False),
-                    Cadence.last_touch_at < now, _past_max_days(session, now)))
-    if filters.role_id:  # losing-touch rows have no role of their own: the role's shortlist stands in
-        query = query.where(Person.id.in_(select(ShortlistEntry.person_id).where(
-            ShortlistEntry.tenant_id == tenant_id, ShortlistEntry.role_id == filters.role_id)))
-    if filters.tag:
-        query = query.where(_has_tag(session, filters.tag))
-    return query
-
-
-def _dialect(session: Session) -> str:
-    return session.get_bind().dialect.name
-
-
-def _past_max_days(session: Session, now: datetime) -> ColumnElement[bool]:
-    """last_touch_at + max_days <= now, spelled per database (interval arithmetic is not portable)."""
-    if _dialect(session) == "postgresql":
-        return Cadence.last_touch_at + func.make_interval(0, 0, 0, Cadence.max_days) <= now
-    moment = literal(now, Cadence.last_touch_at.type)
-    return func.julianday(moment) - func.julianday(Cadence.last_touch_at) >= Cadence.max_days
-
-
-def _has_tag(session: Session, tag: str) -> ColumnElement[bool]:
-    """The person's JSON list of tags holds `tag` (JSONB containment on PostgreSQL, json_each on SQLite)."""
-    if _dialect(session) == "postgresql":
-        return type_coerce(Person.tags, JSONB).contains([tag])
-    values = func.json_each(Person.tags).table_valued("value")
-    return exists(select(1).select_from(values).where(values.c.value == tag))
-
-
-def _rows(session: Session, tenant_id: uuid.UUID, items: list[FollowUp | Cadence]) -> dict[uuid.UUID, Row]:
-    """Rows keyed by follow-up or cadence id, with people, the latest touches of those losing touch and the
-    follow-ups' roles loaded in three queries for the whole page (no query per row). A row's person has only
-    what the page shows loaded (names, owner): anything else raises rather than costing a query per row."""
-    person_ids = {item.person_id for item in items}
-    role_ids = {item.role_id for item in items if isinstance(item, FollowUp) and item.role_id}
-    shown = load_only(Person.id, Person.tenant_id, Person.first_name, Person.last_name, Person.owner_id,
-                      raiseload=True)
-    people = _by_id(session.scalars(select(Person).options(shown, lazyload(Person.emails),
-                                                           lazyload(Person.ats_links))
-                                    .where(Person.tenant_id == tenant_id, Person.id.in_(person_ids)))) \
-        if person_ids else {}
-    touches = latest_touches(session, tenant_id, {item.person_id for item in items if isinstance(item, Cadence)})
-    roles = _by_id(session.scalars(select(Role).where(Role.tenant_id == tenant_id, Role.id.in_(role_ids)))) \
-        if role_ids else {}
-    rows = {}
-    for item in items:
-        row = Row(person=people[item.person_id], last_touch=touches.get(item.person_id))
-        if isinstance(item, FollowUp):
-            row.followup, row.role = item, roles.get(item.role_id) if item.role_id else None
-        else:
-            row.cadence = item
-        rows[item.id] = row
-    return rows
-
-
-def _by_id(items: Iterable[Any]) -> dict[uuid.UUID, Any]:
-    return {item.id: item for item in items}
-
-
-def latest_touches(session: Session, tenant_id: uuid.UUID, person_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID,
-                                                                                                    Touchpoint]:
-    """Each person's most recent touchpoint, in one query."""
-    ids = list(person_ids)
-    if not ids:
-        return {}
-    latest = (select(Touchpoint.person_id, func.max(Touchpoint.occurred_at).label("at"))
-              .where(Touchpoint.tenant_id == tenant_id, Touchpoint.person_id.in_(ids))
-              .group_by(Touchpoint.person_id).subquery())
-    query = (select(Touchpoint).join(latest, and_(Touchpoint.person_id == latest.c.person_id,
-                                                  Touchpoint.occurred_at == latest.c.at))
-             .where(Touchpoint.tenant_id == tenant_id, Touchpoint.person_id.in_(ids)).order_by(Touchpoint.id))
-    return {touch.person_id: touch for touch in session.scalars(query)}
+        touch = QueueTouch(item.touch_kind, item.touch_at) if item.touch_at is not None else None
+        return Row(person, cadence=QueueCadence(item.row_id, item.sort_key, item.max_days), last_touch=touch)
+    return Row(person, QueueFollowUp(item.row_id, item.owner_id, item.due_at, item.snoozed_until, item.reason,
+                                     item.reason_key, item.reason_params), role_title=item.role_title)

@@ -8,6 +8,7 @@ A reason a recruiter typed has no key and is shown as typed.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from datetime import date
 from typing import Any, Protocol
 
@@ -58,12 +59,30 @@ def stored(language: str, key: str, params: dict[str, Any]) -> str:
         return render(key, params)
 
 
-def text(followup: HasReason) -> str:
+def text(followup: HasReason, seen: dict[Hashable, str] | None = None) -> str:
     """What a page, the digest or the calendar shows as the follow-up's reason, in the current locale
-    (the template filter `reason`)."""
+    (the template filter `reason`). A page of many rows passes `seen`, a dict of its own: a template with the
+    same parameters is then rendered once for the page (a queue of rule-made follow-ups repeats a few)."""
     if followup.reason_key in TEMPLATES:
+        params = followup.reason_params or {}
+        key = _seen_key(followup.reason_key, params) if seen is not None else None
+        if key is not None and seen is not None and key in seen:
+            return seen[key]
         try:
-            return render(str(followup.reason_key), followup.reason_params or {})
+            shown = render(str(followup.reason_key), params)
         except (KeyError, ValueError, TypeError):  # parameters from an older template: the stored words
-            pass
+            return followup.reason
+        if key is not None and seen is not None:
+            seen[key] = shown
+        return shown
     return followup.reason
+
+
+def _seen_key(key: str | None, params: dict[str, Any]) -> Hashable | None:
+    """The template and its parameters as a dict key; None when a parameter is not hashable (a list)."""
+    found = (key, tuple(sorted(params.items())))
+    try:
+        hash(found)
+    except TypeError:
+        return None
+    return found

@@ -28,7 +28,7 @@ from plugin.extension import db_session, get_state, handle_domain_error, handle_
 from plugin.followups import calendar, followups, reasons, undo
 from plugin.followups import queue as queue_service
 from plugin.followups.schemas import SNOOZE_PRESETS
-from plugin.formats import date_time
+from plugin.formats import current_locale, current_zone, date_time
 from plugin.i18n import force_locale, gettext
 from plugin.login import account
 from plugin.models import Person, Recruiter, Role, TouchpointKind, utcnow
@@ -55,13 +55,18 @@ def queue() -> Any:
     filters = queue_service.Filters(owner_id=_recruiter_arg("owner", me.id), role_id=_role_arg(), tag=_tag_arg())
     found = queue_service.load(db, me.tenant_id, filters, now=now, time_zone=me.time_zone, limit=_limit_arg(),
                                cursors={name: request.args.get(f"{name}_cursor") for name in queue_service.SECTIONS})
-    recruiters = list(db.scalars(select(Recruiter).where(Recruiter.tenant_id == me.tenant_id,
-                                                         Recruiter.active.is_(True)).order_by(Recruiter.name)))
-    roles = db.scalars(select(Role).where(Role.tenant_id == me.tenant_id).order_by(Role.title, Role.id))
+    # The filters' choices as plain rows: the page shows an id and a name of each, nothing else.
+    recruiters = db.execute(select(Recruiter.id, Recruiter.name).where(
+        Recruiter.tenant_id == me.tenant_id, Recruiter.active.is_(True)).order_by(Recruiter.name)).all()
+    roles = db.execute(select(Role.id, Role.title).where(Role.tenant_id == me.tenant_id)
+                       .order_by(Role.title, Role.id)).all()
+    # Looked up once for the page: the reader's zone and locale, which the rows' date filters are given, and the
+    # reasons already written (`reasons.text`'s `seen`).
     return render_template("brobygger/queue.html", queue=found, filters=filters, recruiters=recruiters,
-                           owners={r.id: r.name for r in recruiters}, roles=list(roles), presets=SNOOZE_PRESETS,
+                           owners={r.id: r.name for r in recruiters}, roles=roles, presets=SNOOZE_PRESETS,
                            now=now, page_url=_page_url, here=request.full_path.rstrip("?"),
-                           undo_offer=_undo_offer(now))
+                           undo_offer=_undo_offer(now), zone=current_zone(), locale=current_locale(),
+                           reasons_seen={})
 
 
 def _undo_offer(now: datetime) -> uuid.UUID | None:

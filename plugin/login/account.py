@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, g, redirect, request, session, url_for
@@ -30,6 +31,9 @@ from plugin.models import Origin, Recruiter
 SESSION_HOURS = 12
 KEYS = ("brobygger_recruiter_id", "brobygger_tenant_id", "brobygger_signed_in_at", "brobygger_generation")
 CSRF_KEY = "brobygger_csrf"
+# A page script's JSON POST carries the token in this header: a cross-site page cannot set a custom header on a
+# request to us without a CORS preflight we never grant.
+CSRF_HEADER = "X-CSRF-Token"
 # No surface of its own in the (final) Origin vocabulary: the recruiter's pages count as the sidebar's kin.
 PAGE_SURFACE = Origin.SIDEBAR
 
@@ -119,7 +123,7 @@ def check_csrf() -> None:
     if request.method != "POST":
         return
     expected = session.get(CSRF_KEY)
-    given = request.form.get("csrf_token", "")
+    given = request.headers.get(CSRF_HEADER, "") if request.is_json else request.form.get("csrf_token", "")
     if not expected or not secrets.compare_digest(str(expected), given):
         abort(400, gettext("The form has expired or did not come from this site. Reload the page and try again."))
 
@@ -162,10 +166,12 @@ def setup(page_bp: Blueprint) -> None:
     page_bp.context_processor(page_globals)
 
 
-def handoff_url(recruiter: Recruiter) -> str:
+def handoff_url(recruiter: Recruiter, next_path: str | None = None) -> str:
     """A short-lived, single-use link the sidebar opens in a new tab: the recruiter lands signed in on
-    the queue with a first-party cookie, which a cross-site iframe could not set."""
-    return link_url(links.make_token(get_state().setting("SECRET_KEY"), recruiter, "handoff"))
+    the queue (or on `next_path`, a path of this site) with a first-party cookie, which a cross-site iframe
+    could not set."""
+    url = link_url(links.make_token(get_state().setting("SECRET_KEY"), recruiter, "handoff"))
+    return f"{url}?{urlencode({'next': next_path})}" if next_path else url
 
 
 def link_url(token: str) -> str:

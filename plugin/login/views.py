@@ -67,7 +67,8 @@ def redeem(token: str) -> Any:
     except links.LoginError as exc:
         return render_template("brobygger/login.html", error=_refusal(exc.reason)), 400
     account.sign_in(grant)
-    return redirect(url_for("brobygger_queue.queue"))
+    # A hand-off may name the page to land on (the sidebar's "Write a message"); only a path of this site.
+    return redirect(account.safe_next(request.args.get("next"), url_for("brobygger_queue.queue")))
 
 
 def _refusal(reason: str) -> str:

@@ -58,9 +58,12 @@ def clear_server(session: Session, tenant_id: uuid.UUID, actor: Actor) -> Tenant
 def server_info(tenant: Tenant, vault: Vault) -> dict[str, object]:
     """What may be shown of the tenant's server: whether it has one, its host and its sender; no password."""
     if not tenant.smtp_url_encrypted:
-        return {"own": False, "host": None, "sender": tenant.mail_sender}
-    return {"own": True, "host": urlsplit(vault.decrypt(tenant.smtp_url_encrypted)).hostname,
-            "sender": tenant.mail_sender}
+        return {"own": False, "host": None, "sender": tenant.mail_sender, "readable": True}
+    try:
+        host = urlsplit(vault.decrypt(tenant.smtp_url_encrypted)).hostname
+    except ValueError:  # stored under a key the deployment no longer has: set it again (UnreadableServer)
+        return {"own": True, "host": None, "sender": tenant.mail_sender, "readable": False}
+    return {"own": True, "host": host, "sender": tenant.mail_sender, "readable": True}
 
 
 def _tenant(session: Session, tenant_id: uuid.UUID) -> Tenant:
@@ -70,9 +73,19 @@ def _tenant(session: Session, tenant_id: uuid.UUID) -> Tenant:
     return tenant
 
 
+class UnreadableServer(Exception):
+    """The tenant's server is stored under a key the deployment no longer has: sending through the deployment's
+    server instead would send the tenant's mail from where it did not choose, so nothing is sent."""
+
+
 def server_for(tenant: Tenant, deployment: Server, vault: Vault | None) -> Server:
     if tenant.smtp_url_encrypted and vault is not None:
-        return Server(vault.decrypt(tenant.smtp_url_encrypted), tenant.mail_sender or deployment.sender)
+        try:
+            smtp_url = vault.decrypt(tenant.smtp_url_encrypted)
+        except ValueError:
+            raise UnreadableServer("The tenant's mail server cannot be read with the configured encryption keys; "
+                                   "an admin must set it again.") from None
+        return Server(smtp_url, tenant.mail_sender or deployment.sender)
     return Server(deployment.smtp_url, tenant.mail_sender or deployment.sender)
 
 
@@ -101,5 +114,5 @@ def outgoing(session: Session, delivery: Delivery, deployment: Server, vault: Va
             text = f"{text}\n\n--\n{footer}"
     built = mail.Mail(to=to.email, subject=message.subject, text=text, html=None, message_id=mail_id,
                       unsubscribe=unsubscribe, reply_to=author.email if author else None,
-                      automatic=author is None)
+                      automatic=author is None or bool(delivery.payload.get("automatic")))
     return Outgoing(message, built, server_for(tenant, deployment, vault))

@@ -23,7 +23,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import exists, or_, select, update
+from sqlalchemy import ColumnElement, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from plugin.core.actors import Actor, audit
@@ -130,17 +130,22 @@ def may_review(message: Message, me: Recruiter) -> bool:
     return message.reviewer_id == me.id or (message.any_admin and me.is_admin)
 
 
+def _waiting_for(tenant_id: uuid.UUID, me: Recruiter) -> list[ColumnElement[bool]]:
+    mine = Message.reviewer_id == me.id
+    return [Message.tenant_id == tenant_id, Message.status == "in_review",
+            or_(mine, Message.any_admin.is_(True)) if me.is_admin else mine,
+            or_(Message.author_id.is_(None), Message.author_id != me.id)]
+
+
 def to_review(session: Session, tenant_id: uuid.UUID, me: Recruiter, limit: int = 50) -> list[Message]:
     """Messages waiting for `me` to read them, oldest first (the queue's section)."""
-    mine = Message.reviewer_id == me.id
-    query = select(Message).where(Message.tenant_id == tenant_id, Message.status == "in_review",
-                                  or_(mine, Message.any_admin.is_(True)) if me.is_admin else mine,
-                                  or_(Message.author_id.is_(None), Message.author_id != me.id))
+    query = select(Message).where(*_waiting_for(tenant_id, me))
     return list(session.scalars(query.order_by(Message.updated_at, Message.id).limit(limit)))
 
 
 def count_to_review(session: Session, tenant_id: uuid.UUID, me: Recruiter) -> int:
-    return len(to_review(session, tenant_id, me, limit=1000))
+    """How many `to_review` holds: every page's header shows it, so one COUNT, no rows."""
+    return session.scalar(select(func.count()).select_from(Message).where(*_waiting_for(tenant_id, me))) or 0
 
 
 def of_author(session: Session, tenant_id: uuid.UUID, me: Recruiter, statuses: tuple[str, ...] = OPEN,
@@ -297,8 +302,8 @@ def edit(session: Session, message: Message, me: Recruiter, changes: dict[str, o
         return message
     for key in changed:
         setattr(message, key, changes[key])
-    if message.status == "approved" and _is_author(message, me):
-        message.status = "draft"  # an approval covers the text the reviewer read, not a later one
+    if message.status in ("approved", "changes_requested") and _is_author(message, me):
+        message.status = "draft"  # a reader's approval or return covers the text they read, not a later one
     message.needs_review = needs_review(session, message)
     record(session, message, me.id, "edited", before=before if "body" in changed else None,
            after=message.body if "body" in changed else None, comment=", ".join(changed))
@@ -439,7 +444,7 @@ def dispatch(session: Session, message: Message, actor_id: uuid.UUID | None, act
     else:
         delivery = Delivery(tenant_id=message.tenant_id, recruiter_id=message.author_id, kind=KIND,
                             key=f"message:{message.id}", due_at=now, status="pending", attempts=0,
-                            payload={"message_id": str(message.id)})
+                            payload={"message_id": str(message.id), "automatic": actor_id is None})
         session.add(delivery)
         session.flush()
         message.delivery_id, message.status = delivery.id, "queued"

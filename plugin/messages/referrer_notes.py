@@ -7,9 +7,9 @@ a tick that runs twice, or a status set back and forth, writes each note once. W
 A referral recorded after the fact (an ATS's first sync brings years of them) is no news: it gets a note
 when its status next changes.
 
-By default the note is a draft for the referred person's owner (else the recruiter who logged the
-referral's referrer, else any admin's queue) to read and send; a tenant that sets `referrer_notes: auto`
-has it sent at once, and `off` writes none. A referrer without an e-mail address, one who opted out, or
+By default the note is a draft for the referred person's owner (else the first active admin) to read and
+send; a tenant that sets `referrer_notes: auto` has it sent at once (marked Auto-Submitted, as no one
+pressed send), and `off` writes none. A referrer without an e-mail address, one who opted out, or
 one who may not be contacted gets none. The note's opt-out link is signed for that referrer alone and
 never expires, like the recruiters' unsubscribe links.
 """
@@ -150,6 +150,7 @@ def opt_out(session: Session, reference: Reference, now: datetime | None = None)
                 Message.tenant_id == reference.tenant_id, Referral.reference_id == reference.id,
                 Message.kind == "referrer_note", Message.status.in_(messages.OPEN))):
             draft.status, draft.blocked_reason = "blocked", messages.OPTED_OUT
+            messages.record(session, draft, None, "blocked", comment=messages.OPTED_OUT)  # the trail says why
         audit(session, reference.tenant_id, Actor("referrer", str(reference.id), SYSTEM.surface), "opt_out",
               "reference", reference.id)
     session.commit()

@@ -142,4 +142,7 @@ class MailServerOut(Schema):
                                                  "server (else the deployment's)."})
     host = fields.String(allow_none=True, metadata={"description": "The server's host; its password is never shown."})
     sender = fields.String(allow_none=True)
+    readable = fields.Boolean(metadata={"description": "False when the stored server cannot be decrypted with the "
+                                                      "deployment's keys: messages fail until an admin sets it "
+                                                      "again."})
 

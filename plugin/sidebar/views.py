@@ -172,7 +172,11 @@ def _body(person_id: uuid.UUID, me: Recruiter, handoff: bool,
     just taken did besides what was asked, one line each."""
     view = panel.view(db_session(), me.tenant_id, person_id, me.id, cache=get_state().redis)
     today = utcnow().astimezone(ZoneInfo(me.time_zone or "UTC")).date().isoformat()  # the date pickers' bound
+    # "Write a message" drafts one about the next follow-up, if any, in a new tab (signed in like the queue's).
+    about = {"followup_id": view.next_followup.id} if view.next_followup is not None else {}
+    message_path = url_for("brobygger_messages.new", person_id=person_id, **about)
     return {"view": view, "queue_url": handoff_url(me) if handoff else queue_url(), "notices": notices or [],
+            "message_url": handoff_url(me, message_path) if handoff else message_path,
             "today": today,
             "snooze_presets": ("1w", "1m", "2m", "6m"), "followup_presets": schemas.FOLLOWUP_PRESETS}
 

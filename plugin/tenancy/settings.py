@@ -18,7 +18,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 from sqlalchemy.orm import Session
 
 from plugin.core.actors import Actor, audit
-from plugin.core.schemas import NO_NUL, BaseSchema, Flag, whole
+from plugin.core.schemas import NO_NUL, BaseSchema, Flag, matching, whole
 from plugin.errors import InvalidError, NotFoundError, flatten
 from plugin.models import Tenant
 
@@ -97,16 +97,21 @@ class PrivacySettingsSchema(BaseSchema):
 
 REVIEW_CASES = ("first_contact", "confidential_role", "important")
 REFERRER_NOTES = ("draft", "auto", "off")
-TONE_KINDS = ("intensifier", "superlative", "exclamations", "unbacked_claim", "cliche")  # messages.tone.KINDS
+TONE_KINDS = ("intensifier", "superlative", "unbacked_claim", "cliche")  # messages.tone.WORD_KINDS: found by words
+
+
+A_WORD = r"^[^\u0000]*\w[^\u0000]*$"  # what the tone check can look for: at least one letter or digit, no NUL
 
 
 class ToneAdditions(fields.Dict):
     """{kind: [word or phrase, …]}: the tenant's own words for the tone check, per kind of flag."""
 
     def __init__(self, **kwargs: Any) -> None:
+        word = fields.String(validate=[validate.Length(min=2, max=60),
+                                       matching(A_WORD, "Write a word or a phrase.")],
+                             metadata={"pattern": A_WORD})
         super().__init__(keys=fields.String(validate=validate.OneOf(TONE_KINDS)),
-                         values=fields.List(fields.String(validate=[validate.Length(min=2, max=60)]),
-                                            validate=validate.Length(max=100)), **kwargs)
+                         values=fields.List(word, validate=validate.Length(max=100)), **kwargs)
 
 
 class MessageSettingsSchema(BaseSchema):

@@ -314,3 +314,17 @@ def test_only_the_demo_needs_faker(tmp_path: Path, redis_url: str) -> None:
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "the demo needs Faker: pip install 'brobygger[demo]'"
+
+
+def test_the_demo_recruiter_has_a_message_to_read_and_one_to_finish(session: Session,
+                                                                     seeded: demo.SeedResult) -> None:
+    from plugin.messages import messages, tone
+
+    found = demo.demo_recruiter(session)
+    assert found is not None
+    _tenant, ane = found
+    waiting = messages.to_review(session, seeded.tenant_id, ane)
+    assert len(waiting) == 1 and waiting[0].important and waiting[0].author_id != ane.id
+    assert tone.check(waiting[0].body, "nb").score < 80  # something for the second reader to catch
+    drafts = messages.of_author(session, seeded.tenant_id, ane)
+    assert [m.status for m in drafts] == ["draft"] and drafts[0].reason == ""

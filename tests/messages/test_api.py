@@ -41,6 +41,8 @@ def test_settings_default_and_checked(tenant: Any) -> None:
     assert refused.status_code == 422
     assert {key.split(".")[0] for key in refused.json["errors"]} == {"review", "referrer_notes", "tone_additions"}
     assert tenant.patch("/messages/settings", json={"review": []}).json["data"]["review"] == []
+    # Exclamation marks are counted, not listed: there are no words of that kind to add.
+    assert tenant.patch("/messages/settings", json={"tone_additions": {"exclamations": ["wow"]}}).status_code == 422
 
 
 def test_a_draft_from_a_template_with_its_trail(tenant: Any, other_tenant: Any) -> None:
@@ -93,11 +95,12 @@ def test_templates_are_the_tenants_own_when_set_and_checked(tenant: Any) -> None
 
 
 def test_the_tenants_mail_server_is_stored_encrypted_and_never_shown(app: Flask, tenant: Any) -> None:
-    assert tenant.get("/tenant/mail-server").json == {"own": False, "host": None, "sender": None}
+    assert tenant.get("/tenant/mail-server").json == {"own": False, "host": None, "sender": None,
+                                                       "readable": True}
     put = tenant.client.put("/api/v1/tenant/mail-server", headers=tenant.headers, json={
         "smtp_url": "smtps://mailer:s3cret@smtp.acme.no:465", "sender": "rekruttering@acme.no"})
     assert put.status_code == 200, put.json
-    assert put.json == {"own": True, "host": "smtp.acme.no", "sender": "rekruttering@acme.no"}
+    assert put.json == {"own": True, "host": "smtp.acme.no", "sender": "rekruttering@acme.no", "readable": True}
     assert "s3cret" not in tenant.get("/tenant/mail-server").get_data(as_text=True)
     with get_state(app).sessions() as session:
         stored = session.get(Tenant, tenant.id)
