@@ -26,7 +26,7 @@ from plugin.core.signed import claim_once
 from plugin.i18n import lazy_gettext as _
 from plugin.models import Installation, Person, PersonLink, Recruiter, Tenant, Vendor
 from plugin.security import Vault
-from plugin.sidebar.tokens import SidebarGrant
+from plugin.sidebar.tokens import Bearer, SidebarGrant
 
 LAUNCH_PATH = "/sidebar/launch"
 MAX_LIFETIME = 300
@@ -59,8 +59,10 @@ def sign(secret: str, tenant_id: uuid.UUID, sub: str, ctx: dict[str, Any], lifet
 
 
 def verify(session: Session, vault: Vault, redis: Redis, token: str, method: str, path: str,
-           query: Iterable[tuple[str, str]]) -> SidebarGrant:
-    tenant = _tenant(session, token)
+           query: Iterable[tuple[str, str]]) -> Bearer:
+    """The grant a valid launch link makes, with its recruiter and tenant, in two statements: the tenant with
+    its active recruiters, then the person `ctx` names."""
+    tenant, recruiters = _tenant(session, token)
     try:
         claims = jwt.decode(token, vault.decrypt(tenant.sidebar_secret_encrypted), algorithms=["HS256"],
                             leeway=LEEWAY, options={"require": ["iss", "sub", "iat", "exp", "jti", "qsh"]})
@@ -76,33 +78,43 @@ def verify(session: Session, vault: Vault, redis: Redis, token: str, method: str
     ttl = max(1, claims["exp"] - int(time.time()) + LEEWAY)
     if not claim_once(redis, f"jti:{tenant.id}:{claims['jti']}", ttl):
         raise LaunchError(_("The launch link has been used already. Open the sidebar again from the ATS."))
-    recruiter = find_recruiter(session, tenant.id, str(claims["sub"]))
+    recruiter = _named(recruiters, str(claims["sub"]))
     ctx = claims.get("ctx") if isinstance(claims.get("ctx"), dict) else {}
     _check_candidate_id(ctx)
-    return SidebarGrant(tenant.id, recruiter.id, _person_id(session, tenant.id, ctx), ctx,
-                        handoff=claims.get(EXCHANGED) is not True)
+    grant = SidebarGrant(tenant.id, recruiter.id, _person_id(session, tenant.id, ctx), ctx,
+                         handoff=claims.get(EXCHANGED) is not True)
+    return Bearer(grant, recruiter, tenant)
 
 
-def _tenant(session: Session, token: str) -> Tenant:
+def _tenant(session: Session, token: str) -> tuple[Tenant, list[Recruiter]]:
+    """The tenant the unverified token claims, with its active recruiters in the same statement (matched
+    against `sub` only once the signature holds)."""
     try:
         iss = jwt.decode(token, options={"verify_signature": False}).get("iss")
     except jwt.InvalidTokenError:
         raise LaunchError(_("The launch link's signature or claims are invalid.")) from None
     try:
-        tenant = session.get(Tenant, uuid.UUID(str(iss)))
+        tenant_id = uuid.UUID(str(iss))
     except ValueError:
-        tenant = None
-    if tenant is None:
+        raise LaunchError(_("The launch link names no known tenant.")) from None
+    rows = session.execute(
+        select(Tenant, Recruiter).outerjoin(Recruiter, (Recruiter.tenant_id == Tenant.id) & Recruiter.active.is_(True))
+        .where(Tenant.id == tenant_id)).all()
+    if not rows:
         raise LaunchError(_("The launch link names no known tenant."))
-    return tenant
+    return rows[0].Tenant, [row.Recruiter for row in rows if row.Recruiter is not None]
 
 
 def find_recruiter(session: Session, tenant_id: uuid.UUID, sub: str) -> Recruiter:
-    """The active recruiter a launch's `sub` names: their e-mail, else their user id in one of the ATSs.
+    """The active recruiter a launch's `sub` names (see `_named`)."""
+    return _named(list(session.scalars(select(Recruiter).where(Recruiter.tenant_id == tenant_id,
+                                                               Recruiter.active.is_(True)))), sub)
+
+
+def _named(recruiters: list[Recruiter], sub: str) -> Recruiter:
+    """Which of the tenant's active recruiters `sub` names: their e-mail, else their user id in one of the ATSs.
     An e-mail is unique in a tenant and wins; an ATS user id counts only when exactly one recruiter has it,
     so no account can take over another's launches by claiming that user id or e-mail as its own."""
-    recruiters = list(session.scalars(select(Recruiter).where(Recruiter.tenant_id == tenant_id,
-                                                              Recruiter.active.is_(True))))
     by_email = [r for r in recruiters if r.email == sub.lower()]
     by_user_id = [r for r in recruiters if sub in {str(v) for v in r.ats_user_ids.values()}]
     if by_email:

@@ -1,4 +1,4 @@
-"""What the sidebar shows for one person, read in a fixed, small number of queries (none per timeline row).
+"""What the sidebar shows for one person, read in five statements whatever their history (see `view`).
 
 Common ground is computed from what Brobygger actually holds; nothing is guessed:
 
@@ -29,12 +29,13 @@ from datetime import datetime
 from typing import Any
 
 from redis import Redis
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, Subquery, func, literal, select, union_all
+from sqlalchemy.orm import Session, aliased, lazyload
 
-from plugin.core.lookup import get_owned
+from plugin.errors import NotFoundError
 from plugin.followups import cadences
 from plugin.models import (
+    Cadence,
     FollowUp,
     FollowUpStatus,
     Person,
@@ -54,6 +55,7 @@ from plugin.models import (
 TIMELINE_LENGTH = 25
 COMMON_GROUND_LIMIT = 8  # per kind: the sidebar is a glance, not a report
 STRONG_RELATIONSHIPS_SCANNED = 500
+OPEN_ROLES_SHOWN = 50  # the shortlist picker's other open roles, by title
 # Who among a recruiter's people has referred someone changes a few times a month, yet finding out reads every
 # reference of the tenant (a dozen milliseconds in a 200,000-person tenant). The ids are kept in Redis for a few
 # minutes; names and interests are always read fresh, so erasure and anonymisation show at once.
@@ -61,6 +63,8 @@ STRONG_RELATIONSHIPS_TTL = 600
 _LEGAL_SUFFIX = re.compile(r"[\s,.]+(as|asa|ab|aps|oy|gmbh|ltd|inc|llc|plc|sa)\.?$")
 LIVE = (FollowUpStatus.OPEN, FollowUpStatus.SNOOZED)
 MANUAL = "manual"  # the kind of a follow-up a recruiter scheduled; rules and privacy tasks use their own
+_OWNER = aliased(Recruiter, name="owner")
+_OTHER = aliased(Person, name="other")  # the person on the other end of a referral
 
 
 @dataclass(frozen=True)
@@ -135,42 +139,123 @@ class SidebarView:
 
 def view(session: Session, tenant_id: uuid.UUID, person_id: uuid.UUID, recruiter_id: uuid.UUID,
          now: datetime | None = None, cache: Redis | None = None) -> SidebarView:
+    """The sidebar for one person in five statements, whatever their history (six when the recruiter's strong
+    relationships are not cached): the person with owner and cadence, the timeline's follow-ups and touches,
+    the referrals both ways, the roles, and common ground's people. The recruiter and the tenant cost none
+    when the caller holds them already (the page has them from the token)."""
     now = now or utcnow()
-    person = get_owned(session, Person, tenant_id, person_id, "person")
-    tenant = session.get(Tenant, tenant_id)
-    me = get_owned(session, Recruiter, tenant_id, recruiter_id, "recruiter")
-    owner = session.get(Recruiter, person.owner_id) if person.owner_id else None
-    followups = list(session.scalars(
-        select(FollowUp).where(FollowUp.tenant_id == tenant_id, FollowUp.person_id == person_id)
-        .order_by(FollowUp.due_at.desc()).limit(TIMELINE_LENGTH)))
+    found = session.execute(
+        select(Person, _OWNER, Cadence)
+        .outerjoin(_OWNER, (_OWNER.id == Person.owner_id) & (_OWNER.tenant_id == tenant_id))
+        .outerjoin(Cadence, (Cadence.person_id == Person.id) & (Cadence.tenant_id == tenant_id))
+        .where(Person.id == person_id, Person.tenant_id == tenant_id)
+        .options(lazyload(Person.emails), lazyload(Person.ats_links))).first()  # the sidebar shows neither
+    if found is None:
+        raise NotFoundError(f"No person with id {person_id}.")
+    person, owner, cadence = found
+    tenant, me = session.get(Tenant, tenant_id), session.get(Recruiter, recruiter_id)
+    if tenant is None or me is None or me.tenant_id != tenant_id:
+        raise NotFoundError(f"No recruiter with id {recruiter_id}.")
+    followups, touchpoints = _latest(session, tenant_id, person_id)
     live = sorted((f for f in followups if f.status in LIVE), key=lambda f: f.due_at)
-    touchpoints = list(session.scalars(
-        select(Touchpoint).where(Touchpoint.tenant_id == tenant_id, Touchpoint.person_id == person_id)
-        .order_by(Touchpoint.occurred_at.desc()).limit(TIMELINE_LENGTH)))
-    incoming = [tuple(row) for row in session.execute(
-        select(Referral, Reference).join(Reference, Reference.id == Referral.reference_id)
-        .where(Referral.tenant_id == tenant_id, Referral.person_id == person_id).order_by(Referral.referred_at))]
-    outgoing = [tuple(row) for row in session.execute(
-        select(Referral, Person).join(Reference, Reference.id == Referral.reference_id)
-        .join(Person, Person.id == Referral.person_id)
-        .where(Referral.tenant_id == tenant_id, Reference.person_id == person_id)
-        .order_by(Referral.referred_at.desc()).limit(TIMELINE_LENGTH))]
-    names = reference_names(session, tenant_id, [ref for _, ref in incoming])
-    sources = [ReferralSource(referral, names[ref.id], ref.kind, ref.recruiter_id == me.id)
-               for referral, ref in incoming]
-    timeline = _timeline(touchpoints, followups, sources, outgoing)
-    cadence = cadences.find(session, tenant_id, person_id)
-    shortlisted = list(session.scalars(
-        select(Role).join(ShortlistEntry, ShortlistEntry.role_id == Role.id)
-        .where(ShortlistEntry.tenant_id == tenant_id, ShortlistEntry.person_id == person_id).order_by(Role.title)))
-    open_roles = list(session.scalars(
-        select(Role).where(Role.tenant_id == tenant_id, Role.status.notin_([RoleStatus.FILLED, RoleStatus.DROPPED]),
-                           Role.id.notin_([r.id for r in shortlisted]))
-        .order_by(Role.title).limit(50)))
+    referrals = _referrals(session, tenant_id, person_id, me.id)
+    sources = [ReferralSource(referral, referrals.names[ref.id], ref.kind, ref.recruiter_id == me.id)
+               for referral, ref in referrals.incoming]
+    shortlisted, open_roles = _roles(session, tenant_id, person_id)
     return SidebarView(person, tenant, me, owner, live[0] if live else None,
-                       cadences.view(cadence, now) if cadence else None, timeline, sources,
-                       common_ground(session, tenant, person, me, incoming, outgoing, names, cache), shortlisted,
-                       open_roles)
+                       cadences.view(cadence, now) if cadence else None,
+                       _timeline(touchpoints, followups, sources, referrals.outgoing), sources,
+                       common_ground(session, tenant, person, me, referrals, cache), shortlisted, open_roles)
+
+
+def _tagged(**branches: Select[Any]) -> Subquery:
+    """Several lists in one subquery: a UNION ALL of `branches`, each a SELECT of the same columns (an id
+    first) that keeps its own ORDER BY and LIMIT, with a `tag` column naming the branch a row came from.
+    Joined to the tables, it loads those lists in one statement (SQLite takes ORDER BY and LIMIT in a
+    compound SELECT only inside a subquery, hence one per branch)."""
+    return union_all(*(select(literal(tag).label("tag"), *branch.subquery().c)
+                       for tag, branch in branches.items())).subquery()
+
+
+def _latest(session: Session, tenant_id: uuid.UUID, person_id: uuid.UUID) -> tuple[list[FollowUp], list[Touchpoint]]:
+    """The person's latest follow-ups (by due time) and touches, TIMELINE_LENGTH of each, in one statement."""
+    items = _tagged(
+        followup=select(FollowUp.id).where(FollowUp.tenant_id == tenant_id, FollowUp.person_id == person_id)
+        .order_by(FollowUp.due_at.desc()).limit(TIMELINE_LENGTH),
+        touchpoint=select(Touchpoint.id).where(Touchpoint.tenant_id == tenant_id, Touchpoint.person_id == person_id)
+        .order_by(Touchpoint.occurred_at.desc()).limit(TIMELINE_LENGTH))
+    rows = session.execute(
+        select(FollowUp, Touchpoint).select_from(items)
+        .outerjoin(FollowUp, (items.c.tag == "followup") & (FollowUp.id == items.c.id))
+        .outerjoin(Touchpoint, (items.c.tag == "touchpoint") & (Touchpoint.id == items.c.id))).all()
+    return [f for f, _ in rows if f is not None], [t for _, t in rows if t is not None]
+
+
+@dataclass(frozen=True)
+class _Contact:
+    """A person on the other end of one of the person's referrals, as common ground weighs them."""
+
+    name: str
+    owner_id: uuid.UUID | None
+    touches: int  # the signed-in recruiter's touches with them
+
+
+@dataclass
+class _Referrals:
+    """The person's referrals both ways, as the timeline, the sources and common ground read them."""
+
+    incoming: list[tuple[Referral, Reference]] = field(default_factory=list)  # who referred the person, oldest first
+    outgoing: list[tuple[Referral, str]] = field(default_factory=list)  # whom they referred, and their name
+    names: dict[uuid.UUID, str] = field(default_factory=dict)  # the incoming references' display names
+    contacts: dict[uuid.UUID, _Contact] = field(default_factory=dict)  # by person id
+
+
+def _referrals(session: Session, tenant_id: uuid.UUID, person_id: uuid.UUID, recruiter_id: uuid.UUID) -> _Referrals:
+    """Every referral of the person and the latest TIMELINE_LENGTH they made, in one statement, each with the
+    person on its other end, the recruiter's touches with them and the names `reference_names` would give."""
+    items = _tagged(
+        referred_in=select(Referral.id, Reference.person_id.label("other_id"))
+        .join(Reference, Reference.id == Referral.reference_id)
+        .where(Referral.tenant_id == tenant_id, Referral.person_id == person_id),
+        referred_out=select(Referral.id, Referral.person_id.label("other_id"))
+        .join(Reference, Reference.id == Referral.reference_id)
+        .where(Referral.tenant_id == tenant_id, Reference.tenant_id == tenant_id, Reference.person_id == person_id)
+        .order_by(Referral.referred_at.desc()).limit(TIMELINE_LENGTH))
+    touches = select(func.count()).where(Touchpoint.tenant_id == tenant_id, Touchpoint.recruiter_id == recruiter_id,
+                                         Touchpoint.person_id == _OTHER.id).scalar_subquery()
+    rows = session.execute(
+        select(items.c.tag, Referral, Reference, _OTHER.id, _OTHER.first_name, _OTHER.last_name, _OTHER.owner_id,
+               touches, Recruiter.name).select_from(items)
+        .join(Referral, Referral.id == items.c.id).join(Reference, Reference.id == Referral.reference_id)
+        .outerjoin(_OTHER, (_OTHER.id == items.c.other_id) & (_OTHER.tenant_id == tenant_id))
+        .outerjoin(Recruiter, (Recruiter.id == Reference.recruiter_id) & (Recruiter.tenant_id == tenant_id))
+        .order_by(Referral.referred_at)).all()
+    found = _Referrals()
+    for tag, referral, reference, other_id, first, last, owner_id, touched, recruiter_name in rows:
+        other = f"{first} {last}".strip() if other_id else ""
+        if other_id:
+            found.contacts[other_id] = _Contact(other, owner_id, touched)
+        if tag == "referred_in":
+            found.incoming.append((referral, reference))
+            found.names[reference.id] = _display_name(reference, other, recruiter_name)
+        else:
+            found.outgoing.append((referral, other))
+    return found
+
+
+def _roles(session: Session, tenant_id: uuid.UUID, person_id: uuid.UUID) -> tuple[list[Role], list[Role]]:
+    """The roles the person is shortlisted for, and up to OPEN_ROLES_SHOWN other open ones, by title (one
+    statement)."""
+    shortlist = select(ShortlistEntry.role_id.label("id")).where(ShortlistEntry.tenant_id == tenant_id,
+                                                                 ShortlistEntry.person_id == person_id)
+    items = _tagged(
+        shortlisted=shortlist,
+        open=select(Role.id).where(Role.tenant_id == tenant_id, Role.status.notin_([RoleStatus.FILLED,
+                                                                                    RoleStatus.DROPPED]),
+                                   Role.id.notin_(shortlist)).order_by(Role.title).limit(OPEN_ROLES_SHOWN))
+    rows = session.execute(select(items.c.tag, Role).join(Role, Role.id == items.c.id)
+                           .where(Role.tenant_id == tenant_id).order_by(Role.title)).all()
+    return [role for tag, role in rows if tag == "shortlisted"], [role for tag, role in rows if tag == "open"]
 
 
 def automatic_followups(session: Session, tenant_id: uuid.UUID, person_id: uuid.UUID) -> set[uuid.UUID]:
@@ -198,11 +283,11 @@ def notices(session: Session, tenant_id: uuid.UUID, person_id: uuid.UUID, before
 
 
 def _timeline(touchpoints: list[Touchpoint], followups: list[FollowUp], sources: list[ReferralSource],
-              outgoing: list[tuple[Referral, Person]]) -> list[TimelineEntry]:
+              outgoing: list[tuple[Referral, str]]) -> list[TimelineEntry]:
     entries = [TimelineEntry(t.occurred_at, "touchpoint", t) for t in touchpoints]
     entries += [TimelineEntry(f.completed_at or f.due_at, "followup", f) for f in followups]
     entries += [TimelineEntry(s.referral.referred_at, "referred_in", s.referral, s.name) for s in sources]
-    entries += [TimelineEntry(r.referred_at, "referred_out", r, p.full_name) for r, p in outgoing]
+    entries += [TimelineEntry(r.referred_at, "referred_out", r, name) for r, name in outgoing]
     return sorted(entries, key=lambda e: e.at, reverse=True)[:TIMELINE_LENGTH]
 
 
@@ -215,8 +300,13 @@ def reference_names(session: Session, tenant_id: uuid.UUID, refs: list[Reference
         .where(Person.tenant_id == tenant_id, Person.id.in_(person_ids)))} if person_ids else {}
     recruiters: dict[Any, str] = dict(session.execute(select(Recruiter.id, Recruiter.name).where(
         Recruiter.tenant_id == tenant_id, Recruiter.id.in_(recruiter_ids))).all()) if recruiter_ids else {}
-    return {r.id: r.name or people.get(r.person_id) or recruiters.get(r.recruiter_id) or "—"  # type: ignore[arg-type]
+    return {r.id: _display_name(r, people.get(r.person_id), recruiters.get(r.recruiter_id))  # type: ignore[arg-type]
             for r in refs}
+
+
+def _display_name(reference: Reference, person_name: str | None, recruiter_name: str | None) -> str:
+    """A reference's own name, else its person's, else its recruiter's."""
+    return reference.name or person_name or recruiter_name or "—"
 
 
 def reference_name(session: Session, reference: Reference) -> str:
@@ -237,80 +327,84 @@ def _employers(person: Person) -> dict[str, str]:
     return found
 
 
-def common_ground(session: Session, tenant: Tenant, person: Person, me: Recruiter, incoming: list[tuple[Any, ...]],
-                  outgoing: list[tuple[Any, ...]], names: dict[uuid.UUID, str],
+def common_ground(session: Session, tenant: Tenant, person: Person, me: Recruiter, referrals: _Referrals,
                   cache: Redis | None = None) -> CommonGround:
+    """Common ground from the referrals already read, and the colleagues at shared employers and the strong
+    relationships with shared interests in one statement (none when there is nothing to look for)."""
     ground = CommonGround()
-    ground.mutual = _mutual_contacts(session, tenant.id, me, incoming, outgoing, names)
+    ground.mutual = _mutual_contacts(me, referrals)
     employers = _employers(person)
     ground.worked_here = employer_key(tenant.name) in employers
-    ground.employers = _shared_employers(session, tenant.id, person, employers)
-    ground.interests = _shared_interests(session, tenant.id, person, me, cache)
+    wanted = {str(i).strip().casefold(): str(i).strip() for i in person.interests or [] if str(i).strip()}
+    strong = [i for i in strong_relationships(session, tenant.id, me.id, cache) if i != person.id] if wanted else []
+    branches: dict[str, Select[Any]] = {}
+    if employers:
+        branches["employer"] = _colleagues(tenant.id, person, employers)
+    if strong:  # ownership re-checked: the cached ids may be minutes old
+        branches["interest"] = select(Person.id).where(Person.tenant_id == tenant.id, Person.owner_id == me.id,
+                                                       Person.id.in_(strong))
+    rows: list[Any] = []
+    if branches:
+        items = _tagged(**branches)
+        rows = list(session.execute(
+            select(items.c.tag, Person.first_name, Person.last_name, Person.employer, Person.status,
+                   Person.id.in_(_references(tenant.id)).label("is_reference"), Person.interests)
+            .join(Person, Person.id == items.c.id).where(Person.tenant_id == tenant.id).order_by(Person.name_key)))
+    ground.employers = _shared_employers(employers, [row for row in rows if row.tag == "employer"])
+    ground.interests = _shared_interests(wanted, [row for row in rows if row.tag == "interest"])
     return ground
 
 
-def _mutual_contacts(session: Session, tenant_id: uuid.UUID, me: Recruiter, incoming: list[tuple[Any, ...]],
-                     outgoing: list[tuple[Any, ...]], names: dict[uuid.UUID, str]) -> list[MutualContact]:
+def _mutual_contacts(me: Recruiter, referrals: _Referrals) -> list[MutualContact]:
     found: list[MutualContact] = []
     contacts: dict[uuid.UUID, str] = {}
-    for _, ref in incoming:
+    for _, ref in referrals.incoming:
         if ref.recruiter_id and ref.recruiter_id != me.id:
-            found.append(MutualContact(names[ref.id], "referred_them", "recruiter"))
+            found.append(MutualContact(referrals.names[ref.id], "referred_them", "recruiter"))
         elif ref.person_id:
             contacts[ref.person_id] = "referred_them"
-    kinds = {ref.person_id: ref.kind for _, ref in incoming if ref.person_id}
-    for referral, _person in outgoing:
+    kinds = {ref.person_id: ref.kind for _, ref in referrals.incoming if ref.person_id}
+    for referral, _name in referrals.outgoing:
         contacts.setdefault(referral.person_id, "referred_by_them")
-    if not contacts:
-        return found[:COMMON_GROUND_LIMIT]
-    people = session.execute(select(Person.id, Person.first_name, Person.last_name, Person.owner_id).where(
-        Person.tenant_id == tenant_id, Person.id.in_(list(contacts)))).all()
-    touches: dict[Any, int] = dict(session.execute(
-        select(Touchpoint.person_id, func.count()).where(
-            Touchpoint.tenant_id == tenant_id, Touchpoint.recruiter_id == me.id,
-            Touchpoint.person_id.in_(list(contacts))).group_by(Touchpoint.person_id)).all())
-    for row in people:
-        name = f"{row.first_name} {row.last_name}".strip()
-        how = ("owner" if row.owner_id == me.id else "touched" if touches.get(row.id)
-               else "employee" if kinds.get(row.id) == ReferenceKind.EMPLOYEE else None)
+    for person_id, relation in contacts.items():
+        contact = referrals.contacts.get(person_id)
+        if contact is None:  # not one of the tenant's people
+            continue
+        how = ("owner" if contact.owner_id == me.id else "touched" if contact.touches
+               else "employee" if kinds.get(person_id) == ReferenceKind.EMPLOYEE else None)
         if how:
-            found.append(MutualContact(name, contacts[row.id], how, touches.get(row.id, 0)))
+            found.append(MutualContact(contact.name, relation, how, contact.touches))
     return sorted(found, key=lambda c: (c.how != "owner", -c.touches, c.name))[:COMMON_GROUND_LIMIT]
 
 
-def _shared_employers(session: Session, tenant_id: uuid.UUID, person: Person,
-                      employers: dict[str, str]) -> list[SharedEmployer]:
-    if not employers:
-        return []
+def _references(tenant_id: uuid.UUID) -> Select[Any]:
+    """Ids of the tenant's people who are references."""
+    return select(Reference.person_id).where(Reference.tenant_id == tenant_id, Reference.person_id.isnot(None))
+
+
+def _colleagues(tenant_id: uuid.UUID, person: Person, employers: dict[str, str]) -> Select[Any]:
+    """Ids of the tenant's hires and references whose current employer is one of the person's."""
     keys = {name.strip().casefold() for name in employers.values()} | set(employers)
-    references = select(Reference.person_id).where(Reference.tenant_id == tenant_id, Reference.person_id.isnot(None))
-    rows = session.execute(
-        select(Person.first_name, Person.last_name, Person.employer, Person.status, Person.id.in_(references))
-        .where(Person.tenant_id == tenant_id, Person.id != person.id, Person.employer_key.in_(keys),
-               (Person.status == PipelineStatus.HIRED) | Person.id.in_(references))
-        .order_by(Person.name_key).limit(COMMON_GROUND_LIMIT * 4)).all()
+    return (select(Person.id)
+            .where(Person.tenant_id == tenant_id, Person.id != person.id, Person.employer_key.in_(keys),
+                   (Person.status == PipelineStatus.HIRED) | Person.id.in_(_references(tenant_id)))
+            .order_by(Person.name_key).limit(COMMON_GROUND_LIMIT * 4))
+
+
+def _shared_employers(employers: dict[str, str], rows: list[Any]) -> list[SharedEmployer]:
     grouped: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for first, last, employer, status, is_reference in rows:
-        role = "reference" if is_reference and status != PipelineStatus.HIRED else "hire"
-        grouped[employers.get(employer_key(employer), employer or "")].append((f"{first} {last}".strip(), role))
+    for row in rows:
+        role = "reference" if row.is_reference and row.status != PipelineStatus.HIRED else "hire"
+        grouped[employers.get(employer_key(row.employer), row.employer or "")].append(
+            (f"{row.first_name} {row.last_name}".strip(), role))
     return [SharedEmployer(name, people[:3]) for name, people in sorted(grouped.items())][:COMMON_GROUND_LIMIT]
 
 
-def _shared_interests(session: Session, tenant_id: uuid.UUID, person: Person, me: Recruiter,
-                      cache: Redis | None = None) -> list[SharedInterest]:
-    wanted = {str(i).strip().casefold(): str(i).strip() for i in person.interests or [] if str(i).strip()}
-    if not wanted:
-        return []
-    ids = [i for i in strong_relationships(session, tenant_id, me.id, cache) if i != person.id]
-    if not ids:
-        return []
-    rows = session.execute(  # ownership re-checked: the cached ids may be minutes old
-        select(Person.first_name, Person.last_name, Person.interests)
-        .where(Person.tenant_id == tenant_id, Person.owner_id == me.id, Person.id.in_(ids))).all()
+def _shared_interests(wanted: dict[str, str], rows: list[Any]) -> list[SharedInterest]:
     shared: dict[str, list[str]] = defaultdict(list)
-    for first, last, interests in rows:
-        for interest in {str(i).strip().casefold() for i in interests or []} & set(wanted):
-            shared[interest].append(f"{first} {last}".strip())
+    for row in rows:
+        for interest in {str(i).strip().casefold() for i in row.interests or []} & set(wanted):
+            shared[interest].append(f"{row.first_name} {row.last_name}".strip())
     return [SharedInterest(wanted[key], sorted(names)[:3]) for key, names in sorted(shared.items())
             ][:COMMON_GROUND_LIMIT]
 

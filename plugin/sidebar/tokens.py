@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from plugin.core.signed import BadToken, Signer
-from plugin.models import Recruiter
+from plugin.models import Recruiter, Tenant
 
 SALT = "brobygger.sidebar"
 LIFETIME = 2 * 3600
@@ -46,6 +46,16 @@ class SidebarGrant:
     handoff: bool = False
 
 
+@dataclass(frozen=True)
+class Bearer:
+    """Whom a verified launch or sidebar token lets in: the grant, with the recruiter and tenant it names
+    loaded (the page and the actions read both; holding them keeps them in the session's identity map)."""
+
+    grant: SidebarGrant
+    recruiter: Recruiter
+    tenant: Tenant
+
+
 def issue(secret_key: str, grant: SidebarGrant) -> str:
     claims: dict[str, Any] = {"t": str(grant.tenant_id), "r": str(grant.recruiter_id),
                               "p": str(grant.person_id) if grant.person_id else None, "h": grant.handoff}
@@ -63,7 +73,9 @@ def claimed_tenant(secret_key: str, token: str) -> uuid.UUID | None:
         return None
 
 
-def read(session: Session, secret_key: str, token: str) -> SidebarGrant:
+def read(session: Session, secret_key: str, token: str) -> Bearer:
+    """The token's grant with its recruiter, who must still be active in its tenant, and that tenant (one
+    statement)."""
     try:
         claims = Signer(secret_key, SALT).read(token, max_age=LIFETIME)
     except BadToken as exc:
@@ -74,9 +86,11 @@ def read(session: Session, secret_key: str, token: str) -> SidebarGrant:
                              handoff=claims.get("h") is True)
     except (KeyError, TypeError, ValueError):
         raise TokenError("invalid") from None
-    active = session.scalar(select(Recruiter.id).where(Recruiter.id == grant.recruiter_id,
-                                                       Recruiter.tenant_id == grant.tenant_id,
-                                                       Recruiter.active.is_(True)))
-    if active is None:
+    found = session.execute(
+        select(Recruiter, Tenant).join(Tenant, Tenant.id == Recruiter.tenant_id)
+        .where(Recruiter.id == grant.recruiter_id, Recruiter.tenant_id == grant.tenant_id,
+               Recruiter.active.is_(True))).first()
+    if found is None:
         raise TokenError("invalid")
-    return grant
+    recruiter, tenant = found
+    return Bearer(grant, recruiter, tenant)

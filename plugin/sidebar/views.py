@@ -30,7 +30,6 @@ from marshmallow import Schema, ValidationError
 from plugin import error_texts
 from plugin.core import guards
 from plugin.core.actors import Actor
-from plugin.core.lookup import get_owned
 from plugin.errors import DomainError, envelope
 from plugin.extension import db_session, get_state
 from plugin.followups.views import queue_url
@@ -103,15 +102,13 @@ def launch_sidebar() -> Any:
         if not token:
             raise launch.LaunchError(lazy_gettext("The launch link carries no token."))
         path = request.path.removeprefix(state.url_prefix)
-        granted = launch.verify(session, state.vault, state.redis, token, request.method, path,
-                                request.args.items(multi=True))
+        bearer = launch.verify(session, state.vault, state.redis, token, request.method, path,
+                               request.args.items(multi=True))
     except launch.LaunchError as exc:
         return _refused(exc.args[0], _claimed_tenant(token))
-    tenant = session.get(Tenant, granted.tenant_id)
-    assert tenant is not None  # verify() found it
-    g.sidebar_frame_ancestors = frame_ancestors(tenant.ats_origins)
+    g.sidebar_frame_ancestors = frame_ancestors(bearer.tenant.ats_origins)
     # The launch link is spent: the frame moves to a URL a reload can load again.
-    return redirect(page_url(tokens.issue(state.setting("SECRET_KEY"), granted)), 303)
+    return redirect(page_url(tokens.issue(state.setting("SECRET_KEY"), bearer.grant)), 303)
 
 
 def page_url(token: str) -> str:
@@ -125,15 +122,13 @@ def sidebar_page() -> Any:
     secret = get_state().setting("SECRET_KEY")
     token = request.args.get("token", "")
     try:
-        granted = tokens.read(session, secret, token)
+        bearer = tokens.read(session, secret, token)
     except tokens.TokenError as exc:
         claimed = tokens.claimed_tenant(secret, token)
         return _refused(_session_refusal(exc), session.get(Tenant, claimed) if claimed else None)
-    tenant = session.get(Tenant, granted.tenant_id)
-    me = session.get(Recruiter, granted.recruiter_id)
-    assert tenant is not None and me is not None  # read() found the recruiter in the tenant
-    g.sidebar_frame_ancestors = frame_ancestors(tenant.ats_origins)
-    lang, zone = language(me, tenant), ZoneInfo(me.time_zone or "UTC")
+    granted, me = bearer.grant, bearer.recruiter
+    g.sidebar_frame_ancestors = frame_ancestors(bearer.tenant.ats_origins)
+    lang, zone = language(me, bearer.tenant), ZoneInfo(me.time_zone or "UTC")
     if granted.person_id is None:
         return _render("brobygger/sidebar_unknown.html", lang, zone, ctx=granted.ctx, token=token,
                        trackable=_trackable(granted.ctx))
@@ -246,11 +241,10 @@ def quick_action(action: str) -> Any:
     state = get_state()
     lang, claimed = language(None, None), ""
     try:
-        grant = _grant()
-        me = get_owned(session, Recruiter, grant.tenant_id, grant.recruiter_id, "recruiter")
-        tenant = session.get(Tenant, grant.tenant_id)
-        g.sidebar_frame_ancestors = frame_ancestors(tenant.ats_origins if tenant else [])
-        lang, zone = language(me, tenant), ZoneInfo(me.time_zone or "UTC")
+        bearer = _bearer()
+        grant, me = bearer.grant, bearer.recruiter
+        g.sidebar_frame_ancestors = frame_ancestors(bearer.tenant.ats_origins)
+        lang, zone = language(me, bearer.tenant), ZoneInfo(me.time_zone or "UTC")
         with force_locale(lang):
             schema, handler, done = ACTIONS[action]
             try:
@@ -297,7 +291,7 @@ def _answer(grant: tokens.SidebarGrant, me: Recruiter, lang: str, zone: ZoneInfo
     return jsonify(body)
 
 
-def _grant() -> tokens.SidebarGrant:
+def _bearer() -> tokens.Bearer:
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise _Refusal(401, gettext("This sidebar has no session. Open it again from the ATS."))
