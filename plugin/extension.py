@@ -44,6 +44,7 @@ class State:
     vault: Vault
     manifest: dict[str, Any]
     _redis: Redis | None = field(default=None, repr=False)
+    _queue: Queue | None = field(default=None, repr=False)
 
     def setting(self, name: str) -> Any:
         return self.settings[cfg.PREFIX + name]
@@ -64,7 +65,10 @@ class State:
 
     @property
     def queue(self) -> Queue:
-        return Queue(self.setting("QUEUE_NAME"), connection=self.redis)
+        # One Queue per app: it asks the server's version once, not with every job it enqueues.
+        if self._queue is None:
+            self._queue = Queue(self.setting("QUEUE_NAME"), connection=self.redis)
+        return self._queue
 
     def is_json_path(self, path: str) -> bool:
         return path.startswith((self.url_prefix + "/api/", self.url_prefix + "/webhooks/"))

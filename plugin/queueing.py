@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from redis import Redis
+from redis.client import Pipeline
 from redis.exceptions import RedisError
 from rq import Queue, Retry
 from rq.exceptions import DuplicateJobError
@@ -32,22 +33,34 @@ def enqueue_after_commit(session: Session, func: str | Callable[..., Any], *args
     session.info.setdefault(_PENDING, []).append((func, args, job_id, retry))
 
 
-def enqueue_unique(queue: Queue, func: str | Callable[..., Any], *args: Any, job_id: str, retry: Retry | None = None,
-                   **options: Any) -> bool:
-    """Enqueue unless a job with this id exists already; False when it did (or Redis is unreachable).
-    The job carries the request id of the request (or job) that enqueues it, for its log lines."""
+def _with_request_id(options: dict[str, Any]) -> dict[str, Any]:
+    """The job carries the request id of the request (or job) that enqueues it, for its log lines."""
     request_id = context.current()
     if request_id:
         options = {**options, "meta": {**options.get("meta", {}), context.META_KEY: request_id}}
+    return options
+
+
+def enqueue_unique(queue: Queue, func: str | Callable[..., Any], *args: Any, job_id: str, retry: Retry | None = None,
+                   **options: Any) -> bool:
+    """Enqueue unless a job with this id exists already; False when it did (or Redis is unreachable)."""
     try:
         queue.enqueue(func, *args, job_id=job_id, unique=True, retry=retry, result_ttl=3600, failure_ttl=86400,
-                      **options)
+                      **_with_request_id(options))
     except DuplicateJobError:
         return False
     except RedisError as exc:
         log.warning("could not enqueue %s (%s); the cron tick will retry", job_id, type(exc).__name__)
         return False
     return True
+
+
+def enqueue_on(pipe: Pipeline, queue: Queue, func: str, *args: Any, job_id: str, retry: Retry | None = None) -> None:
+    """Add a job's enqueueing to a transactional pipeline the caller executes, so it shares that round trip.
+    Only for a job id nobody can have used yet (a row just inserted names it): nothing checks uniqueness."""
+    job = queue.create_job(func, args=args, job_id=job_id, retry=retry, result_ttl=3600, failure_ttl=86400,
+                           **_with_request_id({}))
+    queue.enqueue_job(job, pipeline=pipe)
 
 
 def install_enqueuer(sessions: sessionmaker[Session], queue: Callable[[], Queue]) -> None:

@@ -99,9 +99,14 @@ def connector(vault: Vault, installation: Installation, policy: Policy | None = 
 
 
 def webhook_secrets(vault: Vault, installation: Installation) -> list[str]:
-    """The installation's webhook secrets. They are sealed as one JSON list; a row sealed before there could
-    be several holds the bare secret, which reads as a list of one."""
-    opened = vault.decrypt(installation.webhook_secret_encrypted)
+    """The installation's webhook secrets."""
+    return open_webhook_secrets(vault, installation.webhook_secret_encrypted)
+
+
+def open_webhook_secrets(vault: Vault, sealed: str) -> list[str]:
+    """Webhook secrets are sealed as one JSON list; a row sealed before there could be several holds the bare
+    secret, which reads as a list of one."""
+    opened = vault.decrypt(sealed)
     try:
         secrets = json.loads(opened)
     except ValueError:

@@ -12,17 +12,21 @@ partner result.
 
 from __future__ import annotations
 
+import logging
 import uuid
+from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Blueprint, Response, g, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, g, jsonify, redirect, render_template, request, url_for
+from redis.exceptions import RedisError
+from sqlalchemy import Engine
 
 from connectors.errors import InvalidId
 from plugin.ats import installations, partners, webhooks
 from plugin.core import ratelimit
 from plugin.core.api import too_many
 from plugin.errors import DomainError
-from plugin.extension import db_session, get_state
+from plugin.extension import State, db_session, get_state
 from plugin.followups import reasons
 from plugin.formats import date_short
 from plugin.headers import client_address
@@ -33,25 +37,68 @@ from plugin.observability import metrics
 from plugin.sidebar import launch
 from plugin.tenancy import tenants
 
+log = logging.getLogger(__name__)
 webhooks_bp = Blueprint("brobygger_webhooks", __name__)
+
+
+@dataclass
+class _Intake:
+    """Per app and web process: installations as intake last read them, the senders that spent their budget,
+    and the engine whose statements commit one by one."""
+
+    engine: Engine
+    endpoints: webhooks.Endpoints = field(default_factory=webhooks.Endpoints)
+    budgets: ratelimit.SpentBudgets = field(default_factory=ratelimit.SpentBudgets)
+
+
+INTAKE_KEY = "brobygger.webhook_intake"
+
+
+def _intake() -> _Intake:
+    intake = current_app.extensions.get(INTAKE_KEY)
+    if intake is None:
+        intake = _Intake(get_state().engine.execution_options(isolation_level="AUTOCOMMIT"))
+        current_app.extensions[INTAKE_KEY] = intake
+    return intake
+
+
+def _source() -> str:
+    return f"webhook:{(request.view_args or {}).get('installation_id', 'unknown')}:{client_address()}"
 
 
 @webhooks_bp.before_request
 def limit_webhook_source() -> Any:
-    """Per installation and sender address: a flood from one source never starves another."""
-    state = get_state()
-    installation = (request.view_args or {}).get("installation_id", "unknown")
-    verdict = ratelimit.hit(state.redis, f"webhook:{installation}:{client_address()}",
-                            state.setting("RATE_LIMIT_WEBHOOKS"), state.setting("RATE_LIMIT_WINDOW"))
-    return None if verdict.allowed else too_many(verdict)
+    """Per installation and sender address: a flood from one source never starves another. A source this
+    process knows to have spent its budget is refused before anything is read (`ratelimit.SpentBudgets`)."""
+    verdict = _intake().budgets.refused(_source(), get_state().setting("RATE_LIMIT_WEBHOOKS"))
+    return None if verdict is None else too_many(verdict)
 
 
 @webhooks_bp.post("/webhooks/<vendor>/<uuid:installation_id>")
 def receive(vendor: str, installation_id: uuid.UUID) -> Any:
-    receipt = webhooks.receive(db_session(), get_state().vault, vendor, installation_id, request.headers,
-                               request.get_data(cache=False))
+    state, intake = get_state(), _intake()
+    delivery_id = None
+    try:
+        receipt, delivery_id = webhooks.receive(intake.engine, intake.endpoints, state.vault, vendor, installation_id,
+                                                request.headers, request.get_data(cache=False))
+    finally:  # refused or not, the request counts against its source: in the one round trip that enqueues
+        _count_and_announce(state, intake, delivery_id)
     g.webhook_outcome = receipt.value
     return jsonify({"status": receipt.value}), 200
+
+
+def _count_and_announce(state: State, intake: _Intake, delivery_id: uuid.UUID | None) -> None:
+    try:
+        pipe = state.redis.pipeline()
+        pipe.multi()
+        learn = intake.budgets.count_on(pipe, _source(), state.setting("RATE_LIMIT_WEBHOOKS"),
+                                        state.setting("RATE_LIMIT_WINDOW"))
+        if delivery_id is not None:
+            webhooks.announce(pipe, state.queue, delivery_id)
+        if len(pipe):
+            learn(pipe.execute())
+    except RedisError as exc:  # the delivery is recorded: the cron tick enqueues it within minutes
+        log.warning("webhook not counted or enqueued (%s); the cron tick will enqueue it", type(exc).__name__)
 
 
 # Intake outcomes other than a receipt, by status: what the sender got and why.

@@ -1,26 +1,36 @@
 """Incoming ATS webhooks: verify, dedupe, record, enqueue — and answer fast, with no vendor call inside
-the request. The record in the database is the truth; the job only does the work."""
+the request. The record in the database is the truth; the job only does the work.
+
+An accepted delivery costs one PostgreSQL statement (the INSERT, in a transaction of its own, which also checks
+the installation is still as remembered) and one Redis round trip (the job, with the sender's rate-limit count).
+"""
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from redis import Redis
-from rq import Retry
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from redis.client import Pipeline
+from rq import Queue, Retry
+from sqlalchemy import Connection, Engine, literal, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from connectors.errors import ConnectorError, Retriable, WebhookRejected
 from connectors.http import Policy
+from connectors.types import WebhookEvent
 from plugin.ats import installations, sync
 from plugin.ats.locks import SyncBusy, holding_sync_lock
 from plugin.errors import DomainError, NotFoundError, UnauthorizedError
-from plugin.models import Installation, WebhookDelivery, utcnow
+from plugin.models import Installation, Vendor, WebhookDelivery, utcnow
 from plugin.privacy import erasure
-from plugin.queueing import enqueue_after_commit
+from plugin.queueing import enqueue_after_commit, enqueue_on
 from plugin.security import Vault
 
 # Events that say a candidate was deleted. The body is only a hint (Lever's data and Teamtailor's v1 payload are
@@ -47,37 +57,129 @@ class Receipt(StrEnum):
     IGNORED = "ignored"  # genuine, but about another customer of a unified API (Kombo)
 
 
-def receive(session: Session, vault: Vault, vendor: str, installation_id: uuid.UUID, headers: Mapping[str, str],
-            body: bytes) -> Receipt:
-    installation = session.get(Installation, installation_id)
-    if installation is None or installation.vendor.value != vendor or not installation.active:
+@dataclass(frozen=True)
+class Endpoint:
+    """What intake needs of one active installation, opened from its row."""
+
+    id: uuid.UUID
+    tenant_id: uuid.UUID
+    vendor: str
+    secrets: tuple[str, ...]
+    credentials: Mapping[str, Any]
+    sealed: tuple[str, str]  # the row's sealed secrets and credentials: the INSERT checks they are still current
+
+
+class Endpoints:
+    """Installations as intake last read them (None: no active installation has that id), kept in the web process
+    for a minute, so that a delivery to a known installation reads nothing before its INSERT. Staleness lets no
+    delivery in that the row would refuse: the INSERT takes place only while the row is active and holds the
+    sealed texts the verification used; otherwise the row is read again and the delivery judged afresh."""
+
+    TTL = 60.0
+    MAX = 10_000  # made-up installation ids cannot grow this without end
+
+    def __init__(self) -> None:
+        self._known: dict[uuid.UUID, tuple[float, Endpoint | None]] = {}
+
+    def get(self, conn: Connection, vault: Vault, installation_id: uuid.UUID, *,
+            fresh: bool = False) -> tuple[Endpoint | None, bool]:
+        """The endpoint, and whether it came from memory (and so may be stale)."""
+        now = time.monotonic()
+        known = None if fresh else self._known.get(installation_id)
+        if known is not None and now - known[0] < self.TTL:
+            return known[1], True
+        row = conn.execute(select(Installation.tenant_id, Installation.vendor, Installation.webhook_secret_encrypted,
+                                  Installation.credentials_encrypted)
+                           .where(Installation.id == installation_id, Installation.active.is_(True))).first()
+        endpoint = None if row is None else Endpoint(
+            installation_id, row.tenant_id, Vendor(row.vendor).value,
+            tuple(installations.open_webhook_secrets(vault, row.webhook_secret_encrypted)),
+            vault.decrypt_json(row.credentials_encrypted), (row.webhook_secret_encrypted, row.credentials_encrypted))
+        if len(self._known) >= self.MAX:
+            self._known.clear()
+        self._known[installation_id] = (now, endpoint)
+        return endpoint, False
+
+
+def receive(engine: Engine, endpoints: Endpoints, vault: Vault, vendor: str, installation_id: uuid.UUID,
+            headers: Mapping[str, str], body: bytes) -> tuple[Receipt, uuid.UUID | None]:
+    """Verify and record one delivery. An accepted delivery's id comes back for the caller to enqueue; the cron
+    tick enqueues any the caller could not. `engine` must run each statement in a transaction of its own
+    (AUTOCOMMIT): the delivery is durable when its INSERT returns, and with its installation in `endpoints` that
+    INSERT is the one statement the delivery costs."""
+    with engine.connect() as conn:
+        endpoint, remembered = endpoints.get(conn, vault, installation_id)
+        if remembered:
+            try:
+                return _take(conn, endpoint, vendor, headers, body)
+            except _Stale as stale:  # a secret added or a setting changed since the row was read?
+                fresh, _ = endpoints.get(conn, vault, installation_id, fresh=True)
+                if fresh == endpoint:  # no: refused, or the event was recorded before
+                    if stale.refused is not None:
+                        raise stale.refused from None
+                    return Receipt.DUPLICATE, None
+                endpoint = fresh  # yes: judge it afresh
+        try:
+            return _take(conn, endpoint, vendor, headers, body)
+        except _Stale as stale:
+            if stale.refused is not None:
+                raise stale.refused from None
+            return Receipt.DUPLICATE, None  # (or the installation went inactive this instant: nothing to record)
+
+
+class _Stale(Exception):
+    """The endpoint refused a delivery (`refused`) or the INSERT found it outdated or the event recorded already."""
+
+    def __init__(self, refused: UnauthorizedError | None = None) -> None:
+        self.refused = refused
+
+
+def _take(conn: Connection, endpoint: Endpoint | None, vendor: str, headers: Mapping[str, str],
+          body: bytes) -> tuple[Receipt, uuid.UUID | None]:
+    if endpoint is None or endpoint.vendor != vendor:
         raise NotFoundError("No such webhook endpoint.")
     connector_class = installations.registry()[vendor]
     try:
-        event = connector_class.verify_any(installations.webhook_secrets(vault, installation), headers, body)
+        event = connector_class.verify_any(endpoint.secrets, headers, body)
     except WebhookRejected as exc:
-        raise UnauthorizedError(f"Webhook refused: {exc}") from None
+        raise _Stale(UnauthorizedError(f"Webhook refused: {exc}")) from None
     if event.is_ping:
-        return Receipt.PING
-    if not connector_class.concerns(event, vault.decrypt_json(installation.credentials_encrypted)):
-        return Receipt.IGNORED
+        return Receipt.PING, None
+    if not connector_class.concerns(event, endpoint.credentials):
+        return Receipt.IGNORED, None
     if not all(_storable(text) for text in (event.event_id, event.action, event.candidate_id, event.resource_id,
                                             event.merged_into)):
         raise DomainError("Webhook refused: an id or the action holds a NUL character or a lone surrogate, "
                           "which no ATS sends and the database cannot store.")
-    delivery = WebhookDelivery(id=uuid.uuid4(), tenant_id=installation.tenant_id, installation_id=installation.id,
-                               event_id=event.event_id[:200], action=event.action[:64],
-                               candidate_ats_id=_id(event.candidate_id), resource_ats_id=_id(event.resource_id),
-                               merged_into_ats_id=_id(event.merged_into), sync_wanted=event.sync_wanted)
-    session.add(delivery)
-    try:
-        session.flush()
-    except IntegrityError:  # the vendor delivered this event before: answer as before, do nothing
-        session.rollback()
-        return Receipt.DUPLICATE
-    enqueue_after_commit(session, PROCESS_JOB, str(delivery.id), job_id=f"webhook-{delivery.id}", retry=RETRY)
-    session.commit()
-    return Receipt.ACCEPTED
+    delivery_id = _record(conn, endpoint, event)
+    if delivery_id is None:
+        raise _Stale()
+    return Receipt.ACCEPTED, delivery_id
+
+
+def _record(conn: Connection, endpoint: Endpoint, event: WebhookEvent) -> uuid.UUID | None:
+    """INSERT the delivery, in one statement, if its installation is still as `endpoint` read it and the vendor
+    has not delivered this event before (the unique event id); the new row's id, else None."""
+    row = {"id": uuid.uuid4(), "tenant_id": endpoint.tenant_id, "installation_id": endpoint.id,
+           "event_id": event.event_id[:200], "action": event.action[:64], "candidate_ats_id": _id(event.candidate_id),
+           "resource_ats_id": _id(event.resource_id), "merged_into_ats_id": _id(event.merged_into),
+           "sync_wanted": event.sync_wanted, "received_at": utcnow(), "processed_at": None, "error": None}
+    columns = WebhookDelivery.__table__.c
+    current = select(Installation.id).where(
+        Installation.id == endpoint.id, Installation.active.is_(True),
+        Installation.webhook_secret_encrypted == endpoint.sealed[0],
+        Installation.credentials_encrypted == endpoint.sealed[1]).exists()
+    values = select(*(literal(value, columns[name].type).label(name) for name, value in row.items())).where(current)
+    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    statement = (insert(WebhookDelivery).from_select(list(row), values)
+                 .on_conflict_do_nothing(index_elements=["installation_id", "event_id"])
+                 .returning(WebhookDelivery.id))
+    return conn.execute(statement).scalar_one_or_none()
+
+
+def announce(pipe: Pipeline, queue: Queue, delivery_id: uuid.UUID) -> None:
+    """Enqueue an accepted delivery's job on the caller's pipeline (one round trip with whatever else it holds)."""
+    enqueue_on(pipe, queue, PROCESS_JOB, str(delivery_id), job_id=f"webhook-{delivery_id}", retry=RETRY)
 
 
 def _sync_now(session: Session, vault: Vault, installation: Installation, delivery: WebhookDelivery,

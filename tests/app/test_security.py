@@ -117,7 +117,7 @@ def test_webhook_rate_limit_per_installation_and_address(limited: Flask) -> None
     client = limited.test_client()
     path = f"/webhooks/greenhouse/{uuid.uuid4()}"
     codes = [client.post(path, data=b"{}").status_code for _ in range(3)]
-    assert codes == [404, 404, 429]  # counted before the installation is looked up: floods cost nothing
+    assert codes == [404, 404, 429]  # a spent budget is refused before anything is read: floods cost nothing
     other_source = client.post(path, data=b"{}", environ_base={"REMOTE_ADDR": "10.9.8.7"})
     assert other_source.status_code == 404
     other_installation = client.post(f"/webhooks/greenhouse/{uuid.uuid4()}", data=b"{}")
