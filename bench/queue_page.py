@@ -1,4 +1,4 @@
-"""The follow-up queue page for a recruiter with 10,000 open follow-ups (aim: median under 100 ms).
+"""The follow-up queue page for a recruiter with 10,000 open follow-ups (aim: median under 25 ms).
 
 Its own PostgreSQL database (brobygger_bench_queue, next to BROBYGGER_BENCH_DATABASE_URL) and Redis database
 (BROBYGGER_BENCH_REDIS_URL, else 127.0.0.1:6379/8). One tenant: the bench recruiter's 10,000 open follow-ups
@@ -43,7 +43,7 @@ from plugin.login import links
 from plugin.models import Cadence, FollowUp, FollowUpStatus, Person, Recruiter, Touchpoint, TouchpointKind
 from plugin.tenancy import tenants
 
-AIM_MS = 100
+AIM_MS = 25
 WARMUP = 5
 DATA_VERSION = 1  # raised whenever the generated data changes: an older data set is rebuilt
 REDIS_URL = os.environ.get("BROBYGGER_BENCH_REDIS_URL") or "redis://127.0.0.1:6379/8"

@@ -25,14 +25,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, jsonify
+from flask import Flask, render_template_string
 from sqlalchemy import event, select, text
+from sqlalchemy.orm import sessionmaker
 
 from bench.common import admin_engine, database_url, make_app, p95, read_marker
 from bench.section import Row, Section
 from plugin.extension import get_state
 from plugin.login import links
-from plugin.models import Recruiter, Tenant
+from plugin.models import Person, Recruiter, Tenant
 from plugin.reports import figures as reports
 from plugin.sidebar import launch
 from plugin.tenancy import tenants
@@ -46,6 +47,10 @@ OWN_WORLD_BENCHES = ("ingest", "sync", "freshness", "tick", "queue_page")
 # measures the worker, not how well the client uses its quota (see the sync section).
 FULL_RUN_OPTIONS: dict[str, dict[str, Any]] = {"sync": {"quota": 50}}
 ROOT = Path(__file__).resolve().parent.parent
+# The aims (raised once the first ones were met): medians in ms, ratios to each figure's baseline.
+QUEUE_AIM_MS = 25
+SIDEBAR_AIM_MS, SIDEBAR_AIM_RATIO = 12, 4
+REPORT_AIM_MS, REPORT_AIM_RATIO = 400, 1.2
 
 
 @dataclass
@@ -185,25 +190,35 @@ def bench_queue(app: Flask, facts: dict[str, Any], repetitions: int) -> tuple[Fi
         return seconds
 
     samples, _ = alternate(one, None, repetitions)
-    return Figure("queue", "GET /queue (recruiter with 10,000 open follow-ups; 5 sections, 25 rows each)", samples,
-                  aim_median_ms=100), breakdown(app, one)
+    return Figure("queue", "GET /queue (recruiter with 10,000 open follow-ups)", samples,
+                  aim_median_ms=QUEUE_AIM_MS), breakdown(app, one)
 
 
-def bare_app() -> Flask:
-    bare = Flask("bench_bare")
+def baseline_app(engine: Any) -> Flask:
+    """The sidebar's floor: a route on the same database that loads one person by id and renders a small
+    template (one statement, a session, Jinja), in an app of its own."""
+    bare = Flask("bench_baseline")
+    sessions = sessionmaker(engine)
 
-    @bare.get("/ping")
-    def ping() -> Any:
-        return jsonify({"ok": True, "at": time.time()})
+    @bare.get("/person/<uuid:person_id>")
+    def person(person_id: uuid.UUID) -> Any:
+        with sessions() as session:
+            found = session.get(Person, person_id)
+            return render_template_string(BASELINE_TEMPLATE, person=found)
 
     return bare
 
 
+BASELINE_TEMPLATE = """<!doctype html><title>{{ person.first_name }}</title>
+<h1>{{ person.first_name }} {{ person.last_name }}</h1><p>{{ person.employer or "" }}</p>"""
+
+
 def bench_sidebar(app: Flask, facts: dict[str, Any], repetitions: int) -> tuple[Figure, Breakdown]:
-    """A fresh signed launch per repetition (tokens are single use): GET /sidebar/launch?jwt=… renders the
-    person with 200 touchpoints. The JWT is signed outside the timed part, as the ATS host signs it."""
+    """A fresh signed launch per repetition (tokens are single use): GET /sidebar/launch?jwt=… and the page it
+    redirects to, which renders the person with 200 touchpoints — both requests timed together, as the frame
+    makes them. The JWT is signed outside the timed part, as the ATS host signs it."""
     state = get_state(app)
-    client, base_client = app.test_client(), bare_app().test_client()
+    client, base_client = app.test_client(), baseline_app(state.engine).test_client()
     with state.sessions() as session:
         tenant = session.get(Tenant, uuid.UUID(facts["tenant_id"]))
         secret = tenants.sidebar_secret(state.vault, tenant)
@@ -213,7 +228,8 @@ def bench_sidebar(app: Flask, facts: dict[str, Any], repetitions: int) -> tuple[
     def one() -> float:
         token = launch.sign(secret, tenant.id, email, ctx)
         holder: dict[str, Any] = {}
-        seconds = timed(lambda: holder.setdefault("r", client.get(launch.LAUNCH_PATH, query_string={"jwt": token})))
+        seconds = timed(lambda: holder.setdefault(
+            "r", client.get(launch.LAUNCH_PATH, query_string={"jwt": token}, follow_redirects=True)))
         response = holder["r"]
         assert response.status_code == 200 and 'name="brobygger-token"' in response.get_data(as_text=True), \
             response.status_code
@@ -221,31 +237,30 @@ def bench_sidebar(app: Flask, facts: dict[str, Any], repetitions: int) -> tuple[
 
     def base() -> float:
         holder: dict[str, Any] = {}
-        seconds = timed(lambda: holder.setdefault("r", base_client.get("/ping")))
+        seconds = timed(lambda: holder.setdefault("r", base_client.get(f"/person/{facts['sidebar_person_id']}")))
         assert holder["r"].status_code == 200
         return seconds
 
     samples, baseline = alternate(one, base, repetitions)
-    return Figure("sidebar", "GET /sidebar/launch?jwt=… (fresh launch each time; person with 200 touchpoints)",
-                  samples, "bare Flask JSON endpoint (separate app, one route)", baseline, aim_median_ms=30,
-                  aim_ratio=3), breakdown(app, one)
+    return Figure("sidebar", "GET /sidebar/launch?jwt=… and the /sidebar/view it redirects to (fresh launch each "
+                  "time; person with 200 touchpoints)", samples,
+                  "a route on the same database: one person by id, a small template", baseline,
+                  aim_median_ms=SIDEBAR_AIM_MS, aim_ratio=SIDEBAR_AIM_RATIO), breakdown(app, one)
 
 
 def found(figures: dict[str, Figure], queue: Breakdown, side: Breakdown) -> list[str]:
     """What the numbers expose, with figures measured in this run."""
     sidebar, report = figures["sidebar"], figures["report"]
     return [
-        f"- **Sidebar: {_ms(sidebar.median)} at the median, {'within' if sidebar.median < 30 else 'over'} the "
-        f"30 ms aim.** An instrumented launch ({side.request_ms:.0f} ms, median of 5) sends {side.queries} "
-        f"statements totalling {side.sql_ms:.1f} ms (slowest {side.slowest_ms:.1f} ms: "
-        f"`{side.slowest[:100]}…`); the rest is the JWT check with its Redis single-use claim, the ORM and the "
-        f"Jinja render of a 25-item timeline. The ratio to a bare JSON endpoint ({sidebar.ratio:.0f}x against "
-        f"{statistics.median(sidebar.baseline or [0]) * 1000:.2f} ms) cannot reach 3x for any page that reads a "
-        "database and renders HTML; the absolute aim is the one that matters to a recruiter.",
+        f"- **Sidebar: {_ms(sidebar.median)} at the median, {'within' if sidebar.median < SIDEBAR_AIM_MS else 'over'} "
+        f"the {SIDEBAR_AIM_MS} ms aim; {sidebar.ratio:.1f}x its floor** (one person by id and a small template on "
+        f"the same database, {statistics.median(sidebar.baseline or [0]) * 1000:.2f} ms). An instrumented launch "
+        f"({side.request_ms:.0f} ms, median of 5, both requests) sends {side.queries} statements totalling "
+        f"{side.sql_ms:.1f} ms (slowest {side.slowest_ms:.1f} ms: `{side.slowest[:100]}…`); the rest is the JWT "
+        "check with its Redis single-use claim, the ORM and the Jinja render of a 25-item timeline.",
         f"- **Queue: time is in Python, not SQL.** A `/queue` request ({queue.request_ms:.0f} ms, median of 5) "
         f"sends {queue.queries} statements totalling {queue.sql_ms:.0f} ms (slowest {queue.slowest_ms:.1f} ms); "
-        "the rest is ORM loading and the template (75 rows and the filter lists). The statement count does not "
-        "grow with the page: no N+1.",
+        "the rest is ORM loading and the template. The statement count does not grow with the page: no N+1.",
         f"- **Report: aims {'met' if report.met else 'not met'}; the cost is the scoring aggregation** "
         f"({report.ratio:.2f}x its aggregation queries alone; per-query list above). ATS applications are not "
         "generated, so the hires and days-to-hire queries run over an empty table here.",
@@ -324,8 +339,8 @@ def bench_report(app: Flask, facts: dict[str, Any], repetitions: int) -> tuple[F
     finally:
         raw_cursor.close()
     return Figure("report", f"monthly referral report {month}, regenerated (reports.get(regenerate=True))", samples,
-                  f"its {len(queries)} aggregation queries alone (raw cursor)", baseline, aim_median_ms=2000,
-                  aim_ratio=1.5), per_query
+                  f"its {len(queries)} aggregation queries alone (raw cursor)", baseline, aim_median_ms=REPORT_AIM_MS,
+                  aim_ratio=REPORT_AIM_RATIO), per_query
 
 
 # --- machine and output ---------------------------------------------------------------------------------------
