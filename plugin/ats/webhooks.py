@@ -7,6 +7,7 @@ the installation is still as remembered) and one Redis round trip (the job, with
 
 from __future__ import annotations
 
+import functools
 import time
 import uuid
 from collections.abc import Mapping
@@ -17,7 +18,7 @@ from typing import Any
 from redis import Redis
 from redis.client import Pipeline
 from rq import Queue, Retry
-from sqlalchemy import Connection, Engine, literal, select
+from sqlalchemy import Connection, Engine, bindparam, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -163,18 +164,29 @@ def _record(conn: Connection, endpoint: Endpoint, event: WebhookEvent) -> uuid.U
     row = {"id": uuid.uuid4(), "tenant_id": endpoint.tenant_id, "installation_id": endpoint.id,
            "event_id": event.event_id[:200], "action": event.action[:64], "candidate_ats_id": _id(event.candidate_id),
            "resource_ats_id": _id(event.resource_id), "merged_into_ats_id": _id(event.merged_into),
-           "sync_wanted": event.sync_wanted, "received_at": utcnow(), "processed_at": None, "error": None}
+           "sync_wanted": event.sync_wanted, "received_at": utcnow(),
+           "sealed_secrets": endpoint.sealed[0], "sealed_credentials": endpoint.sealed[1]}
+    return conn.execute(_insert_statement(conn.dialect.name), row).scalar_one_or_none()
+
+
+_INSERTED = ("id", "tenant_id", "installation_id", "event_id", "action", "candidate_ats_id", "resource_ats_id",
+             "merged_into_ats_id", "sync_wanted", "received_at")
+
+
+@functools.cache
+def _insert_statement(dialect: str) -> Any:
+    """Built once per dialect, with bound parameters: building and cache-keying a statement per delivery would
+    cost more CPU than running it."""
     columns = WebhookDelivery.__table__.c
     current = select(Installation.id).where(
-        Installation.id == endpoint.id, Installation.active.is_(True),
-        Installation.webhook_secret_encrypted == endpoint.sealed[0],
-        Installation.credentials_encrypted == endpoint.sealed[1]).exists()
-    values = select(*(literal(value, columns[name].type).label(name) for name, value in row.items())).where(current)
-    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    statement = (insert(WebhookDelivery).from_select(list(row), values)
-                 .on_conflict_do_nothing(index_elements=["installation_id", "event_id"])
-                 .returning(WebhookDelivery.id))
-    return conn.execute(statement).scalar_one_or_none()
+        Installation.id == bindparam("installation_id"), Installation.active.is_(True),
+        Installation.webhook_secret_encrypted == bindparam("sealed_secrets"),
+        Installation.credentials_encrypted == bindparam("sealed_credentials")).exists()
+    values = select(*(bindparam(name, type_=columns[name].type).label(name) for name in _INSERTED)).where(current)
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return (insert(WebhookDelivery).from_select(list(_INSERTED), values)
+            .on_conflict_do_nothing(index_elements=["installation_id", "event_id"])
+            .returning(WebhookDelivery.id))
 
 
 def announce(pipe: Pipeline, queue: Queue, delivery_id: uuid.UUID) -> None:
