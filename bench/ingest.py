@@ -759,9 +759,9 @@ def section(m: Measured, stored: Stored, probe: Probe, profile: Breakdown, per_r
     found = [
         f"- A webhook costs {cost.total / bare_cost.total:.1f} times the bare endpoint's CPU "
         f"({cost.total:.2f} vs {bare_cost.total:.2f} ms per request over all processes): "
-        f"{profile.database_round_trips:g} PostgreSQL round trips (the pool's pre-ping and one INSERT … SELECT … "
+        f"{profile.database_round_trips:.2f} PostgreSQL round trips (the pool's pre-ping and one INSERT … SELECT … "
         "ON CONFLICT DO NOTHING RETURNING in a transaction of its own, which also checks the remembered "
-        f"installation is still current) and {profile.redis_round_trips:g} Redis round trip (one MULTI/EXEC: the "
+        f"installation is still current) and {profile.redis_round_trips:.2f} Redis round trip (one MULTI/EXEC: the "
         "sender's count and the job) where the bare endpoint makes none; the installation and its opened secrets "
         f"are kept in the process for a minute. On 2 cores to itself this cost allows about "
         f"{cost.capacity:,.0f} req/s.",
