@@ -40,12 +40,6 @@ LANGUAGES = ["en", "nb"]
 
 
 @pytest.fixture
-def kari(tenant: Any) -> dict:
-    return tenant.create("/recruiters", {"email": "kari@acme.no", "name": "Kari Nordmann", "language": "en",
-                                         "time_zone": "Europe/Oslo"})
-
-
-@pytest.fixture
 def person(tenant: Any, kari: dict) -> dict:
     return tenant.create("/people", {"first_name": "Øystein", "last_name": "Bråten", "owner_id": kari["id"]})
 

@@ -19,12 +19,6 @@ from tests.sidebar_support import act, open_sidebar, set_languages, set_origins
 
 
 @pytest.fixture
-def kari(tenant: Any) -> dict:
-    return tenant.create("/recruiters", {"email": "kari@acme.no", "name": "Kari Nordmann", "language": "en",
-                                         "time_zone": "Europe/Oslo"})
-
-
-@pytest.fixture
 def person(tenant: Any, kari: dict) -> dict:
     return tenant.create("/people", {"first_name": "Øystein", "last_name": "Bråten", "employer": "Kahoot!",
                                      "title": "Staff engineer", "owner_id": kari["id"]})

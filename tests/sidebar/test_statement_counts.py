@@ -24,12 +24,6 @@ COLD = 1  # the recruiter's strong relationships, until Redis holds them
 
 
 @pytest.fixture
-def kari(tenant: Any) -> dict:
-    return tenant.create("/recruiters", {"email": "kari@acme.no", "name": "Kari Nordmann", "language": "en",
-                                         "time_zone": "Europe/Oslo"})
-
-
-@pytest.fixture
 def person(tenant: Any, kari: dict) -> dict:
     """Someone with something in every section of the sidebar."""
     colleague = tenant.create("/recruiters", {"email": "ola@acme.no", "name": "Ola Recruiter", "language": "en"})
