@@ -5,6 +5,8 @@ candidate the way a recruiter in the ATS would and sends the signed webhook to t
     curl -X POST http://127.0.0.1:8351/_control/webhook -d '{"change": "reject", "candidate_id": 5}'
 
 `change` is reject, hire or update. The answer says which event was sent and what the app replied.
+`--accounts N` (Greenhouse) also serves N other accounts, clients `brobygger-client-1` … with secrets
+`brobygger-secret-1` …: each has its own quota window over the same candidates.
 
 Control endpoints for benchmarks and drills (no webhook is sent):
 
@@ -12,8 +14,9 @@ Control endpoints for benchmarks and drills (no webhook is sent):
                              edit those candidates (or `count` distinct random live ones) at `at` (default now)
     GET  /_control/requests  the request log summed up: count, statuses, requests per path, 429s, when the quota
                              was checked (Unix time) for each successful rate-limited request and, per quota
-                             window, its opening and how many it served; the first and last rate-limited
-                             arrival; answer time of successful requests (median, p95)
+                             window (each account's apart), its opening and how many it served; how many accounts
+                             were asked; the first and last rate-limited arrival; answer time of successful
+                             requests (median, p95)
     POST /_control/requests/clear   empty the request log
 """
 
@@ -35,7 +38,7 @@ from werkzeug.wrappers import Request, Response
 from connectors.simulators.ashby import AshbySimulator
 from connectors.simulators.base import LoggedRequest, QuietHandler, Simulator, deliver_webhook
 from connectors.simulators.dataset import SimCandidate, generate
-from connectors.simulators.greenhouse import GreenhouseSimulator
+from connectors.simulators.greenhouse import GreenhouseSimulator, account_credentials
 from connectors.simulators.greenhouse import webhook_delivery as greenhouse_delivery
 from connectors.simulators.kombo import KomboSimulator
 from connectors.simulators.lever import LeverSimulator
@@ -160,14 +163,15 @@ def request_summary(requests: list[LoggedRequest], over_quota: int) -> dict[str,
     answered = sorted(logged.seconds for logged in requests if 200 <= logged.status < 300)
     metered = [logged for logged in requests if logged.metered]
     served = [logged for logged in metered if 200 <= logged.status < 300 and logged.metered_at is not None]
-    windows: dict[int, list[float]] = {}
+    windows: dict[tuple[str, int], list[float]] = {}
     for logged in served:
-        windows.setdefault(logged.window or 0, []).append(logged.metered_at or 0.0)
+        windows.setdefault((logged.account or "", logged.window or 0), []).append(logged.metered_at or 0.0)
     return {
         "requests": len(requests), "statuses": statuses, "paths": paths, "over_quota": over_quota,
         "failed": sum(1 for logged in requests if not 200 <= logged.status < 300 and logged.status != 429),
         "metered_ok_at": sorted(logged.metered_at or 0.0 for logged in served),
         "windows": [[min(arrivals), len(arrivals)] for _, arrivals in sorted(windows.items())],
+        "accounts": len({logged.account for logged in metered}),
         "first_at": min((logged.at for logged in metered), default=None),
         "last_at": max((logged.at for logged in metered), default=None),
         "answer_seconds": {"median": statistics.median(answered) if answered else None,
@@ -190,9 +194,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--window", type=float, default=10.0, help="window length in seconds")
     parser.add_argument("--webhook-url", help="where /_control/webhook delivers signed webhooks")
     parser.add_argument("--webhook-secret", help="the installation's webhook secret")
+    parser.add_argument("--accounts", type=int, default=0,
+                        help="greenhouse: other accounts served besides the default client, each with its own quota")
     args = parser.parse_args(argv)
+    if args.accounts and args.vendor != "greenhouse":
+        parser.error("--accounts is for the greenhouse simulator")
+    extra: dict[str, Any] = {"accounts": dict(account_credentials(n) for n in range(1, args.accounts + 1))} \
+        if args.accounts else {}
     sim = SIMULATORS[args.vendor](generate(args.candidates, seed=args.seed), rate_limit=args.rate_limit,
-                                  window_seconds=args.window)
+                                  window_seconds=args.window, **extra)
     app = ControlledSimulator(args.vendor, sim, args.webhook_url, args.webhook_secret)
     print(f"{args.vendor} simulator on http://{args.host}:{args.port} with {args.candidates} candidates",
           file=sys.stderr)

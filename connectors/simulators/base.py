@@ -1,6 +1,10 @@
 """What every vendor simulator shares: a fixed-window rate limit, switchable faults, a request log,
 bearer tokens that expire, and a helper that serves the WSGI app over real HTTP on 127.0.0.1.
 
+A vendor limits each customer's credentials on their own, so a simulator that serves several accounts (each
+with its own credentials, see `account`) keeps one quota window per account; `window` is the first
+account's, the one every simulator has.
+
 Plain Werkzeug, no Flask: simulators live in `connectors/`, which depends on no web framework.
 """
 
@@ -53,6 +57,7 @@ class LoggedRequest:
     metered: bool = False  # counted against the rate limit (not a public route such as a token endpoint)
     window: int | None = None  # which quota window it fell in (Window.opened), when metered
     metered_at: float | None = None  # when the quota was checked (Unix time): a window opens at its first check
+    account: str | None = None  # whose quota it counted against: None for the first account (`window`)
 
 
 @dataclass
@@ -106,6 +111,7 @@ class Simulator(ABC):
                  slow_seconds: float = 5.0, token_lifetime: float = 3600.0) -> None:
         self.data = dataset
         self.window = Window(rate_limit, window_seconds)
+        self._windows: dict[str, Window] = {}  # the other accounts' quota windows, opened at their first request
         self.slow_seconds = slow_seconds
         self.token_lifetime = token_lifetime
         self.requests: list[LoggedRequest] = []
@@ -160,19 +166,21 @@ class Simulator(ABC):
             self.requests.append(logged)
         response = self._respond(request)
         logged.status = response.status_code
-        logged.window, logged.metered_at = request.environ.get(_WINDOW_KEY, (None, None))
+        logged.window, logged.metered_at, logged.account = request.environ.get(_WINDOW_KEY, (None, None, None))
         logged.seconds = time.time() - logged.at
         return response(environ, start_response)
 
     def _respond(self, request: Request) -> Response:
         if self.is_public(request):
             return self._dispatch(request)
+        account = self.account(request)
         with self._lock:
-            allowed, remaining, reset = self.window.take()
-            request.environ[_WINDOW_KEY] = (self.window.opened, time.time())
+            window = self._window_of(account)
+            allowed, remaining, reset = window.take()
+            request.environ[_WINDOW_KEY] = (window.opened, time.time(), account)
             if not allowed:
                 self.over_quota += 1
-        headers = self._quota_headers(remaining, reset)
+        headers = self._quota_headers(window, remaining, reset)
         if not allowed:
             return self.error(429, "Rate limit exceeded", {"Retry-After": str(max(1, math.ceil(reset))), **headers})
         if self._held():
@@ -194,10 +202,19 @@ class Simulator(ABC):
         response.headers.update(headers)
         return response
 
-    def _quota_headers(self, remaining: int, reset: float) -> dict[str, str]:
+    def _window_of(self, account: str | None) -> Window:
+        """The account's quota window (the caller holds the lock); another account's has the first's limits."""
+        if account is None:
+            return self.window
+        window = self._windows.get(account)
+        if window is None:
+            window = self._windows[account] = Window(self.window.limit, self.window.seconds)
+        return window
+
+    def _quota_headers(self, window: Window, remaining: int, reset: float) -> dict[str, str]:
         if not self.sends_quota_headers:
             return {}
-        return {self.quota_headers.limit: str(self.window.limit), self.quota_headers.remaining: str(remaining),
+        return {self.quota_headers.limit: str(window.limit), self.quota_headers.remaining: str(remaining),
                 self.quota_headers.reset: str(math.ceil(reset))}
 
     def _dispatch(self, request: Request) -> Response:
@@ -225,6 +242,11 @@ class Simulator(ABC):
     def is_public(self, request: Request) -> bool:
         """Requests outside auth and quota (a token endpoint, say)."""
         return False
+
+    def account(self, request: Request) -> str | None:
+        """Which account's quota a request counts against, from its credentials: None for the first account
+        (and for credentials no account holds, which `authenticate` then refuses)."""
+        return None
 
     @abstractmethod
     def authenticate(self, request: Request) -> Response | None:

@@ -3,7 +3,9 @@
 What it imitates (sources and open questions are listed in connectors/greenhouse.py):
 - `POST /token`: the client-credentials grant with HTTP Basic client id/secret and `grant_type=client_credentials`,
   an optional `sub` (a user id); answers `access_token`, `token_type`, `expires_at` (ISO) and `expires_in`.
-  A wrong client gets 401 `invalid_client`.
+  A wrong client gets 401 `invalid_client`. Besides the default client, `accounts` holds other customers' clients
+  (`account_credentials(n)`): each is an account of its own, its tokens counted against its own quota window, so one
+  customer's requests never spend another's quota.
 - Every `/v3` route wants `Authorization: Bearer <live token>` (401 otherwise, expired tokens too) and counts against
   a fixed quota window; every answer past authentication carries X-RateLimit-Limit/Remaining/Reset (Reset in
   seconds), and a spent window gets 429 with Retry-After (both from the base class).
@@ -36,7 +38,7 @@ import hmac
 import itertools
 import json
 import uuid
-from collections.abc import Callable, Hashable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -121,12 +123,19 @@ CLIENT_ID = "brobygger-client"  # the simulator's default OAuth client (demo and
 CLIENT_SECRET = "brobygger-secret"
 
 
+def account_credentials(number: int) -> tuple[str, str]:
+    """The client id and secret of another account (1, 2, …): what `--accounts N` serves besides the default."""
+    return f"{CLIENT_ID}-{number}", f"{CLIENT_SECRET}-{number}"
+
+
 class GreenhouseSimulator(Simulator):
     def __init__(self, dataset: Dataset, *, client_id: str = CLIENT_ID, client_secret: str = CLIENT_SECRET,
-                 **kwargs: Any) -> None:
+                 accounts: Mapping[str, str] | None = None, **kwargs: Any) -> None:
         super().__init__(dataset, **kwargs)
         self.client_id = client_id
         self.client_secret = client_secret
+        self.accounts = dict(accounts or {})  # other accounts' client id -> secret; each has its own quota
+        self._token_clients: dict[str, str] = {}  # token -> the other account's client id that got it
         self.orphan_notes: list[dict[str, Any]] = []
         self._tag_names: list[str] = []  # the tag catalogue; a tag's id is its index + 1
         self._subjects: dict[str, int | None] = {}  # token -> acting user (`sub`)
@@ -141,6 +150,13 @@ class GreenhouseSimulator(Simulator):
 
     def is_public(self, request: Request) -> bool:
         return request.path == "/token"
+
+    def account(self, request: Request) -> str | None:
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer":
+            return None
+        with self._lock:
+            return self._token_clients.get(token.strip())
 
     def authenticate(self, request: Request) -> Response | None:
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
@@ -159,9 +175,9 @@ class GreenhouseSimulator(Simulator):
 
     def _token(self, request: Request) -> Response:
         auth = request.authorization
-        if auth is None or auth.type != "basic" or not (
-                hmac.compare_digest(auth.username or "", self.client_id)
-                and hmac.compare_digest(auth.password or "", self.client_secret)):
+        client = self._client(auth.username or "", auth.password or "") \
+            if auth is not None and auth.type == "basic" else None
+        if client is None:
             return self.json({"error": "invalid_client"}, 401, {"WWW-Authenticate": 'Basic realm="greenhouse"'})
         if request.form.get("grant_type") != "client_credentials":
             return self.json({"error": "unsupported_grant_type"}, 400)
@@ -171,9 +187,18 @@ class GreenhouseSimulator(Simulator):
         token, expires_at = self.issue_token()
         with self._lock:
             self._subjects[token] = int(sub) if sub is not None else None
+            if client != self.client_id:
+                self._token_clients[token] = client
         return self.json({"access_token": token, "token_type": "Bearer",
                           "expires_at": _ts(datetime.fromtimestamp(expires_at, UTC)),
                           "expires_in": int(self.token_lifetime)})
+
+    def _client(self, client_id: str, secret: str) -> str | None:
+        """The client id when the pair is the default client's or another account's, else None."""
+        if hmac.compare_digest(client_id, self.client_id):
+            return client_id if hmac.compare_digest(secret, self.client_secret) else None
+        expected = self.accounts.get(client_id)
+        return client_id if expected is not None and hmac.compare_digest(secret, expected) else None
 
     def _acting_user(self, request: Request) -> int | None:
         token = request.headers.get("Authorization", "").partition(" ")[2].strip()

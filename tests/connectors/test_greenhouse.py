@@ -23,7 +23,7 @@ from connectors.greenhouse import GreenhouseConnector
 from connectors.http import Policy
 from connectors.simulators.base import Fault
 from connectors.simulators.dataset import REJECTIONS, Dataset, generate
-from connectors.simulators.greenhouse import GreenhouseSimulator, webhook_delivery
+from connectors.simulators.greenhouse import GreenhouseSimulator, account_credentials, webhook_delivery
 from connectors.simulators.replay import Replay
 from connectors.types import Application, Candidate, Outcome, Referrer, Source, SourceKind
 from tests.connectors.switch import Switch
@@ -209,6 +209,29 @@ def test_a_429_storm_is_waited_out(dataset: Dataset, server: tuple[Switch, str])
     assert waits[0] >= 1.0  # the wait after the 429 was the Retry-After the simulator sent (at least 1 s)
     assert connector.http.stats["rate_limited"] == 1
     assert connector.http.stats["throttled"] >= 1  # later windows were waited out before they were refused
+
+
+def test_each_account_has_its_own_quota(dataset: Dataset, server: tuple[Switch, str]) -> None:
+    other_id, other_secret = account_credentials(1)
+    sim = GreenhouseSimulator(dataset, client_id=CLIENT_ID, client_secret=CLIENT_SECRET, rate_limit=2,
+                              window_seconds=30, accounts={other_id: other_secret})
+    switch, url = server
+    switch.app = sim
+
+    def token(client: str, secret: str) -> requests.Response:
+        return requests.post(f"{url}/token", auth=(client, secret), data={"grant_type": "client_credentials"},
+                             timeout=5)
+
+    def jobs(answer: requests.Response) -> requests.Response:
+        bearer = {"Authorization": f"Bearer {answer.json()['access_token']}"}
+        return requests.get(f"{url}/v3/jobs", headers=bearer, timeout=5)
+
+    mine, theirs = token(CLIENT_ID, CLIENT_SECRET), token(other_id, other_secret)
+    assert [jobs(mine).status_code for _ in range(3)] == [200, 200, 429]  # the default client's window is spent
+    other = jobs(theirs)
+    assert other.status_code == 200 and other.headers["X-RateLimit-Remaining"] == "1"
+    assert token(other_id, CLIENT_SECRET).status_code == 401  # another account's secret is no good
+    assert {r.account for r in sim.requests if r.metered} == {None, other_id}
 
 
 def test_server_errors_are_retried(sim: GreenhouseSimulator, url: str) -> None:
