@@ -5,7 +5,7 @@ PORT   ?= 8350
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint install clean translations
+.PHONY: run test lint install clean translations extension
 
 run: $(STAMP)
 	$(BIN)/brobygger run --demo --port $(PORT) $(if $(SIMULATOR_PORT),--simulator-port $(SIMULATOR_PORT))
@@ -22,6 +22,10 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check plugin/migrations/versions
 
 install: $(STAMP)
+
+# The browser extension as a zip in dist/ (load extension/ unpacked while developing it).
+extension:
+	$(PYTHON) extension/build.py dist
 
 # Extract messages, merge them into the Norwegian catalogue, compile (commit the .po and .mo files).
 # Keywords: every way the code calls gettext, plus `_text(tenant, message)` (services/rules.py's stored sentences).

@@ -9,6 +9,7 @@ from plugin import headers
 from plugin.api import BLUEPRINTS as API_BLUEPRINTS
 from plugin.api import register_api
 from plugin.ats import views as ats_views
+from plugin.browser import views as browser_views
 from plugin.demo import views as demo_views
 from plugin.extension import ERROR_HANDLERS
 from plugin.followups import views as followups_views
@@ -32,6 +33,7 @@ PAGE_BLUEPRINTS: list[Blueprint] = [
     reports_views.references_bp, privacy_views.bp, tenancy_views.settings_bp, tenancy_views.unsubscribe_bp,
     ats_views.partners_bp,  # Teamtailor's partner integration calls and the card's buttons
     messages_views.bp, messages_views.opt_out_bp,  # the message pages; a referrer's opt-out (no sign-in)
+    browser_views.api_bp, browser_views.pages_bp,  # the browser extension's calls; connecting it
 ]
 
 # Handlers on each blueprint, so a host app's own error handlers never decide how our routes fail (a

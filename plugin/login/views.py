@@ -7,7 +7,7 @@ import secrets
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, session, url_for
 
 from plugin.extension import db_session, get_state
 from plugin.i18n import force_locale, gettext
@@ -19,21 +19,28 @@ bp = Blueprint("brobygger_login", __name__)
 account.setup(bp)
 
 MAX_EMAIL = 254
+NEXT_KEY = "brobygger_next"
 
 
 @bp.get("/login")
 def login_form() -> Any:
+    landing = account.safe_next(request.args.get("next"), "")
     if account.current_recruiter() is not None:
-        return redirect(url_for("brobygger_queue.queue"))
-    return render_template("brobygger/login.html")
+        return redirect(landing or url_for("brobygger_queue.queue"))
+    return render_template("brobygger/login.html", next=landing)
 
 
 @bp.post("/login")
 def request_link() -> Any:
     """The answer is the same whether or not the address belongs to a recruiter."""
     email = request.form.get("email", "").strip()
+    # Where the recruiter was going (the browser extension's connect page): the mailed link lands there when it
+    # is opened in this browser, which holds the cookie.
+    landing = account.safe_next(request.form.get("next"), "")
+    if landing:
+        session[NEXT_KEY] = landing
     if not email or len(email) > MAX_EMAIL or "@" not in email:
-        return render_template("brobygger/login.html", email=email,
+        return render_template("brobygger/login.html", email=email, next=landing,
                                error=gettext("Enter the e-mail address you use as a recruiter.")), 422
     state = get_state()
     invitations = links.invitations(db_session(), state.redis, state.setting("SECRET_KEY"), email)
@@ -68,7 +75,8 @@ def redeem(token: str) -> Any:
         return render_template("brobygger/login.html", error=_refusal(exc.reason)), 400
     account.sign_in(grant)
     # A hand-off may name the page to land on (the sidebar's "Write a message"); only a path of this site.
-    return redirect(account.safe_next(request.args.get("next"), url_for("brobygger_queue.queue")))
+    landing = request.args.get("next") or session.pop(NEXT_KEY, None)
+    return redirect(account.safe_next(landing, url_for("brobygger_queue.queue")))
 
 
 def _refusal(reason: str) -> str:

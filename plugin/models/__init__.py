@@ -23,13 +23,14 @@ from plugin.models.privacy import Fingerprint
 from plugin.models.referrals import Reference, Referral
 from plugin.models.reports import ReportSnapshot
 from plugin.models.roles import Role, ShortlistEntry
-from plugin.models.tenancy import ApiKey, Installation, Recruiter, SyncBookmark, Tenant
+from plugin.models.tenancy import ApiKey, BrowserToken, Installation, Recruiter, SyncBookmark, Tenant
 
 __all__ = [
     "ApiKey",
     "AtsApplication",
     "AuditEvent",
     "Base",
+    "BrowserToken",
     "Cadence",
     "Delivery",
     "Fingerprint",

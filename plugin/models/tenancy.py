@@ -100,3 +100,19 @@ class Recruiter(IdMixin, TenantMixin, TimestampMixin, Base):
     session_generation: Mapped[int] = mapped_column(default=0)
 
     __table_args__ = (UniqueConstraint("tenant_id", "email"),)
+
+
+class BrowserToken(IdMixin, TenantMixin, Base):
+    """A recruiter's browser extension, connected once: it may open the sidebar as that recruiter and nothing
+    else (no API scope). Only the token's SHA-256 is kept; the recruiter sees and revokes it in their settings."""
+
+    __tablename__ = "browser_tokens"
+
+    recruiter_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("recruiters.id", ondelete="CASCADE"))
+    label: Mapped[str] = mapped_column(String(100))  # the browser, as its user agent names it
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_browser_tokens_tenant_recruiter", "tenant_id", "recruiter_id"),)

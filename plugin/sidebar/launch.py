@@ -34,6 +34,8 @@ LEEWAY = 30
 # Marks a launch our token exchange signed for an API key: the key vouches for no recruiter, so such a
 # sidebar may act in its own panel but never hands a page session on (see `tokens.SidebarGrant.handoff`).
 EXCHANGED = "brobygger_exchanged"
+# Names the kind of page (browser.pages) whose sites may frame a sidebar the browser extension opens.
+FRAME = "brobygger_frame"
 
 
 class LaunchError(Exception):
@@ -49,12 +51,14 @@ def query_hash(method: str, path: str, query: Iterable[tuple[str, str]]) -> str:
 
 
 def sign(secret: str, tenant_id: uuid.UUID, sub: str, ctx: dict[str, Any], lifetime: int = 180,
-         *, exchanged: bool = False) -> str:
+         *, exchanged: bool = False, frame: str | None = None) -> str:
     now = int(time.time())
     claims = {"iss": str(tenant_id), "sub": sub, "ctx": ctx, "iat": now, "exp": now + lifetime,
               "jti": secrets.token_urlsafe(16), "qsh": query_hash("GET", LAUNCH_PATH, [])}
     if exchanged:
         claims[EXCHANGED] = True
+    if frame:
+        claims[FRAME] = frame
     return jwt.encode(claims, secret, algorithm="HS256")
 
 
@@ -81,8 +85,9 @@ def verify(session: Session, vault: Vault, redis: Redis, token: str, method: str
     recruiter = _named(recruiters, str(claims["sub"]))
     ctx = claims.get("ctx") if isinstance(claims.get("ctx"), dict) else {}
     _check_candidate_id(ctx)
+    frame = claims.get(FRAME)
     grant = SidebarGrant(tenant.id, recruiter.id, _person_id(session, tenant.id, ctx), ctx,
-                         handoff=claims.get(EXCHANGED) is not True)
+                         handoff=claims.get(EXCHANGED) is not True, frame=frame if isinstance(frame, str) else None)
     return Bearer(grant, recruiter, tenant)
 
 

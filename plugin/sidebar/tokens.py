@@ -44,6 +44,9 @@ class SidebarGrant:
     # Whether the sidebar may sign its recruiter in to the pages (the queue link): only when the launch
     # came from the recruiter's own ATS session, never from a URL an API key asked for.
     handoff: bool = False
+    # The kind of page (browser.pages) whose sites may frame this sidebar besides the tenant's ATS origins: set
+    # when the browser extension opened it there.
+    frame: str | None = None
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,8 @@ class Bearer:
 def issue(secret_key: str, grant: SidebarGrant) -> str:
     claims: dict[str, Any] = {"t": str(grant.tenant_id), "r": str(grant.recruiter_id),
                               "p": str(grant.person_id) if grant.person_id else None, "h": grant.handoff}
+    if grant.frame:
+        claims["f"] = grant.frame
     if grant.person_id is None and grant.ctx:  # an untracked ATS candidate: "start tracking" needs to know which
         claims["c"] = {k: str(grant.ctx[k]) for k in ("vendor", "candidate_id") if k in grant.ctx}
     return Signer(secret_key, SALT).sign(claims)
@@ -73,6 +78,13 @@ def claimed_tenant(secret_key: str, token: str) -> uuid.UUID | None:
         return None
 
 
+def claimed_frame(secret_key: str, token: str) -> str | None:
+    """The kind of page a token says it was opened on, unchecked: only to let those sites frame the refusal."""
+    claims = Signer(secret_key, SALT).peek(token)
+    frame = claims.get("f") if isinstance(claims, dict) else None
+    return frame if isinstance(frame, str) else None
+
+
 def read(session: Session, secret_key: str, token: str) -> Bearer:
     """The token's grant with its recruiter, who must still be active in its tenant, and that tenant (one
     statement)."""
@@ -83,7 +95,8 @@ def read(session: Session, secret_key: str, token: str) -> Bearer:
     try:
         grant = SidebarGrant(uuid.UUID(claims["t"]), uuid.UUID(claims["r"]),
                              uuid.UUID(claims["p"]) if claims.get("p") else None, dict(claims.get("c") or {}),
-                             handoff=claims.get("h") is True)
+                             handoff=claims.get("h") is True,
+                             frame=claims["f"] if isinstance(claims.get("f"), str) else None)
     except (KeyError, TypeError, ValueError):
         raise TokenError("invalid") from None
     found = session.execute(

@@ -28,6 +28,7 @@ from flask_babel import format_date, format_number
 from marshmallow import Schema, ValidationError
 
 from plugin import error_texts
+from plugin.browser import pages
 from plugin.core import guards
 from plugin.core.actors import Actor
 from plugin.errors import DomainError, envelope
@@ -45,9 +46,12 @@ _STATUS_LABELS = {"passive": lazy_gettext("Passive"), "in_process": lazy_gettext
                   "hired": lazy_gettext("Hired")}
 
 
-def frame_ancestors(origins: list[Any] | None) -> str:
-    """'self' and the tenant's ATS origins that are well-formed (nothing can smuggle in another directive)."""
-    allowed = [str(o).rstrip("/") for o in origins or [] if _ORIGIN.match(str(o).rstrip("/"))]
+def frame_ancestors(origins: list[Any] | None, frame: str | None = None) -> str:
+    """'self' and the tenant's ATS origins that are well-formed (nothing can smuggle in another directive), and
+    for a sidebar the browser extension opened, the sites of the kind of page it opened on."""
+    kind = pages.KINDS.get(frame) if frame else None
+    allowed = [str(o).rstrip("/") for o in [*(origins or []), *(kind.frame_origins if kind else ())]
+               if _ORIGIN.match(str(o).rstrip("/"))]
     return " ".join(["'self'", *dict.fromkeys(allowed)])
 
 
@@ -105,8 +109,8 @@ def launch_sidebar() -> Any:
         bearer = launch.verify(session, state.vault, state.redis, token, request.method, path,
                                request.args.items(multi=True))
     except launch.LaunchError as exc:
-        return _refused(exc.args[0], _claimed_tenant(token))
-    g.sidebar_frame_ancestors = frame_ancestors(bearer.tenant.ats_origins)
+        return _refused(exc.args[0], _claimed_tenant(token), _claimed(token).get(launch.FRAME))
+    g.sidebar_frame_ancestors = frame_ancestors(bearer.tenant.ats_origins, bearer.grant.frame)
     # The launch link is spent: the frame moves to a URL a reload can load again.
     return redirect(page_url(tokens.issue(state.setting("SECRET_KEY"), bearer.grant)), 303)
 
@@ -125,9 +129,10 @@ def sidebar_page() -> Any:
         bearer = tokens.read(session, secret, token)
     except tokens.TokenError as exc:
         claimed = tokens.claimed_tenant(secret, token)
-        return _refused(_session_refusal(exc), session.get(Tenant, claimed) if claimed else None)
+        return _refused(_session_refusal(exc), session.get(Tenant, claimed) if claimed else None,
+                        tokens.claimed_frame(secret, token))
     granted, me = bearer.grant, bearer.recruiter
-    g.sidebar_frame_ancestors = frame_ancestors(bearer.tenant.ats_origins)
+    g.sidebar_frame_ancestors = frame_ancestors(bearer.tenant.ats_origins, bearer.grant.frame)
     lang, zone = language(me, bearer.tenant), ZoneInfo(me.time_zone or "UTC")
     if granted.person_id is None:
         return _render("brobygger/sidebar_unknown.html", lang, zone, ctx=granted.ctx, token=token,
@@ -146,16 +151,26 @@ def _trackable(ctx: dict[str, Any]) -> bool:
     return bool(ctx.get("vendor") and ctx.get("candidate_id"))
 
 
+def _claimed(token: str) -> dict[str, Any]:
+    """A refused launch link's claims, unchecked: only to choose who may frame the refusal (which shows no data)."""
+    try:
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except jwt.InvalidTokenError:
+        return {}
+    return claims if isinstance(claims, dict) else {}
+
+
 def _claimed_tenant(token: str) -> Tenant | None:
     """The tenant a refused token claims, only to let its own ATS frame the refusal (which shows no data)."""
     try:
-        return db_session().get(Tenant, uuid.UUID(str(jwt.decode(token, options={"verify_signature": False})["iss"])))
-    except (jwt.InvalidTokenError, KeyError, ValueError, TypeError):
+        return db_session().get(Tenant, uuid.UUID(str(_claimed(token)["iss"])))
+    except (KeyError, ValueError, TypeError):
         return None
 
 
-def _refused(reason: Any, tenant: Tenant | None) -> Any:
-    g.sidebar_frame_ancestors = frame_ancestors(tenant.ats_origins) if tenant else None
+def _refused(reason: Any, tenant: Tenant | None, frame: Any = None) -> Any:
+    g.sidebar_frame_ancestors = frame_ancestors(tenant.ats_origins, frame if isinstance(frame, str) else None) \
+        if tenant else None
     lang = language(None, None)  # nothing is verified: the browser's language
     return _render("brobygger/refused.html", lang, ZoneInfo("UTC"), reason=reason), 401
 
@@ -243,7 +258,7 @@ def quick_action(action: str) -> Any:
     try:
         bearer = _bearer()
         grant, me = bearer.grant, bearer.recruiter
-        g.sidebar_frame_ancestors = frame_ancestors(bearer.tenant.ats_origins)
+        g.sidebar_frame_ancestors = frame_ancestors(bearer.tenant.ats_origins, bearer.grant.frame)
         lang, zone = language(me, bearer.tenant), ZoneInfo(me.time_zone or "UTC")
         with force_locale(lang):
             schema, handler, done = ACTIONS[action]

@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
+from plugin.browser import connections
 from plugin.core.actors import Actor
 from plugin.errors import InvalidError, NotFoundError
 from plugin.extension import db_session, get_state
@@ -58,7 +59,8 @@ def save() -> Any:
 def _page(form: dict[str, Any], errors: dict[str, list[str]], status: int = 200) -> Any:
     language = account.recruiter().language
     return render_template("brobygger/settings.html", form=form, errors=errors, languages=LANGUAGE_NAMES,
-                           regions=recruiters.region_names(language), zones=recruiters.time_zones()), status
+                           regions=recruiters.region_names(language), zones=recruiters.time_zones(),
+                           browsers=connections.listed(db_session(), account.recruiter())), status
 
 
 @settings_bp.post("/settings/language")
