@@ -19,7 +19,7 @@ globalThis.BROBYGGER_TEXTS = {
     start: "Koble til",
     codeIntro: "Bekreft denne koden i fanen som åpnet seg:",
     waiting: "Venter på bekreftelse …",
-    connected: "Tilkoblet. Åpne en kandidat i ATS-en eller en profil på LinkedIn.",
+    connected: "Tilkoblet. Åpne en kandidat i rekrutteringssystemet eller en profil på LinkedIn.",
     expired: "Koden gikk ut. Prøv på nytt.",
     badAddress: "Skriv hele adressen, med https://.",
     disconnect: "Koble fra",

@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session
 from plugin.browser.connections import SURFACE
 from plugin.browser.pages import PageKind, linkedin_profile_url
 from plugin.core.actors import Actor
-from plugin.errors import InvalidError
 from plugin.models import AtsApplication, Installation, Person, PersonLink, Recruiter, Tenant, Vendor
 from plugin.people import people
 from plugin.people.identity import linkedin_key
@@ -42,11 +41,13 @@ class Target:
 
 
 def target(session: Session, tenant_id: uuid.UUID, kind: PageKind, page_id: str) -> Target:
-    if kind.names == "candidate":  # the launch finds the person, or offers to start tracking
+    if kind.names == "candidate":  # an unknown candidate's sidebar offers to start tracking: pull it from the ATS
         assert kind.vendor is not None
-        return Target({"vendor": kind.vendor.value, "candidate_id": page_id}, known=True)
+        ctx = {"vendor": kind.vendor.value, "candidate_id": page_id}
+        person_id = launch.person_for(session, tenant_id, ctx)
+        return Target({"person_id": str(person_id)} if person_id else ctx, known=person_id is not None)
     person_id = _found(session, tenant_id, kind, page_id)
-    if person_id is None:
+    if person_id is None:  # the sidebar says the next sync brings it in
         return Target({"page": kind.name, "page_id": page_id}, known=False)
     return Target({"person_id": str(person_id)}, known=True)
 
@@ -99,8 +100,6 @@ def track_linkedin(session: Session, tenant_id: uuid.UUID, recruiter: Recruiter,
     if existing is not None:
         return existing
     first, _, last = " ".join(name.split()).partition(" ")
-    if not first:
-        raise InvalidError("The profile shows no name.", {"name": ["Missing."]})
     person = people.create(session, tenant_id, {
         "first_name": first[:100], "last_name": last[:100], "title": " ".join(headline.split())[:200] or None,
         "linkedin_url": url, "owner_id": recruiter.id, "data_source": LINKEDIN_SOURCE},

@@ -51,29 +51,47 @@ def _cors(response: Response) -> Response:
     return response
 
 
+# The messages say what to do, as the extension shows them to the recruiter; the field is in `errors`.
 def _json() -> dict[str, Any]:
     try:
         body = request.get_json(force=True, silent=False)
     except BadRequest:
-        raise InvalidError(gettext("The request body is not JSON."), {"_schema": ["Not JSON."]}) from None
+        body = None
     if not isinstance(body, dict):
-        raise InvalidError(gettext("The request body is not a JSON object."), {"_schema": ["Not an object."]})
+        raise InvalidError(gettext("Brobygger could not read the extension's request. Update the extension."),
+                           {"_schema": ["Not a JSON object."]})
     return body
 
 
-def _field(body: dict[str, Any], name: str, limit: int) -> str:
+def _field(body: dict[str, Any], name: str, limit: int, message: str) -> str:
     value = body.get(name)
     if not isinstance(value, str) or not value.strip() or len(value) > limit or "\x00" in value:
-        raise InvalidError(gettext("The request has invalid fields: %(fields)s.", fields=name), {name: ["Invalid."]})
+        raise InvalidError(message, {name: ["Missing, too long or not text."]})
     return value.strip()
 
 
+class _TooMany(Exception):
+    def __init__(self, verdict: ratelimit.Verdict) -> None:
+        self.verdict = verdict
+
+
+@api_bp.errorhandler(_TooMany)
+def _too_many(exc: _TooMany) -> Response:
+    return too_many(exc.verdict)
+
+
 def _bearer() -> tuple[Any, Recruiter, Any]:
+    """The extension's token, its recruiter and tenant; each token is held to the API's rate, like a key."""
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     found = connections.authenticate(db_session(), token.strip()) if scheme.lower() == "bearer" else None
     if found is None:
         raise UnauthorizedError(gettext("This browser is not connected to Brobygger, or its connection was "
                                         "removed. Connect it again."))
+    state = get_state()
+    verdict = ratelimit.hit(state.redis, f"browser:{found[0].id}", state.setting("RATE_LIMIT_API"),
+                            state.setting("RATE_LIMIT_WINDOW"))
+    if not verdict.allowed:
+        raise _TooMany(verdict)
     return found
 
 
@@ -104,7 +122,8 @@ def start_connection() -> Any:
 
 @api_bp.post("/tokens")
 def exchange() -> Any:
-    device_code = _field(_json(), "device_code", 100)
+    device_code = _field(_json(), "device_code", 100,
+                         gettext("This connection request is not valid. Start again from the extension."))
     issued = connections.exchange(db_session(), get_state().redis, device_code)
     if issued is None:
         raise NotFoundError(gettext("This connection request has expired. Start again from the extension."))
@@ -155,7 +174,7 @@ def track_linkedin() -> Any:
     with force_locale(me.language):
         body = _json()
         kind = _page_kind({**body, "kind": "linkedin"})
-        name = _field(body, "name", MAX_NAME)
+        name = _field(body, "name", MAX_NAME, gettext("The profile shows no name. Reload the page and try again."))
         headline = body.get("headline") if isinstance(body.get("headline"), str) else ""
         try:
             person_id = launches.track_linkedin(db_session(), tenant.id, me, body["id"], name, headline[:MAX_NAME])
@@ -167,15 +186,13 @@ def track_linkedin() -> Any:
 
 def _page_kind(body: dict[str, Any]) -> pages.PageKind:
     kind_name, page_id = body.get("kind"), body.get("id")
+    unknown = gettext("Brobygger does not recognise this page. Update the extension, then reload the page.")
     if not isinstance(kind_name, str) or not isinstance(page_id, str):
-        raise InvalidError(gettext("The request has invalid fields: %(fields)s.", fields="kind, id"),
-                           {"kind": ["Required."], "id": ["Required."]})
+        raise InvalidError(unknown, {"kind": ["Required: text."], "id": ["Required: text."]})
     try:
         return pages.checked(kind_name, page_id)
     except pages.PageError as exc:
-        field = str(exc)
-        raise InvalidError(gettext("The request has invalid fields: %(fields)s.", fields=field),
-                           {field: ["Not a page Brobygger knows."]}) from None
+        raise InvalidError(unknown, {str(exc): ["Not a page Brobygger knows."]}) from None
 
 
 def _launch(me: Recruiter, tenant: Any, kind: pages.PageKind, ctx: dict[str, Any]) -> str:

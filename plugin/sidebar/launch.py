@@ -86,7 +86,7 @@ def verify(session: Session, vault: Vault, redis: Redis, token: str, method: str
     ctx = claims.get("ctx") if isinstance(claims.get("ctx"), dict) else {}
     _check_candidate_id(ctx)
     frame = claims.get(FRAME)
-    grant = SidebarGrant(tenant.id, recruiter.id, _person_id(session, tenant.id, ctx), ctx,
+    grant = SidebarGrant(tenant.id, recruiter.id, person_for(session, tenant.id, ctx), ctx,
                          handoff=claims.get(EXCHANGED) is not True, frame=frame if isinstance(frame, str) else None)
     return Bearer(grant, recruiter, tenant)
 
@@ -142,7 +142,8 @@ def _check_candidate_id(ctx: dict[str, Any]) -> None:
                             vendor=connector_class.vendor.title())) from None
 
 
-def _person_id(session: Session, tenant_id: uuid.UUID, ctx: dict[str, Any]) -> uuid.UUID | None:
+def person_for(session: Session, tenant_id: uuid.UUID, ctx: dict[str, Any]) -> uuid.UUID | None:
+    """The tenant's person a launch context names: by id, or by an ATS candidate id linked to them."""
     if "person_id" in ctx:
         try:
             person_id = uuid.UUID(str(ctx["person_id"]))

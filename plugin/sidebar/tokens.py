@@ -65,7 +65,7 @@ def issue(secret_key: str, grant: SidebarGrant) -> str:
     if grant.frame:
         claims["f"] = grant.frame
     if grant.person_id is None and grant.ctx:  # an untracked ATS candidate: "start tracking" needs to know which
-        claims["c"] = {k: str(grant.ctx[k]) for k in ("vendor", "candidate_id") if k in grant.ctx}
+        claims["c"] = {k: str(grant.ctx[k]) for k in ("vendor", "candidate_id", "page") if k in grant.ctx}
     return Signer(secret_key, SALT).sign(claims)
 
 

@@ -158,6 +158,7 @@ def test_each_kind_of_page_opens_its_person(client: FlaskClient, token: str, wor
 def test_an_unknown_candidate_can_be_tracked_and_another_tenants_is_unknown(
         app: Flask, client: FlaskClient, token: str, world: support.World, other_tenant: Any) -> None:
     answer = launch(client, token, "greenhouse", "999")
+    assert answer.json["known"] is False
     _, html = opened(client, answer.json["url"])
     assert "Not tracked yet" in html and "Start tracking" in html
     # Rival's Lever person is not Acme's, whatever the id.
@@ -170,6 +171,7 @@ def test_an_unknown_candidate_can_be_tracked_and_another_tenants_is_unknown(
     assert answer.json["known"] is False
     _, html = opened(client, answer.json["url"])
     assert "Not tracked yet" in html and "Lars" not in html and "Start tracking" not in html
+    assert "shows here once the next sync has brought them in" in html
 
 
 @pytest.mark.parametrize("body, field", [
@@ -209,7 +211,9 @@ def test_messages_come_in_the_recruiters_language(client: FlaskClient, tenant: A
     ola = make_recruiter(tenant, email="ola@acme.no", name="Ola Nordmann", language="nb")
     token = support.connect(app, client, ola["id"])
     answer = client.post("/api/browser/launches", json={"kind": "greenhouse", "id": "x"}, headers=bearer(token))
-    assert answer.status_code == 422 and answer.json["message"].startswith("Forespørselen har ugyldige felt")
+    assert answer.status_code == 422
+    assert answer.json["message"] == ("Brobygger kjenner ikke igjen denne siden. Oppdater utvidelsen, og last inn "
+                                      "siden på nytt.")
 
 
 def test_cors_answers_the_extension_and_no_web_page(client: FlaskClient) -> None:
@@ -227,3 +231,10 @@ def test_cors_answers_the_extension_and_no_web_page(client: FlaskClient) -> None
 def test_starting_connections_is_limited_per_address(client: FlaskClient) -> None:
     answers = [client.post("/api/browser/connections").status_code for _ in range(21)]
     assert answers[:20] == [201] * 20 and answers[20] == 429
+
+
+def test_each_token_is_held_to_the_apis_rate(app: Flask, client: FlaskClient, token: str) -> None:
+    get_state(app).settings["BROBYGGER_RATE_LIMIT_API"] = 3
+    answers = [client.get("/api/browser/me", headers=bearer(token)) for _ in range(4)]
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    assert answers[3].json["code"] == 429 and int(answers[3].headers["Retry-After"]) > 0
