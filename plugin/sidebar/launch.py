@@ -12,12 +12,13 @@ import secrets
 import time
 import uuid
 from collections.abc import Iterable
+from functools import cache
 from typing import Any
 from urllib.parse import quote
 
 import jwt
 from redis import Redis
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from connectors.errors import InvalidId
@@ -102,12 +103,17 @@ def _tenant(session: Session, token: str) -> tuple[Tenant, list[Recruiter]]:
         tenant_id = uuid.UUID(str(iss))
     except ValueError:
         raise LaunchError(_("The launch link names no known tenant.")) from None
-    rows = session.execute(
-        select(Tenant, Recruiter).outerjoin(Recruiter, (Recruiter.tenant_id == Tenant.id) & Recruiter.active.is_(True))
-        .where(Tenant.id == tenant_id)).all()
+    rows = session.execute(_tenant_statement(), {"tenant_id": tenant_id}).all()
     if not rows:
         raise LaunchError(_("The launch link names no known tenant."))
     return rows[0].Tenant, [row.Recruiter for row in rows if row.Recruiter is not None]
+
+
+@cache  # built once: building it costs more than running it
+def _tenant_statement() -> Select[Any]:
+    return (select(Tenant, Recruiter)
+            .outerjoin(Recruiter, (Recruiter.tenant_id == Tenant.id) & Recruiter.active.is_(True))
+            .where(Tenant.id == bindparam("tenant_id")))
 
 
 def find_recruiter(session: Session, tenant_id: uuid.UUID, sub: str) -> Recruiter:

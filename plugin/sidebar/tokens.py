@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from plugin.core.signed import BadToken, Signer
@@ -85,6 +86,13 @@ def claimed_frame(secret_key: str, token: str) -> str | None:
     return frame if isinstance(frame, str) else None
 
 
+@cache  # built once: building it costs more than running it
+def _recruiter_statement() -> Select[Any]:
+    return (select(Recruiter, Tenant).join(Tenant, Tenant.id == Recruiter.tenant_id)
+            .where(Recruiter.id == bindparam("recruiter_id"), Recruiter.tenant_id == bindparam("tenant_id"),
+                   Recruiter.active.is_(True)))
+
+
 def read(session: Session, secret_key: str, token: str) -> Bearer:
     """The token's grant with its recruiter, who must still be active in its tenant, and that tenant (one
     statement)."""
@@ -99,10 +107,8 @@ def read(session: Session, secret_key: str, token: str) -> Bearer:
                              frame=claims["f"] if isinstance(claims.get("f"), str) else None)
     except (KeyError, TypeError, ValueError):
         raise TokenError("invalid") from None
-    found = session.execute(
-        select(Recruiter, Tenant).join(Tenant, Tenant.id == Recruiter.tenant_id)
-        .where(Recruiter.id == grant.recruiter_id, Recruiter.tenant_id == grant.tenant_id,
-               Recruiter.active.is_(True))).first()
+    found = session.execute(_recruiter_statement(),
+                            {"recruiter_id": grant.recruiter_id, "tenant_id": grant.tenant_id}).first()
     if found is None:
         raise TokenError("invalid")
     recruiter, tenant = found
