@@ -41,7 +41,7 @@ from plugin.tenancy import tenants
 WARMUP = 5
 TENANT_BENCHES = ("queue", "sidebar", "report")
 # Modules with `run(quick) -> Section`: each sets up its own database, processes and load.
-OWN_WORLD_BENCHES = ("ingest", "sync", "freshness", "tick", "queue_page")
+OWN_WORLD_BENCHES = ("ingest", "sync", "freshness", "tick", "queue_page", "scaleout")
 # The full sync runs under Greenhouse's documented quota (50 requests per 10 s; about 16 minutes for 100,000
 # candidates). A quota scaled to a one-minute sync asks ~3,700 records/s of one worker on 2 cores, which
 # measures the worker, not how well the client uses its quota (see the sync section).
