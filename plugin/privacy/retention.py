@@ -109,8 +109,11 @@ def retention_due(session: Session, redis: Redis, now: datetime) -> list[tuple[u
     """(tenant, day) for each tenant whose retention run today is not done yet: the cron tick enqueues one
     job for each under an id of tenant and day, so a tick every minute runs each tenant once a day."""
     day = f"{now:%Y%m%d}"
-    return [(tenant_id, day) for tenant_id in session.scalars(select(Tenant.id).order_by(Tenant.id))
-            if not redis.exists(f"{RETENTION_DONE}{day}:{tenant_id}")]
+    tenant_ids = list(session.scalars(select(Tenant.id).order_by(Tenant.id)))
+    pipe = redis.pipeline(transaction=False)  # one round trip for all tenants, not one each
+    for tenant_id in tenant_ids:
+        pipe.exists(f"{RETENTION_DONE}{day}:{tenant_id}")
+    return [(tenant_id, day) for tenant_id, done in zip(tenant_ids, pipe.execute(), strict=True) if not done]
 
 
 def mark_retention_done(redis: Redis, tenant_id: uuid.UUID | str, day: str) -> None:
