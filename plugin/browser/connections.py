@@ -70,6 +70,14 @@ def start(redis: Redis, label: str) -> Pending:
     return Pending(device_code, user_code)
 
 
+def asking(redis: Redis, user_code: str) -> str | None:
+    """Which browser is waiting for this code ("Edge (Windows)"), for the recruiter to check before approving: a
+    code someone else sent them would name a browser they do not use. None when no browser waits for it."""
+    device_key = redis.get(_KEY + "user:" + normal_user_code(user_code))
+    pending = redis.get(_KEY + "device:" + device_key.decode()) if device_key else None
+    return str(json.loads(pending).get("label") or "") if pending else None
+
+
 def approve(redis: Redis, user_code: str, recruiter: Recruiter) -> bool:
     """The signed-in recruiter confirms the code the extension shows. False when no such pair is pending (a
     typing error, or it expired); a code approves once."""

@@ -203,12 +203,21 @@ def _launch(me: Recruiter, tenant: Any, kind: pages.PageKind, ctx: dict[str, Any
 
 # --- the recruiter's pages -------------------------------------------------------------------------------------
 
+def _not_waiting() -> str:  # read at request time, in the recruiter's language
+    return gettext("No browser is waiting for this code. Check the code, or start again from the extension.")
+
+
 @pages_bp.get("/browser/connect")
 def connect_page() -> Any:
     code = connections.normal_user_code(request.args.get("code", ""))
     if account.current_recruiter() is None:
         return redirect(url_for("brobygger_login.login_form", next=url_for(".connect_page", code=code or None)))
-    return render_template("brobygger/browser_connect.html", code=connections.shown(code) if code else "")
+    if not code:
+        return render_template("brobygger/browser_connect.html", code="")
+    label = connections.asking(get_state().redis, code)
+    if label is None:
+        return render_template("brobygger/browser_connect.html", code=connections.shown(code), error=_not_waiting())
+    return render_template("brobygger/browser_connect.html", code=connections.shown(code), label=label)
 
 
 @pages_bp.post("/browser/connect")
@@ -216,8 +225,7 @@ def connect_page() -> Any:
 def approve() -> Any:
     code = request.form.get("code", "")
     if not connections.approve(get_state().redis, code, account.recruiter()):
-        return render_template("brobygger/browser_connect.html", code=code[:20], error=gettext(
-            "No browser is waiting for this code. Check the code, or start again from the extension.")), 422
+        return render_template("brobygger/browser_connect.html", code=code[:20], error=_not_waiting()), 422
     return render_template("brobygger/browser_connect.html", connected=True)
 
 

@@ -70,6 +70,9 @@ def test_connecting_takes_the_recruiters_confirmation_and_gives_one_token(app: F
     sign_in(app, client, kari["id"])
     page = client.get(path).get_data(as_text=True)
     assert pending["user_code"] in page and "Kari Nordmann" in page
+    assert "The browser asking to connect: Edge (Windows)." in page  # a code someone sent would name another
+    unknown = client.get("/browser/connect?code=BCDF-GHJK").get_data(as_text=True)
+    assert "No browser is waiting for this code" in unknown and "asking to connect" not in unknown
 
     wrong = post_form(client, "/browser/connect", {"code": "BCDF-GHJK"})
     assert wrong.status_code == 422 and "No browser is waiting for this code" in wrong.get_data(as_text=True)
