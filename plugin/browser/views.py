@@ -176,6 +176,7 @@ def track_linkedin() -> Any:
         kind = _page_kind({**body, "kind": "linkedin"})
         name = _field(body, "name", MAX_NAME, gettext("The profile shows no name. Reload the page and try again."))
         headline = body.get("headline") if isinstance(body.get("headline"), str) else ""
+        headline = "".join(c for c in headline if c.isprintable())  # as shown on the page: no NUL, no controls
         try:
             person_id = launches.track_linkedin(db_session(), tenant.id, me, body["id"], name, headline[:MAX_NAME])
         except ConflictError:

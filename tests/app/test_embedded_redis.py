@@ -115,13 +115,11 @@ def test_a_process_that_creates_the_app_stops_its_redis(end: str, tmp_path: Path
         assert owner.stdout and owner.stdout.readline().startswith(b"unix://")
         servers = redis_servers_of(instance)
         assert [parent_of(pid) for pid in servers] == [owner.pid]
-        # Time to exit, not a measure of it: CI runs three suites on two cores, where a Python process's
-        # shutdown has taken over ten seconds.
         if end == "exit":
-            owner.communicate(timeout=60)
+            owner.communicate(timeout=10)
         else:
             owner.send_signal(signal.Signals[end])
-            owner.wait(timeout=60)
+            owner.wait(timeout=10)
         wait_for(lambda: gone(servers) and not redis_servers_of(instance), timeout=15)
     finally:
         owner.kill()

@@ -208,6 +208,14 @@ def test_linkedin_tracks_an_unknown_profile_once_with_a_notice_task(app: Flask, 
     assert launch(client, token, "linkedin", "Per-Persen").json["known"] is True
     nameless = client.post("/api/browser/linkedin", json={"id": "x-y-z", "name": " "}, headers=bearer(token))
     assert nameless.status_code == 422
+    odd = client.post("/api/browser/linkedin", json={"id": "x-y-z", "name": "Ola\x00", "headline": "A\x00B"},
+                      headers=bearer(token))
+    assert odd.status_code == 422  # a NUL in the name is refused; in the headline it is dropped
+    dropped = client.post("/api/browser/linkedin", json={"id": "x-y-z", "name": "Ola Dunk", "headline": "A\x00B\n"},
+                          headers=bearer(token))
+    assert dropped.status_code == 201
+    with get_state(app).sessions() as session:
+        assert session.scalar(select(Person.title).where(Person.first_name == "Ola")) == "AB"
 
 
 def test_messages_come_in_the_recruiters_language(client: FlaskClient, tenant: Any, app: Flask) -> None:
