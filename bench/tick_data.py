@@ -33,7 +33,7 @@ from plugin.privacy import retention
 from plugin.tenancy import tenants
 
 REDIS_URL = "redis://127.0.0.1:6379/10"
-DATA_VERSION = 2  # raised whenever the generated data changes: an older data set is rebuilt
+DATA_VERSION = 3  # raised whenever the generated data changes: an older data set is rebuilt
 TENANT_PREFIX = "Tick bench tenant"
 FULL = {"tenants": 20, "recruiters_per_tenant": 25, "people": 200_000, "followups": 1_000_000,
         "webhook_deliveries": 300_000, "writebacks": 100_000, "cadences": 100_000, "references": 2_000,
@@ -116,8 +116,10 @@ def steps(n: dict[str, int], anchor: datetime) -> list[tuple[str, str]]:
             SELECT gen_random_uuid(), p.tenant_id, p.id, rc.id, 'Tick bench follow-up ' || q.g,
                    (ARRAY['manual','connect_and_thank','cadence','role_opening'])[1 + q.g % 4], s.due, s.status,
                    CASE WHEN s.status = 'snoozed' THEN s.due END, '',  -- snoozing sets both (followups.snooze)
+                   -- made two weeks ahead of their time, and never changed after the anchor
                    CASE WHEN s.status = 'done' THEN s.due + q.r3 * interval '3 days' END,
-                   s.due - interval '14 days', s.due - interval '14 days'
+                   least(s.due - interval '14 days', {a} - interval '1 day'),
+                   least(s.due - interval '14 days', {a} - interval '1 day')
             FROM (SELECT g, floor(random() * {P})::int AS pidx, random() AS r0, random() AS r1, random() AS r2,
                          random() AS r3 FROM generate_series(1, {F}) g) q
             JOIN LATERAL (SELECT {fu_status} AS status) st ON true
@@ -268,6 +270,9 @@ def generate(app: Flask, n: dict[str, int], scale: float, log: Any = print) -> d
         conn.exec_driver_sql("SET synchronous_commit = off")
         conn.exec_driver_sql("SET work_mem = '256MB'")
         conn.exec_driver_sql("SET maintenance_work_mem = '512MB'")
+        # The recruiters were made just now, which may be after the anchor: as if made a month before it.
+        conn.execute(text("UPDATE recruiters SET created_at = :at, updated_at = :at"),
+                     {"at": anchor - timedelta(days=30)})
         for label, sql in steps(n, anchor):
             t0 = time.perf_counter()
             for statement in sql.split(";"):
@@ -329,7 +334,8 @@ def rearm(app: Flask, anchor: datetime) -> dict[str, int]:
         undone = {
             "notices": conn.execute(text("DELETE FROM notices WHERE created_at > :a"), a).rowcount,
             "woken": conn.execute(text(
-                "UPDATE followups SET status = 'snoozed' WHERE status = 'open' AND snoozed_until > :a"), a).rowcount,
+                "UPDATE followups SET status = 'snoozed', updated_at = :a - interval '1 day' "
+                "WHERE status = 'open' AND snoozed_until > :a"), a).rowcount,
             "digests": conn.execute(text(
                 "DELETE FROM deliveries WHERE kind = 'digest' AND due_at > :a "
                 "AND key NOT LIKE :old"), {**a, "old": "%:1999-%"}).rowcount,

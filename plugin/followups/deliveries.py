@@ -84,29 +84,43 @@ def _clock(value: str) -> tuple[int, int]:
     return (hour, minute) if 0 <= hour < 24 and 0 <= minute < 60 else (7, 30)
 
 
-def _digest_at(recruiter: Recruiter, now: datetime) -> tuple[str, datetime] | None:
-    """(local date, UTC time of today's digest) once the recruiter's local clock has passed it."""
-    day = digest.local_day(recruiter, now)
-    hour, minute = _clock(recruiter.digest_time)
-    local_now = now.astimezone(day.zone)
+def _digest_at(zone_name: str | None, digest_time: str, now: datetime) -> tuple[str, datetime] | None:
+    """(local date, UTC time of today's digest) once the local clock in `zone_name` has passed `digest_time`."""
+    zone = digest.zone_named(zone_name)
+    local_now = now.astimezone(zone)
+    hour, minute = _clock(digest_time)
     if (local_now.hour, local_now.minute) < (hour, minute):
         return None
-    at = datetime.combine(day.local_date, time(hour, minute), day.zone)
-    return day.local_date.isoformat(), at.astimezone(UTC)
+    at = datetime.combine(local_now.date(), time(hour, minute), zone)
+    return local_now.date().isoformat(), at.astimezone(UTC)
 
 
-def create_digests(session: Session, now: datetime) -> list[uuid.UUID]:
+def create_digests(session: Session, now: datetime, previous: datetime | None = None) -> list[uuid.UUID]:
     """Today's digest row for every recruiter whose digest time has passed and who has none yet.
-    Returns the ids created by this call. Commits."""
+    Returns the ids created by this call. Commits.
+
+    `previous` is the minute of the last pass that finished, if it was within the last day: a recruiter
+    whose digest time had already passed then, and who has not changed since, was seen to by that pass,
+    so each minute looks up only the few whose time has just come."""
+    changed_after = previous - notices.CHANGED_SLACK if previous is not None else None
+    moments: dict[tuple[str, str], tuple[str, datetime] | None] = {}  # many recruiters share a zone and a time
     wanted: dict[str, dict[str, object]] = {}
-    for recruiter in session.scalars(select(Recruiter).where(Recruiter.active.is_(True),
-                                                             Recruiter.digest_enabled.is_(True))):
-        when = _digest_at(recruiter, now)
-        if when is not None:
-            key = digest_key(recruiter.id, when[0])
-            wanted[key] = {"id": uuid7(), "tenant_id": recruiter.tenant_id, "recruiter_id": recruiter.id,
-                           "kind": DIGEST, "key": key, "due_at": when[1], "status": "pending", "attempts": 0,
-                           "payload": {"local_date": when[0]}}
+    for row in session.execute(select(Recruiter.id, Recruiter.tenant_id, Recruiter.time_zone, Recruiter.digest_time,
+                                      Recruiter.updated_at)
+                               .where(Recruiter.active.is_(True), Recruiter.digest_enabled.is_(True))):
+        pair = (row.time_zone, row.digest_time)
+        if pair not in moments:
+            moments[pair] = _digest_at(row.time_zone, row.digest_time, now)
+        when = moments[pair]
+        if when is None:
+            continue
+        if changed_after is not None and previous is not None and when[1] <= previous \
+                and row.updated_at <= changed_after:
+            continue
+        key = digest_key(row.id, when[0])
+        wanted[key] = {"id": uuid7(), "tenant_id": row.tenant_id, "recruiter_id": row.id, "kind": DIGEST,
+                       "key": key, "due_at": when[1], "status": "pending", "attempts": 0,
+                       "payload": {"local_date": when[0]}}
     pairs = [(row["tenant_id"], key) for key, row in wanted.items()]
     for start in range(0, len(pairs), 500):  # (tenant_id, key) pairs, so the unique index answers
         for taken in session.scalars(select(Delivery.key).where(

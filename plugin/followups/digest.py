@@ -79,8 +79,13 @@ class Day:
 
 
 def zone_of(recruiter: Recruiter) -> ZoneInfo:
+    return zone_named(recruiter.time_zone)
+
+
+def zone_named(name: str | None) -> ZoneInfo:
+    """A recruiter's time zone; an unknown name reads as the default."""
     try:
-        return ZoneInfo(recruiter.time_zone or DEFAULT_ZONE)
+        return ZoneInfo(name or DEFAULT_ZONE)
     except (ZoneInfoNotFoundError, ValueError):
         return ZoneInfo(DEFAULT_ZONE)
 

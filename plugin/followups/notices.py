@@ -9,8 +9,10 @@ with NOT EXISTS on the unique key (an index probe per candidate, never a scan of
 CONFLICT DO NOTHING for two ticks racing. Candidates come in two tiers:
 
 * `collect`, every minute, across tenants: only a window around `now` — follow-ups due within a day
-  either side of it and snoozes ending soon, as ranges of `ix_followups_tick` on (status, due_at). Its
-  cost follows how many follow-ups fall near `now`, not the size of the table. `collect_people`, hourly:
+  either side of it and snoozes ending soon. Told the minute of the previous pass, it reads only the window's
+  edge that time moved past since then (a range of `ix_followups_tick` on (status, due_at)) and the rows
+  changed since shortly before it (`ix_followups_changed` on updated_at), so its cost follows a
+  minute's news, not the rows near `now` nor the size of the table. `collect_people`, hourly:
   cadences and referrals that changed state within the last day (a scan of those smaller tables, which
   have no index for it; losing touch is counted in days, so an hour late is on time).
 * `sweep`, once per recruiter per digest: the recruiter's whole backlog through `ix_followups_queue`
@@ -23,7 +25,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import reduce
+from functools import cache, reduce
 from typing import Any
 
 from sqlalchemy import (
@@ -31,6 +33,7 @@ from sqlalchemy import (
     Select,
     String,
     Text,
+    bindparam,
     cast,
     exists,
     func,
@@ -59,6 +62,10 @@ from plugin.models import (
 from plugin.tenancy import settings as tenant_settings
 
 WINDOW = timedelta(days=1)  # how far either side of `now` a tick looks
+# A change is found by its updated_at, stamped before its transaction commits: a pass looks this far before the
+# previous one for changes that committed after that pass had read. A later commit still reaches the digest
+# through `sweep`.
+CHANGED_SLACK = timedelta(minutes=5)
 REFERRAL_SWEEP = timedelta(days=7)  # older status changes are history, not news, on a first digest
 
 
@@ -97,12 +104,16 @@ class Counts:
         return dict(self.__dict__)
 
 
-class _Sql:
-    """The dialect-specific spellings: uuid and time as key text, new ids, date arithmetic, upsert."""
+@dataclass(frozen=True)
+class _Dialect:
+    """The dialect-specific spellings: uuid and time as key text, new ids, date arithmetic, upsert. Hashable,
+    so a statement built from it can be kept per dialect."""
 
-    def __init__(self, session: Session) -> None:
-        self.session = session
-        self.pg = session.get_bind().dialect.name == "postgresql"
+    name: str
+
+    @property
+    def pg(self) -> bool:
+        return self.name == "postgresql"
 
     def hex(self, column: Any) -> ColumnElement[str]:
         # PostgreSQL prints uuids with dashes; SQLAlchemy stores them on SQLite as 32 hex digits already.
@@ -128,23 +139,39 @@ class _Sql:
         return func.julianday(literal(now, Cadence.last_touch_at.type)) - func.julianday(Cadence.last_touch_at) \
             >= Cadence.max_days
 
-    def insert(self, kind: str, subject_type: str, now: datetime, tenant: Any, recruiter: Any, subject: Any,
-               key: Any, query: Select[Any]) -> int:
-        """INSERT INTO notices SELECT … WHERE <query's conditions> AND NOT EXISTS (that key)."""
+    def statement(self, kind: str, subject_type: str, tenant: Any, recruiter: Any, subject: Any, key: Any,
+                  query: Select[Any]) -> Any:
+        """INSERT INTO notices SELECT … WHERE <query's conditions> AND NOT EXISTS (that key), created at the
+        bound parameter `now`."""
         table = Notice.__table__
         rows = query.with_only_columns(
             self.new_id(), tenant, recruiter, literal(kind), literal(subject_type), subject, key,
-            literal(now, table.c.created_at.type),
+            bindparam("now", type_=table.c.created_at.type),
         ).where(~exists().where(Notice.tenant_id == tenant, Notice.key == key))
         columns = ["id", "tenant_id", "recruiter_id", "kind", "subject_type", "subject_id", "key", "created_at"]
         if self.pg:
             statement: Any = pg_insert(table).from_select(columns, rows).on_conflict_do_nothing()
-        elif self.session.get_bind().dialect.name == "sqlite":
+        elif self.name == "sqlite":
             statement = sqlite_insert(table).from_select(columns, rows).on_conflict_do_nothing()
         else:
             statement = insert(table).from_select(columns, rows)
+        return statement.returning(table.c.id)
+
+
+class _Sql:
+    """A session's notice statements: each runs inside the database and returns how many notices it created."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.dialect = _Dialect(session.get_bind().dialect.name)
+
+    def run(self, statement: Any, **parameters: Any) -> int:
         # RETURNING counts what was inserted (psycopg reports no rowcount for INSERT … SELECT here).
-        return len(self.session.execute(statement.returning(table.c.id)).all())
+        return len(self.session.execute(statement, parameters).all())
+
+    def insert(self, kind: str, subject_type: str, now: datetime, tenant: Any, recruiter: Any, subject: Any,
+               key: Any, query: Select[Any]) -> int:
+        return self.run(self.dialect.statement(kind, subject_type, tenant, recruiter, subject, key, query), now=now)
 
 
 # The kinds. `scope` narrows a query to one recruiter for the sweep; None means every tenant.
@@ -155,29 +182,68 @@ class Scope:
     recruiter_id: uuid.UUID
 
 
-def _due(sql: _Sql, now: datetime, *, since: datetime | None, until: datetime, scope: Scope | None) -> int:
+# The follow-up kinds run every minute, so their statements are built once per shape, with bound parameters:
+# building one and its cache key costs more Python than PostgreSQL takes to run it.
+
+@cache
+def _due_statement(sql: _Dialect, since: bool, changed: bool, scoped: bool) -> Any:
     query = select(FollowUp.id).where(FollowUp.status == FollowUpStatus.OPEN, FollowUp.owner_id.is_not(None),
-                                      FollowUp.due_at <= until)
-    if since is not None:
-        query = query.where(FollowUp.due_at > since)
-    if scope:
-        query = query.where(FollowUp.tenant_id == scope.tenant_id, FollowUp.owner_id == scope.recruiter_id)
+                                      FollowUp.due_at <= bindparam("until"))
+    if since:
+        query = query.where(FollowUp.due_at > bindparam("since"))
+    if changed:
+        query = query.where(FollowUp.updated_at > bindparam("changed_after"))
+    if scoped:
+        query = query.where(FollowUp.tenant_id == bindparam("tenant_id"),
+                            FollowUp.owner_id == bindparam("recruiter_id"))
     key = sql.key("due", FollowUp.id, FollowUp.owner_id, FollowUp.due_at)
-    return sql.insert("due", "followup", now, FollowUp.tenant_id, FollowUp.owner_id, FollowUp.id, key, query)
+    return sql.statement("due", "followup", FollowUp.tenant_id, FollowUp.owner_id, FollowUp.id, key, query)
 
 
-def _waking_up(sql: _Sql, now: datetime, tenant_ids: list[uuid.UUID], days: int, *, since: datetime | None) -> int:
-    """Snoozes ending within `days` (with `since`: only those that came within `days` after `since`, as the
-    minute pass asks; the recruiter's sweep asks for all). A snooze never ends before its follow-up's due
-    time (the snooze service sets both), so `due_at <= snoozed_until` lets the range run on ix_followups_tick."""
-    horizon = now + timedelta(days=days)
+def _due(sql: _Sql, now: datetime, *, since: datetime | None, until: datetime, scope: Scope | None,
+         changed_after: datetime | None = None) -> int:
+    """Open follow-ups due in (since, until]; with `changed_after`, only those changed after it."""
+    if since is not None and since >= until:
+        return 0
+    statement = _due_statement(sql.dialect, since is not None, changed_after is not None, scope is not None)
+    return sql.run(statement, now=now, until=until, **_given(since=since, changed_after=changed_after),
+                   **_scoped(scope))
+
+
+@cache
+def _waking_up_statement(sql: _Dialect, since: bool, changed: bool) -> Any:
     query = select(FollowUp.id).where(
-        FollowUp.status == FollowUpStatus.SNOOZED, FollowUp.due_at <= horizon, FollowUp.owner_id.is_not(None),
-        FollowUp.snoozed_until > now, FollowUp.snoozed_until <= horizon, FollowUp.tenant_id.in_(tenant_ids))
-    if since is not None:
-        query = query.where(FollowUp.snoozed_until > since + timedelta(days=days))
+        FollowUp.status == FollowUpStatus.SNOOZED, FollowUp.owner_id.is_not(None),
+        FollowUp.snoozed_until > bindparam("now"), FollowUp.snoozed_until <= bindparam("horizon"),
+        FollowUp.tenant_id.in_(bindparam("tenant_ids", expanding=True)))
+    if since:
+        query = query.where(FollowUp.snoozed_until > bindparam("entered_after"))
+    if changed:
+        query = query.where(FollowUp.updated_at > bindparam("changed_after"))
     key = sql.key("wake", FollowUp.id, FollowUp.owner_id, FollowUp.snoozed_until)
-    return sql.insert("waking_up", "followup", now, FollowUp.tenant_id, FollowUp.owner_id, FollowUp.id, key, query)
+    return sql.statement("waking_up", "followup", FollowUp.tenant_id, FollowUp.owner_id, FollowUp.id, key, query)
+
+
+def _waking_up(sql: _Sql, now: datetime, tenant_ids: list[uuid.UUID], days: int, *, since: datetime | None,
+               changed_after: datetime | None = None) -> int:
+    """Snoozes ending within `days` (with `since`: only those that came within `days` after `since`, as the
+    minute pass asks; the recruiter's sweep asks for all; with `changed_after`: only those changed after it).
+    The range runs on ix_followups_snoozed (status, snoozed_until)."""
+    horizon = now + timedelta(days=days)
+    entered_after = since + timedelta(days=days) if since is not None else None
+    if entered_after is not None and entered_after >= horizon:
+        return 0
+    statement = _waking_up_statement(sql.dialect, since is not None, changed_after is not None)
+    return sql.run(statement, now=now, horizon=horizon, tenant_ids=tenant_ids,
+                   **_given(entered_after=entered_after, changed_after=changed_after))
+
+
+def _given(**parameters: datetime | None) -> dict[str, datetime]:
+    return {name: value for name, value in parameters.items() if value is not None}
+
+
+def _scoped(scope: Scope | None) -> dict[str, uuid.UUID]:
+    return {"tenant_id": scope.tenant_id, "recruiter_id": scope.recruiter_id} if scope else {}
 
 
 def _losing_touch(sql: _Sql, now: datetime, *, since: datetime | None, scope: Scope | None) -> int:
@@ -185,13 +251,13 @@ def _losing_touch(sql: _Sql, now: datetime, *, since: datetime | None, scope: Sc
     a touch is needed to start the clock; people marked do-not-contact are left alone)."""
     query = (select(Cadence.id).join(Person, Person.id == Cadence.person_id)
              .where(Cadence.status == "active", Cadence.last_touch_at.is_not(None), Person.owner_id.is_not(None),
-                    Person.do_not_contact.is_(False), sql.past_max_days(now)))
+                    Person.do_not_contact.is_(False), sql.dialect.past_max_days(now)))
     if since is not None:  # crossed the line since `since`: it was not yet past then
-        query = query.where(~sql.past_max_days(since))
+        query = query.where(~sql.dialect.past_max_days(since))
     if scope:
         query = query.where(Person.tenant_id == scope.tenant_id, Person.owner_id == scope.recruiter_id,
                             Cadence.tenant_id == scope.tenant_id)
-    key = sql.key("losing", Cadence.id, Person.owner_id, Cadence.last_touch_at)
+    key = sql.dialect.key("losing", Cadence.id, Person.owner_id, Cadence.last_touch_at)
     return sql.insert("losing_touch", "person", now, Cadence.tenant_id, Person.owner_id, Cadence.person_id, key,
                       query)
 
@@ -211,7 +277,7 @@ def _referral_changes(sql: _Sql, now: datetime, *, since: datetime, scope: Scope
         query = base.where(recruiter.is_not(None))
         if scope:
             query = query.where(Referral.tenant_id == scope.tenant_id, recruiter == scope.recruiter_id)
-        key = sql.key("referral", Referral.id, recruiter, Referral.status_changed_at, seconds=True)
+        key = sql.dialect.key("referral", Referral.id, recruiter, Referral.status_changed_at, seconds=True)
         created += sql.insert("referral_status", "referral", now, Referral.tenant_id, recruiter, Referral.id, key,
                               query)
     return created
@@ -236,14 +302,28 @@ def _wake_days(session: Session) -> dict[int, list[uuid.UUID]]:
     return groups
 
 
-def collect(session: Session, now: datetime) -> Counts:
+def collect(session: Session, now: datetime, previous: datetime | None = None) -> Counts:
     """The minute's follow-up work across tenants: wake ended snoozes, then create the due and waking-up
-    notices that became news near `now`. Commits."""
+    notices that became news near `now`. Commits.
+
+    `previous` is the minute of the last pass that finished (None when unknown). Given it, the window is not
+    read again: only its edge that time moved past since `previous`, and the follow-ups changed since shortly
+    before it (created, rescheduled, reassigned, woken). Without it, or when it is older than the window,
+    the whole window is read."""
     sql = _Sql(session)
     counts = Counts(woken=wake_ended_snoozes(session, now))
-    counts.due = _due(sql, now, since=now - WINDOW, until=now + WINDOW, scope=None)
-    counts.waking_up = sum(_waking_up(sql, now, ids, days, since=now - WINDOW)
-                           for days, ids in _wake_days(session).items())
+    groups = _wake_days(session)
+    since = now - WINDOW
+    if previous is None or previous <= since:
+        counts.due = _due(sql, now, since=since, until=now + WINDOW, scope=None)
+        counts.waking_up = sum(_waking_up(sql, now, ids, days, since=since) for days, ids in groups.items())
+    else:
+        changed = previous - CHANGED_SLACK
+        counts.due = _due(sql, now, since=previous + WINDOW, until=now + WINDOW, scope=None) \
+            + _due(sql, now, since=since, until=now + WINDOW, scope=None, changed_after=changed)
+        counts.waking_up = sum(_waking_up(sql, now, ids, days, since=previous)
+                               + _waking_up(sql, now, ids, days, since=since, changed_after=changed)
+                               for days, ids in groups.items())
     session.commit()
     return counts
 

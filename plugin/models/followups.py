@@ -37,5 +37,8 @@ class FollowUp(IdMixin, TenantMixin, TimestampMixin, Base):
     __table_args__ = (
         Index("ix_followups_queue", "tenant_id", "owner_id", "status", "due_at"),
         Index("ix_followups_tick", "status", "due_at"),
+        # The minute pass: what changed since its previous run, and the snoozes ending within the wake-up notice.
+        Index("ix_followups_changed", "updated_at"),
+        Index("ix_followups_snoozed", "status", "snoozed_until"),
         Index("ix_followups_person", "tenant_id", "person_id"),
     )

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -158,6 +158,77 @@ def test_the_minute_pass_wakes_snoozes_entering_the_horizon_and_the_sweep_the_re
     with get_state(app).sessions() as session:
         recruiter = session.get(Recruiter, me.id)
         assert notices.sweep(session, recruiter, now, now + timedelta(hours=12)).waking_up == 1
+
+
+def _last_changed(world: World, model: type, row_id: uuid.UUID, at: datetime) -> None:
+    """Date a row's updated_at back, as if nobody had touched it since `at`."""
+    world.session.execute(update(model).where(model.id == row_id).values(updated_at=at))
+    world.session.commit()
+
+
+def test_told_the_previous_pass_the_minute_reads_the_windows_new_edge_and_what_changed(
+        app: Flask, world: World) -> None:
+    """With the previous pass's minute the window is not read again: only the follow-ups time moved into it
+    since then, and those changed since shortly before it. Without it, the whole window is read."""
+    me = world.recruiter("Mona Mark")
+    now = utcnow().replace(second=0, microsecond=0)
+    previous = now - timedelta(minutes=1)
+    long_ago = now - timedelta(days=10)
+    seen = world.followup(world.person("Sett", "Før", me), now + timedelta(hours=3), "In the window already")
+    entered = world.followup(world.person("Ny", "Kant", me), now + notices.WINDOW - timedelta(seconds=30),
+                             "Came within a day of now this minute")
+    rescheduled = world.followup(world.person("Flytta", "Nett", me), now + timedelta(hours=5), "Moved just now")
+    snoozed_until = now + timedelta(days=3) - timedelta(seconds=30)  # the tenant's 3 days' notice starts now
+    waking = world.followup(world.person("Våkner", "Snart", me), snoozed_until, "Back in three days",
+                            status=FollowUpStatus.SNOOZED, snoozed_until=snoozed_until)
+    for row in (seen, entered, waking):
+        _last_changed(world, FollowUp, row.id, long_ago)
+    _last_changed(world, FollowUp, rescheduled.id, previous - timedelta(seconds=20))
+
+    with get_state(app).sessions() as session:
+        counts = notices.collect(session, now, previous)
+    assert (counts.due, counts.waking_up) == (2, 1)
+    assert {n.subject_id for n in world.notices()} == {entered.id, rescheduled.id, waking.id}
+    with get_state(app).sessions() as session:  # unknown previous pass: the whole window
+        assert notices.collect(session, now).due == 1
+    assert seen.id in {n.subject_id for n in world.notices(kind="due")}
+
+
+def test_the_pass_keeps_its_minute_in_redis_and_reads_everything_when_it_is_lost(app: Flask, world: World) -> None:
+    state = get_state(app)
+    me = world.recruiter("Rita Redis")
+    now = utcnow().replace(second=0, microsecond=0)
+    row = world.followup(world.person("Gammel", "Rad", me), now + timedelta(hours=2), "Unchanged for long")
+    _last_changed(world, FollowUp, row.id, now - timedelta(days=10))
+    with app.app_context():
+        state.redis.set(notify.PASS_MARK, (now - timedelta(minutes=1)).isoformat())
+        assert notify.collect(now.isoformat(timespec="minutes"))["due"] == 0  # not on the window's new edge
+        assert state.redis.get(notify.PASS_MARK).decode() == now.isoformat()
+        later = now + timedelta(minutes=5)
+        state.redis.set(notify.PASS_MARK, later.isoformat())  # a later minute's pass ran first: read everything
+        assert notify.collect(now.isoformat(timespec="minutes"))["due"] == 1
+        assert state.redis.get(notify.PASS_MARK).decode() == later.isoformat()  # the mark never goes back
+        world.session.execute(update(FollowUp).where(FollowUp.id == row.id).values(due_at=row.due_at + timedelta(
+            minutes=1), updated_at=now - timedelta(days=10)))
+        world.session.commit()
+        state.redis.delete(notify.PASS_MARK)  # Redis lost it: the whole window again
+        assert notify.collect(now.isoformat(timespec="minutes"))["due"] == 1
+
+
+def test_digest_rows_told_the_previous_pass_look_only_at_whose_time_came_or_who_changed(
+        app: Flask, world: World) -> None:
+    now = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)  # 10:00 in Oslo
+    early, changed, due = (world.recruiter(name, digest_time=at) for name, at in (
+        ("Eli Early", "07:00"), ("Carl Changed", "07:00"), ("Dina Due", "10:00")))
+    for recruiter, at in ((early, now - timedelta(days=3)), (changed, now - timedelta(minutes=2)),
+                          (due, now - timedelta(days=3))):
+        _last_changed(world, Recruiter, recruiter.id, at)
+    with get_state(app).sessions() as session:
+        deliveries.create_digests(session, now, previous=now - timedelta(minutes=1))
+    assert {d.recruiter_id for d in world.deliveries()} == {changed.id, due.id}
+    with get_state(app).sessions() as session:  # without the previous pass: everyone whose time has passed
+        deliveries.create_digests(session, now)
+    assert {d.recruiter_id for d in world.deliveries()} == {early.id, changed.id, due.id}
 
 
 # Exactly once
