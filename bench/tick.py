@@ -285,19 +285,22 @@ def found(first: list[MinuteTick], steady: list[MinuteTick], plans: list[Plan], 
           captured: MinuteTick, attempts: list[float], ids: int) -> list[str]:
     ranked = sorted(plans, key=lambda p: p.ms, reverse=True)
     slowest = ranked[0]
+    minute_slowest = max(plans[:len(minute_sql.seen)], key=lambda p: p.ms)
     out = [
         f"`cron.tick` is {statistics.median(t.tick for t in first) / statistics.median(t.total for t in first):.0%} "
-        "of a minute's median: it only enqueues, and asks Redis once (one pipeline of EXISTS) which of its job "
-        f"ids exist. Before that check it attempted a full enqueue for every id: for the {ids} ids a steady tick "
-        f"finds taken here that alone takes {ms(statistics.median(attempts))} (median of 5) against "
-        f"{ms(statistics.median(t.tick for t in steady))} for the whole steady tick now (fixed in `plugin/cron.py`).",
+        "of a minute's median: it only enqueues, asks Redis in one pipeline of EXISTS which of its job ids exist, "
+        "and enqueues the new ones together in one MULTI/EXEC that WATCHes their ids (`queueing.enqueue_new`: "
+        "four round trips however many). A full enqueue attempt for every id instead: for the "
+        f"{ids} ids a steady tick finds taken here that alone takes {ms(statistics.median(attempts))} (median of "
+        f"5) against {ms(statistics.median(t.tick for t in steady))} for the whole steady tick now.",
         f"One instrumented minute took {ms(captured.total)}, {ms(minute_sql.seconds)} of it in "
         f"{minute_sql.count} SQL statements (time on the engine); the rest is Python (ORM rows, job arguments) "
         "and Redis.",
         f"The slowest statement takes {slowest.ms:.1f} ms under EXPLAIN ANALYZE: `{short(slowest.statement)}`; "
-        f"plan: {slowest.top}. The window statements re-check every candidate in their window against the "
-        "notices' unique key each minute (an index probe per row), so their cost follows the rows due or "
-        "waking within the window, not the million.",
+        f"plan: {slowest.top}. The minute's own slowest: {minute_slowest.ms:.1f} ms "
+        f"`{short(minute_slowest.statement, 80)}` ({minute_slowest.top.split(' → ')[-1]}). Told the previous "
+        "pass's minute (kept in Redis), a minute reads only the window's new edge and the follow-ups changed "
+        "since, so its cost follows a minute's news, not the rows near now nor the million.",
         "Next slowest: " + "; ".join(f"{p.ms:.1f} ms `{short(p.statement, 80)}` ({p.top.split(' → ')[-1]})"
                                      for p in ranked[1:4]) + f". {len(plans)} statements in all.",
     ]

@@ -10,8 +10,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from redis.exceptions import RedisError
-from rq import Queue
 from sqlalchemy import select
 
 from plugin.ats import locks, webhooks, writeback
@@ -19,7 +17,7 @@ from plugin.extension import get_state
 from plugin.followups import deliveries
 from plugin.models import Installation
 from plugin.privacy import retention
-from plugin.queueing import enqueue_unique
+from plugin.queueing import Wanted, enqueue_new
 
 PULSE = "plugin.health.jobs.pulse"
 COLLECT = "plugin.followups.jobs.collect"
@@ -32,9 +30,6 @@ JOB_MODULES = tuple(sorted({name.rpartition(".")[0] for name in (
 
 TICK_SECONDS = 60
 SYNC_TIMEOUT = 3600
-
-Wanted = tuple[str, tuple[object, ...], str, dict[str, Any]]  # job, arguments, job id, options
-
 
 def tick(now: datetime | None = None) -> list[str]:
     """Enqueue this minute's work (`now` is for tests); returns the ids of the jobs it added."""
@@ -72,19 +67,4 @@ def tick(now: datetime | None = None) -> list[str]:
         for tenant_id, day in retention.retention_due(session, state.redis, now):
             add(RETENTION, str(tenant_id), day, job_id=f"privacy-{tenant_id}-{day}",
                 job_timeout=retention.RETENTION_TIMEOUT)
-    return [job_id for func, args, job_id, options in _not_enqueued(queue, wanted)
-            if enqueue_unique(queue, func, *args, job_id=job_id, **options)]
-
-
-def _not_enqueued(queue: Queue, wanted: list[Wanted]) -> list[Wanted]:
-    """Drop the jobs whose ids exist already, asking Redis about all of them in one round trip: most of a
-    tick's ids (the sync slot, rows still waiting for their job) are taken, and a full enqueue attempt
-    costs a round trip each. `enqueue_unique` still decides atomically for the rest."""
-    pipe = queue.connection.pipeline(transaction=False)
-    for _func, _args, job_id, _options in wanted:
-        pipe.exists(queue.job_class.key_for(job_id))
-    try:
-        taken = pipe.execute()
-    except RedisError:
-        return wanted  # enqueue_unique logs each one it cannot enqueue
-    return [job for job, exists in zip(wanted, taken, strict=True) if not exists]
+    return enqueue_new(queue, wanted)

@@ -8,7 +8,7 @@ from typing import Any
 
 from redis import Redis
 from redis.client import Pipeline
-from redis.exceptions import RedisError
+from redis.exceptions import RedisError, WatchError
 from rq import Queue, Retry
 from rq.exceptions import DuplicateJobError
 from sqlalchemy import event
@@ -60,6 +60,49 @@ def enqueue_on(pipe: Pipeline, queue: Queue, func: str, *args: Any, job_id: str,
     Only for a job id nobody can have used yet (a row just inserted names it): nothing checks uniqueness."""
     job = queue.create_job(func, args=args, job_id=job_id, retry=retry, result_ttl=3600, failure_ttl=86400,
                            **_with_request_id({}))
+    queue.enqueue_job(job, pipeline=pipe)
+
+
+Wanted = tuple[str, tuple[object, ...], str, dict[str, Any]]  # job, arguments, job id, options (job_timeout, retry)
+
+
+def enqueue_new(queue: Queue, wanted: list[Wanted]) -> list[str]:
+    """Enqueue the jobs whose ids are not taken, in four round trips however many there are; returns the ids
+    enqueued. Most of a caller's ids are usually taken (the cron tick's sync slot, rows still waiting for
+    their job), and `enqueue_unique` costs two round trips a job. The new ids are WATCHed and checked again, so
+    a racing enqueue of one of them makes Redis refuse the MULTI/EXEC; then each is enqueued on its own,
+    atomically unique."""
+    redis = queue.connection
+    try:
+        check = redis.pipeline(transaction=False)
+        for _func, _args, job_id, _options in wanted:
+            check.exists(queue.job_class.key_for(job_id))
+        new = [job for job, taken in zip(wanted, check.execute(), strict=True) if not taken]
+        if not new:
+            return []
+        keys = [queue.job_class.key_for(job_id) for _func, _args, job_id, _options in new]
+        with redis.pipeline() as pipe:
+            pipe.watch(*keys)
+            if not pipe.exists(*keys):
+                pipe.multi()
+                for func, args, job_id, options in new:
+                    _add(pipe, queue, func, args, job_id, options)
+                pipe.execute()
+                return [job_id for _func, _args, job_id, _options in new]
+    except WatchError:
+        pass
+    except RedisError as exc:
+        log.warning("could not enqueue %d jobs (%s); the cron tick will retry", len(wanted), type(exc).__name__)
+        return []
+    return [job_id for func, args, job_id, options in new if enqueue_unique(queue, func, *args, job_id=job_id,
+                                                                            **options)]
+
+
+def _add(pipe: Pipeline, queue: Queue, func: str, args: tuple[object, ...], job_id: str,
+         options: dict[str, Any]) -> None:
+    options = _with_request_id(options)
+    job = queue.create_job(func, args=args, job_id=job_id, timeout=options.get("job_timeout"),
+                           retry=options.get("retry"), meta=options.get("meta"), result_ttl=3600, failure_ttl=86400)
     queue.enqueue_job(job, pipeline=pipe)
 
 
