@@ -365,10 +365,11 @@ def common_ground(session: Session, tenant: Tenant, person: Person, me: Recruite
     if employers or strong:  # ownership re-checked: the cached ids may be minutes old
         keys = {name.strip().casefold() for name in employers.values()} | set(employers)
         rows = list(session.execute(_common_ground_statement(bool(employers), bool(strong)), {
-            "tenant_id": tenant.id, "person_id": person.id, "recruiter_id": me.id, "keys": list(keys),
+            "tenant_id": tenant.id, "person_id": person.id, "keys": list(keys),
             "strong": strong}))
     ground.employers = _shared_employers(employers, [row for row in rows if row.tag == "employer"])
-    ground.interests = _shared_interests(wanted, [row for row in rows if row.tag == "interest"])
+    ground.interests = _shared_interests(wanted, [row for row in rows if row.tag == "interest"
+                                                  and row.owner_id == me.id])
     return ground
 
 
@@ -410,12 +411,12 @@ def _common_ground_statement(employers: bool, strong: bool) -> Select[Any]:
                                     Person.employer_key.in_(bindparam("keys", expanding=True)),
                                     (Person.status == PipelineStatus.HIRED) | Person.id.in_(_references()))
             .order_by(Person.name_key).limit(COMMON_GROUND_LIMIT * 4))
-    if strong:
-        branches["interest"] = select(Person.id).where(Person.tenant_id == _TENANT, Person.owner_id == _RECRUITER,
+    if strong:  # found by id alone: ANDed with the owner's index, PostgreSQL would read all the recruiter owns
+        branches["interest"] = select(Person.id).where(Person.tenant_id == _TENANT,
                                                        Person.id.in_(bindparam("strong", expanding=True)))
     items = _tagged(**branches)
     return (select(items.c.tag, Person.first_name, Person.last_name, Person.employer, Person.status,
-                   Person.id.in_(_references()).label("is_reference"), Person.interests)
+                   Person.id.in_(_references()).label("is_reference"), Person.interests, Person.owner_id)
             .join(Person, Person.id == items.c.id).where(Person.tenant_id == _TENANT).order_by(Person.name_key))
 
 
