@@ -257,6 +257,23 @@ def test_page_shows_the_sections(client: FlaskClient, tenant: Any, me: dict, ses
     assert 'target="_blank"' in section(html, "overdue")  # open the sidebar in a new tab
 
 
+def test_what_people_write_is_escaped_in_the_rows(app: Flask, client: FlaskClient, tenant: Any, me: dict) -> None:
+    """The rows are written with autoescape off (for speed): names, reasons, role titles and owners must still
+    come out as text."""
+    owner = make_recruiter(tenant, "ulla@acme.no", '<u>Ulla</u> "O"')
+    role = tenant.create("/roles", {"title": "<i>Rolle</i> & co"})
+    person = _person(tenant, '<b>Bo</b> "Q"', owner)
+    due_at = (utcnow() - timedelta(days=2)).isoformat()
+    past.followup(tenant, {"person_id": person["id"], "owner_id": owner["id"], "role_id": role["id"],
+                           "reason": '"><script>alert(1)</script>', "due_at": due_at})
+    html = section(client.get(f"/queue?owner={owner['id']}").get_data(as_text=True), "overdue")
+    for raw in ("<script>", "<b>Bo</b>", "<i>Rolle</i>", "<u>Ulla</u>"):
+        assert raw not in html
+    assert '&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;' in html and "&lt;i&gt;Rolle&lt;/i&gt; &amp; co" in html
+    assert "&lt;b&gt;Bo&lt;/b&gt; &#34;Q&#34; Test" in html and "&lt;u&gt;Ulla&lt;/u&gt; &#34;O&#34;" in html
+    assert 'title="Open &lt;b&gt;Bo&lt;/b&gt; &#34;Q&#34; Test in the sidebar"' in html
+
+
 def _ids(html: str) -> list[str]:
     return re.findall(r'data-row="([0-9a-f-]+)"', html)
 
