@@ -105,5 +105,18 @@ def init_app(app: Flask) -> None:
 
 
 def template_globals() -> dict[str, Any]:
-    """`_`, `gettext` and `ngettext` of our domain for our templates (a blueprint context processor)."""
-    return {"_": gettext, "gettext": gettext, "ngettext": ngettext}
+    """`_`, `gettext` and `ngettext` of our domain for our templates (a blueprint context processor, so it runs
+    as a template starts rendering, inside any `force_locale`). They are bound to the catalogue of the locale
+    in force then: `domain.gettext` looks the locale and the catalogue up again on every call, which on a
+    page of a few hundred texts is a tenth of its rendering. They behave as `domain.gettext` and `ngettext`."""
+    catalogue = domain.get_translations()
+
+    def bound_gettext(message: str, **variables: Any) -> str:
+        text = catalogue.ugettext(message)
+        return text % variables if variables else text
+
+    def bound_ngettext(singular: str, plural: str, num: int, **variables: Any) -> str:
+        variables.setdefault("num", num)
+        return catalogue.ungettext(singular, plural, num) % variables
+
+    return {"_": bound_gettext, "gettext": bound_gettext, "ngettext": bound_ngettext}
